@@ -1,0 +1,41 @@
+// Migration planning: when a node has enough free blocks for a request but no free run holds
+// it, move running jobs so that one does.
+//
+//   compact  running jobs are packed toward the start of their domain in block order, the
+//            request goes into the best-fitting run left, the rest stays free at the end.
+//   minimal  the fewest blocks moved: a window for the request is cleared by moving the jobs in
+//            it, each to one run outside the window.
+// Jobs not migratable never move. A job that moves ends up in one contiguous run per node.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "tflops/pool/block_pool.h"
+#include "tflops/pool/inventory.h"
+#include "tflops/pool/running_job.h"
+
+namespace tflops::pool {
+
+struct Move {
+  JobId job = kNoJob;
+  Spans from;  // the job's spans on the node before
+  Spans to;    // and after
+};
+
+struct MigrationPlan {
+  std::uint32_t node = 0;
+  std::vector<Move> moves;  // in the order they were planned
+  Span target;              // the run the request gets once the moves are done
+  std::uint64_t blocks_moved = 0;
+};
+
+// For a one-node request (request.nodes == 1). nullopt when no node can be rearranged so, or
+// the policy is none. Nodes are tried in inventory order; compact takes the first that works,
+// minimal the one that moves the fewest blocks.
+std::optional<MigrationPlan> plan_migration(const BlockPool& pool, const Request& request,
+                                            const std::vector<RunningJob>& running,
+                                            MigrationPolicy policy);
+
+}  // namespace tflops::pool
