@@ -1,0 +1,204 @@
+#include "tflops/pool/migration.h"
+
+#include <algorithm>
+#include <limits>
+#include <map>
+
+#include "node_segments.h"
+
+namespace tflops::pool {
+namespace {
+
+using detail::kFixedSegment;
+using detail::kFreeSegment;
+using detail::Segment;
+
+// A node's blocks during planning: which are taken in the arrangement being built.
+class Occupancy {
+ public:
+  explicit Occupancy(std::uint32_t blocks) : taken_(blocks, false) {}
+
+  void mark(std::uint32_t first, std::uint32_t count) {
+    std::fill_n(taken_.begin() + first, count, true);
+  }
+
+  // The lowest start inside `range` of `count` untaken blocks.
+  std::optional<std::uint32_t> first_fit(BlockRange range, std::uint32_t count) const {
+    std::uint32_t run = 0;
+    for (std::uint32_t b = range.first; b < range.end(); ++b) {
+      run = taken_[b] ? 0 : run + 1;
+      if (run == count) return b + 1 - count;
+    }
+    return std::nullopt;
+  }
+
+  // The start of the smallest untaken run inside `range` that holds `count`.
+  std::optional<std::uint32_t> best_fit(BlockRange range, std::uint32_t count) const {
+    std::optional<std::uint32_t> best;
+    std::uint32_t best_length = std::numeric_limits<std::uint32_t>::max();
+    std::uint32_t b = range.first;
+    while (b < range.end()) {
+      if (taken_[b]) { ++b; continue; }
+      std::uint32_t start = b;
+      while (b < range.end() && !taken_[b]) ++b;
+      if (b - start >= count && b - start < best_length) best = start, best_length = b - start;
+    }
+    return best;
+  }
+
+ private:
+  std::vector<bool> taken_;
+};
+
+class NodePlanner {
+ public:
+  NodePlanner(const BlockPool& pool, const Request& request, const std::vector<RunningJob>& running,
+              const detail::SpansByNode& by_node, std::uint32_t node)
+      : pool_(pool), request_(request), running_(running), node_(node),
+        blocks_(pool.layout().nodes()[node].blocks),
+        domain_(pool.layout().domain(node, request.kind)),
+        segments_(detail::node_segments(pool, node, by_node)) {
+    for (const Segment& s : segments_) {
+      if (s.job == kFreeSegment || s.job == kFixedSegment) continue;
+      if (std::find(jobs_.begin(), jobs_.end(), s.job) == jobs_.end()) jobs_.push_back(s.job);
+    }
+  }
+
+  // SPEC's policy: movable jobs packed toward the start in block order, the request next.
+  std::optional<MigrationPlan> compact() const {
+    Occupancy occupancy(blocks_);
+    mark_fixed(occupancy, {});
+    std::vector<std::pair<std::size_t, std::uint32_t>> placed;  // job, new start
+    for (std::size_t job : jobs_) {
+      if (!running_[job].migratable) continue;
+      auto start = occupancy.first_fit(range_of(job), detail::blocks_on(running_[job], node_));
+      if (!start) return std::nullopt;
+      occupancy.mark(*start, detail::blocks_on(running_[job], node_));
+      placed.push_back({job, *start});
+    }
+    auto target = occupancy.best_fit(domain_, request_.blocks);
+    if (!target) return std::nullopt;
+    return plan_of(placed, *target);
+  }
+
+  // The window for the request whose clearing moves the fewest blocks.
+  std::optional<MigrationPlan> minimal() const {
+    std::vector<std::uint32_t> starts = {domain_.first, domain_.end() - request_.blocks};
+    for (const Segment& s : segments_) {
+      starts.push_back(s.first);
+      if (s.end() >= request_.blocks) starts.push_back(s.end() - request_.blocks);
+    }
+    std::sort(starts.begin(), starts.end());
+    starts.erase(std::unique(starts.begin(), starts.end()), starts.end());
+    std::optional<MigrationPlan> best;
+    for (std::uint32_t start : starts) {
+      auto plan = clear_window(start);
+      if (plan && (!best || plan->blocks_moved < best->blocks_moved)) best = std::move(plan);
+    }
+    return best;
+  }
+
+ private:
+  BlockRange range_of(std::size_t job) const {
+    return pool_.layout().domain(node_, running_[job].kind);
+  }
+
+  // Marks what stays where it is: unknown holders, jobs that may not move, and every job not
+  // in `moving` when `moving` is given (compact moves all movable jobs, so it passes none).
+  void mark_fixed(Occupancy& occupancy, const std::vector<std::size_t>& moving) const {
+    for (const Segment& s : segments_) {
+      if (s.job == kFreeSegment) continue;
+      bool stays = s.job == kFixedSegment || !running_[s.job].migratable ||
+                   (!moving.empty() &&
+                    std::find(moving.begin(), moving.end(), s.job) == moving.end());
+      if (stays) occupancy.mark(s.first, s.count);
+    }
+  }
+
+  std::optional<MigrationPlan> clear_window(std::uint32_t start) const {
+    const std::uint32_t end = start + request_.blocks;
+    if (start < domain_.first || end > domain_.end()) return std::nullopt;
+    std::vector<std::size_t> moving;
+    for (const Segment& s : segments_) {
+      if (s.end() <= start || s.first >= end || s.job == kFreeSegment) continue;
+      if (s.job == kFixedSegment || !running_[s.job].migratable) return std::nullopt;
+      if (std::find(moving.begin(), moving.end(), s.job) == moving.end()) moving.push_back(s.job);
+    }
+    if (moving.empty()) return plan_of({}, start);
+    Occupancy occupancy(blocks_);
+    mark_fixed(occupancy, moving);
+    occupancy.mark(start, request_.blocks);
+    // Largest first, each into the smallest run that holds it.
+    std::stable_sort(moving.begin(), moving.end(), [&](std::size_t a, std::size_t b) {
+      return detail::blocks_on(running_[a], node_) > detail::blocks_on(running_[b], node_);
+    });
+    std::vector<std::pair<std::size_t, std::uint32_t>> placed;
+    for (std::size_t job : moving) {
+      std::uint32_t count = detail::blocks_on(running_[job], node_);
+      auto at = occupancy.best_fit(range_of(job), count);
+      if (!at) return std::nullopt;
+      occupancy.mark(*at, count);
+      placed.push_back({job, *at});
+    }
+    return plan_of(placed, start);
+  }
+
+  MigrationPlan plan_of(const std::vector<std::pair<std::size_t, std::uint32_t>>& placed,
+                        std::uint32_t target) const {
+    MigrationPlan plan;
+    plan.node = node_;
+    plan.target = Span{node_, target, request_.blocks};
+    for (const auto& [job, start] : placed) {
+      Move move{running_[job].id, {}, {}};
+      for (const Span& span : running_[job].spans) {
+        if (span.node == node_) move.from.push_back(span);
+      }
+      std::uint32_t count = detail::blocks_on(running_[job], node_);
+      move.to = {Span{node_, start, count}};
+      if (move.from == move.to) continue;
+      plan.blocks_moved += count;
+      plan.moves.push_back(std::move(move));
+    }
+    return plan;
+  }
+
+  const BlockPool& pool_;
+  const Request& request_;
+  const std::vector<RunningJob>& running_;
+  std::uint32_t node_;
+  std::uint32_t blocks_;
+  BlockRange domain_;
+  std::vector<Segment> segments_;
+  std::vector<std::size_t> jobs_;  // running jobs on the node, in block order
+};
+
+}  // namespace
+
+std::optional<MigrationPlan> plan_migration(const BlockPool& pool, const Request& request,
+                                            const std::vector<RunningJob>& running,
+                                            MigrationPolicy policy) {
+  const auto& nodes = pool.layout().nodes();
+  if (policy == MigrationPolicy::none || request.blocks == 0 || request.nodes != 1) {
+    return std::nullopt;
+  }
+  std::vector<std::uint32_t> candidates;
+  if (request.node) {
+    if (*request.node >= nodes.size()) return std::nullopt;
+    candidates.push_back(*request.node);
+  } else {
+    for (std::uint32_t n = 0; n < nodes.size(); ++n) candidates.push_back(n);
+  }
+  const detail::SpansByNode by_node = detail::group_by_node(running);
+  std::optional<MigrationPlan> best;
+  for (std::uint32_t node : candidates) {
+    if (pool.free_blocks(node, request.kind) < request.blocks) continue;
+    NodePlanner planner(pool, request, running, by_node, node);
+    auto plan = policy == MigrationPolicy::compact ? planner.compact() : planner.minimal();
+    if (!plan) continue;
+    if (policy == MigrationPolicy::compact) return plan;
+    if (!best || plan->blocks_moved < best->blocks_moved) best = std::move(plan);
+  }
+  return best;
+}
+
+}  // namespace tflops::pool

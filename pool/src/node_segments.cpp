@@ -1,0 +1,45 @@
+#include "node_segments.h"
+
+#include <algorithm>
+
+namespace tflops::pool::detail {
+
+SpansByNode group_by_node(const std::vector<RunningJob>& running) {
+  SpansByNode by_node;
+  for (std::size_t j = 0; j < running.size(); ++j) {
+    for (const Span& span : running[j].spans) by_node[span.node].push_back({span, j});
+  }
+  return by_node;
+}
+
+std::vector<Segment> node_segments(const BlockPool& pool, std::uint32_t node,
+                                   const SpansByNode& by_node) {
+  std::vector<Segment> known;
+  for (const BlockRange& run : pool.free_runs(node)) known.push_back({run.first, run.count});
+  if (auto it = by_node.find(node); it != by_node.end()) {
+    for (const auto& [span, job] : it->second) known.push_back({span.first, span.count, job});
+  }
+  std::sort(known.begin(), known.end(),
+            [](const Segment& a, const Segment& b) { return a.first < b.first; });
+  std::vector<Segment> segments;
+  std::uint32_t next = 0;
+  for (const Segment& s : known) {
+    if (s.first < next) continue;  // a span the caller lists twice: the first one stands
+    if (s.first > next) segments.push_back({next, s.first - next, kFixedSegment});
+    segments.push_back(s);
+    next = s.end();
+  }
+  const std::uint32_t blocks = pool.layout().nodes()[node].blocks;
+  if (next < blocks) segments.push_back({next, blocks - next, kFixedSegment});
+  return segments;
+}
+
+std::uint32_t blocks_on(const RunningJob& job, std::uint32_t node) {
+  std::uint32_t count = 0;
+  for (const Span& span : job.spans) {
+    if (span.node == node) count += span.count;
+  }
+  return count;
+}
+
+}  // namespace tflops::pool::detail

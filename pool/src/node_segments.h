@@ -1,0 +1,39 @@
+// A node's blocks seen as segments (free, held by a known running job, or held by something the
+// planners must leave alone), built from the pool's free runs and the running jobs' spans, so
+// that planning costs O(segments) rather than O(blocks).
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <unordered_map>
+#include <vector>
+
+#include "tflops/pool/block_pool.h"
+#include "tflops/pool/running_job.h"
+
+namespace tflops::pool::detail {
+
+inline constexpr std::size_t kFreeSegment = std::numeric_limits<std::size_t>::max();
+inline constexpr std::size_t kFixedSegment = kFreeSegment - 1;
+
+struct Segment {
+  std::uint32_t first = 0;
+  std::uint32_t count = 0;
+  std::size_t job = kFreeSegment;  // index into the running list, or one of the markers above
+  std::uint32_t end() const { return first + count; }
+};
+
+// The running jobs' spans grouped by node: node -> (span, index into the running list).
+using SpansByNode = std::unordered_map<std::uint32_t, std::vector<std::pair<Span, std::size_t>>>;
+
+SpansByNode group_by_node(const std::vector<RunningJob>& running);
+
+// Segments covering the whole node in block order. Blocks the pool says are held but that no
+// running job claims become kFixedSegment.
+std::vector<Segment> node_segments(const BlockPool& pool, std::uint32_t node,
+                                   const SpansByNode& by_node);
+
+// Blocks a job holds on one node.
+std::uint32_t blocks_on(const RunningJob& job, std::uint32_t node);
+
+}  // namespace tflops::pool::detail

@@ -1,0 +1,131 @@
+// Preemption and migration planning on hand-built pools.
+#include <gtest/gtest.h>
+
+#include "spec_pools.h"
+#include "tflops/pool/migration.h"
+#include "tflops/pool/preemption.h"
+
+using namespace tflops::pool;
+using tflops::pool::fixtures::layout_of;
+using tflops::pool::fixtures::spec_10t;
+
+namespace {
+
+struct Fixture {
+  explicit Fixture(std::shared_ptr<const Layout> layout) : pool(std::move(layout)) {}
+  // A running job on node 0 at [first, first + count).
+  void run(JobId id, std::uint32_t first, std::uint32_t count, std::int64_t priority = 0,
+           bool migratable = true) {
+    Spans spans{{0, first, count}};
+    pool.take(spans, id);
+    running.push_back(RunningJob{id, priority, spans, std::nullopt, migratable});
+  }
+  BlockPool pool;
+  std::vector<RunningJob> running;
+};
+
+// SPEC's migration example at t2: app1 ended, app2 [4-6], app3 [7-8] (pool-wide), app4 needs 4.
+Fixture spec_t2() {
+  Fixture f(spec_10t());
+  f.run(2, 3, 3);
+  f.run(3, 6, 2);
+  return f;
+}
+
+}  // namespace
+
+TEST(Migration, CompactReproducesSpecExample) {
+  Fixture f = spec_t2();
+  auto plan = plan_migration(f.pool, Request{.blocks = 4}, f.running, MigrationPolicy::compact);
+  ASSERT_TRUE(plan);
+  ASSERT_EQ(plan->moves.size(), 2u);
+  EXPECT_EQ(plan->moves[0].job, 2u);
+  EXPECT_EQ(plan->moves[0].to, (Spans{{0, 0, 3}}));  // app2 -> pool-wide 1-3
+  EXPECT_EQ(plan->moves[1].job, 3u);
+  EXPECT_EQ(plan->moves[1].to, (Spans{{0, 3, 2}}));  // app3 -> 4-5
+  EXPECT_EQ(plan->target, (Span{0, 5, 4}));          // app4 -> 6-9, free 10
+  EXPECT_EQ(plan->blocks_moved, 5u);
+}
+
+TEST(Migration, MinimalMovesApp3sTwoBlocksInsteadOfFive) {
+  Fixture f = spec_t2();
+  auto plan = plan_migration(f.pool, Request{.blocks = 4}, f.running, MigrationPolicy::minimal);
+  ASSERT_TRUE(plan);
+  ASSERT_EQ(plan->moves.size(), 1u);
+  EXPECT_EQ(plan->moves[0].job, 3u);
+  EXPECT_EQ(plan->moves[0].from, (Spans{{0, 6, 2}}));
+  EXPECT_EQ(plan->moves[0].to, (Spans{{0, 0, 2}}));
+  EXPECT_EQ(plan->target, (Span{0, 6, 4}));
+  EXPECT_EQ(plan->blocks_moved, 2u);
+}
+
+TEST(Migration, NonMigratableJobsNeverMove) {
+  Fixture f(spec_10t());
+  f.run(2, 3, 3, 0, /*migratable=*/false);
+  f.run(3, 6, 2);
+  // compact can only move app3 (to 0-1): runs left 2 and 6-9 -> app4 at 6-9.
+  auto compact = plan_migration(f.pool, Request{.blocks = 4}, f.running, MigrationPolicy::compact);
+  ASSERT_TRUE(compact);
+  ASSERT_EQ(compact->moves.size(), 1u);
+  EXPECT_EQ(compact->moves[0].job, 3u);
+  EXPECT_EQ(compact->target, (Span{0, 6, 4}));
+  // A 5-block request cannot be made into one run around a fixed job in the middle.
+  EXPECT_FALSE(plan_migration(f.pool, Request{.blocks = 5}, f.running, MigrationPolicy::compact));
+  EXPECT_FALSE(plan_migration(f.pool, Request{.blocks = 5}, f.running, MigrationPolicy::minimal));
+  EXPECT_FALSE(plan_migration(f.pool, Request{.blocks = 4}, f.running, MigrationPolicy::none));
+}
+
+TEST(Preemption, OnlyStrictlyLowerPriorityByTheGap) {
+  Fixture f(spec_10t());
+  f.run(1, 0, 10, /*priority=*/5);
+  EXPECT_FALSE(plan_preemption(f.pool, Request{.blocks = 4}, 5, f.running, 1));   // equal: no
+  EXPECT_TRUE(plan_preemption(f.pool, Request{.blocks = 4}, 6, f.running, 1));
+  EXPECT_FALSE(plan_preemption(f.pool, Request{.blocks = 4}, 6, f.running, 2));   // gap 2 needed
+  EXPECT_TRUE(plan_preemption(f.pool, Request{.blocks = 4}, 7, f.running, 2));
+}
+
+TEST(Preemption, LowestPriorityThenFewestJobsThenFewestBlocks) {
+  Fixture f(layout_of("NodeName=n0 Kind=gpu Name=g0 TFLOPS=12"));
+  f.run(1, 0, 2, 1);   // low priority, small
+  f.run(2, 2, 2, 1);   // low priority, small
+  f.run(3, 4, 4, 3);   // middle priority, big
+  f.run(4, 8, 4, 1);   // low priority, big
+  // 4 blocks: job 4 alone (priority 1, one job) beats 1+2 (two jobs) and 3 (priority 3).
+  auto plan = plan_preemption(f.pool, Request{.blocks = 4}, 10, f.running, 1);
+  ASSERT_TRUE(plan);
+  EXPECT_EQ(plan->victims, (std::vector<JobId>{4}));
+  EXPECT_EQ(plan->highest_victim_priority, 1);
+  EXPECT_TRUE(plan->contiguous);
+  // 8 blocks at priority 1: 1+2+4; a plan with job 3 would need a higher victim priority.
+  plan = plan_preemption(f.pool, Request{.blocks = 8}, 10, f.running, 1);
+  ASSERT_TRUE(plan);
+  EXPECT_EQ(plan->victims, (std::vector<JobId>{1, 2, 4}));
+  EXPECT_EQ(plan->victim_blocks, 8u);
+  // 2 blocks: job 1 or 2 (2 blocks each) rather than job 4 (4 blocks).
+  plan = plan_preemption(f.pool, Request{.blocks = 2}, 10, f.running, 1);
+  ASSERT_TRUE(plan);
+  ASSERT_EQ(plan->victims.size(), 1u);
+  EXPECT_EQ(plan->victim_blocks, 2u);
+}
+
+TEST(Preemption, PrefersVictimsThatLeaveOneContiguousRun) {
+  Fixture f(spec_10t());
+  f.run(1, 0, 3, 1);
+  f.run(2, 3, 3, 1);   // free 6
+  f.run(3, 7, 3, 1);
+  // 4 blocks: any one job frees enough (same priority, count and blocks), but job 1's blocks
+  // are not next to the free block 6; job 2's or job 3's are.
+  auto plan = plan_preemption(f.pool, Request{.blocks = 4}, 10, f.running, 1);
+  ASSERT_TRUE(plan);
+  ASSERT_EQ(plan->victims.size(), 1u);
+  EXPECT_NE(plan->victims[0], 1u);
+  EXPECT_TRUE(plan->contiguous);
+}
+
+TEST(Preemption, NothingWhenVictimsCannotFreeEnough) {
+  Fixture f(spec_10t());
+  f.run(1, 0, 5, 1);
+  f.run(2, 5, 5, 9);
+  EXPECT_FALSE(plan_preemption(f.pool, Request{.blocks = 6}, 5, f.running, 1));
+  EXPECT_FALSE(plan_preemption(f.pool, Request{.blocks = 11}, 100, f.running, 1));
+}
