@@ -165,24 +165,19 @@ std::vector<Event> Scheduler::submit(const JobSpec& given) {
 
 bool Scheduler::try_place(Job& job, std::vector<Event>& events, EventType as) {
   const Request request = request_of(job.spec);
+  // find() falls back to scattered runs whenever a node has enough free blocks, so nothing
+  // found means no migration can help either.
   auto spans = pool_.find(request);
-  if (spans && one_run_per_node(*spans)) {
-    start(job, *spans, events, as);
-    return true;
-  }
-  if (spans || request.nodes == 1) {
-    auto plan = plan_migration(pool_, request, running_jobs(), layout().options().migration);
-    if (plan) {
+  if (!spans) return false;
+  if (!one_run_per_node(*spans) && request.nodes == 1) {
+    if (auto plan = plan_migration(pool_, request, running_jobs(), layout().options().migration)) {
       apply(*plan, events);
       start(job, {plan->target}, events, as);
       return true;
     }
   }
-  if (spans) {
-    start(job, *spans, events, as);
-    return true;
-  }
-  return false;
+  start(job, *spans, events, as);
+  return true;
 }
 
 void Scheduler::start(Job& job, const Spans& spans, std::vector<Event>& events, EventType as) {
