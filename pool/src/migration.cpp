@@ -83,15 +83,8 @@ class NodePlanner {
 
   // The window for the request whose clearing moves the fewest blocks.
   std::optional<MigrationPlan> minimal() const {
-    std::vector<std::uint32_t> starts = {domain_.first, domain_.end() - request_.blocks};
-    for (const Segment& s : segments_) {
-      starts.push_back(s.first);
-      if (s.end() >= request_.blocks) starts.push_back(s.end() - request_.blocks);
-    }
-    std::sort(starts.begin(), starts.end());
-    starts.erase(std::unique(starts.begin(), starts.end()), starts.end());
     std::optional<MigrationPlan> best;
-    for (std::uint32_t start : starts) {
+    for (std::uint32_t start : detail::window_starts(domain_, segments_, request_.blocks)) {
       auto plan = clear_window(start);
       if (plan && (!best || plan->blocks_moved < best->blocks_moved)) best = std::move(plan);
     }

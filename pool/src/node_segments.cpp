@@ -34,6 +34,19 @@ std::vector<Segment> node_segments(const BlockPool& pool, std::uint32_t node,
   return segments;
 }
 
+std::vector<std::uint32_t> window_starts(BlockRange domain, const std::vector<Segment>& segments,
+                                         std::uint32_t blocks) {
+  std::vector<std::uint32_t> starts = {domain.first};
+  if (domain.end() >= blocks) starts.push_back(domain.end() - blocks);
+  for (const Segment& s : segments) {
+    starts.push_back(s.first);
+    if (s.end() >= blocks) starts.push_back(s.end() - blocks);
+  }
+  std::sort(starts.begin(), starts.end());
+  starts.erase(std::unique(starts.begin(), starts.end()), starts.end());
+  return starts;
+}
+
 std::uint32_t blocks_on(const RunningJob& job, std::uint32_t node) {
   std::uint32_t count = 0;
   for (const Span& span : job.spans) {

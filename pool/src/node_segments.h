@@ -33,6 +33,12 @@ SpansByNode group_by_node(const std::vector<RunningJob>& running);
 std::vector<Segment> node_segments(const BlockPool& pool, std::uint32_t node,
                                    const SpansByNode& by_node);
 
+// Where a window of `blocks` for a request may start inside `domain`: the best window starts
+// where a segment or the domain starts, or ends where one ends. Sorted, without repeats; a
+// start may still leave the domain, callers check.
+std::vector<std::uint32_t> window_starts(BlockRange domain, const std::vector<Segment>& segments,
+                                         std::uint32_t blocks);
+
 // Blocks a job holds on one node.
 std::uint32_t blocks_on(const RunningJob& job, std::uint32_t node);
 

@@ -42,18 +42,10 @@ class Planner {
     if (domain.count < request_.blocks) return std::nullopt;
     std::vector<Segment> segments = detail::node_segments(pool_, node, by_node_);
     std::optional<NodePlan> best = scattered_plan(node, domain, segments);
-    // The best window starts where a segment or the domain starts, or ends where one ends.
-    std::vector<std::uint32_t> starts = {domain.first, domain.end() - request_.blocks};
-    for (const Segment& s : segments) {
-      starts.push_back(s.first);
-      if (s.end() >= request_.blocks) starts.push_back(s.end() - request_.blocks);
-    }
-    {
-      for (std::uint32_t start : starts) {
-        if (auto plan = window_plan(node, domain, segments, start);
-            plan && (!best || plan->key() < best->key())) {
-          best = std::move(plan);
-        }
+    for (std::uint32_t start : detail::window_starts(domain, segments, request_.blocks)) {
+      if (auto plan = window_plan(node, domain, segments, start);
+          plan && (!best || plan->key() < best->key())) {
+        best = std::move(plan);
       }
     }
     return best;
