@@ -4,6 +4,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -291,6 +292,10 @@ Inventory parse_inventory(std::string_view text, std::string source) {
 }
 
 Inventory load_inventory(const std::string& path) {
+  std::error_code ignored;
+  if (std::filesystem::is_directory(path, ignored)) {
+    throw Error(path + ": is a directory, not a card inventory; name the file (e.g. /etc/slurm/tflops.conf)");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     throw Error(path + ": cannot open the card inventory; check the path (e.g. /etc/slurm/tflops.conf)");

@@ -136,7 +136,7 @@ std::vector<Event> Scheduler::submit(const JobSpec& given) {
               largest_name + ") has " + std::to_string(largest)
         : "needs " + blocks_phrase(spec.blocks, spec.kind) + " on each of " +
               std::to_string(spec.nodes) + " nodes but only " + std::to_string(nodes_that_fit) +
-              " nodes have that many";
+              (nodes_that_fit == 1 ? " node has" : " nodes have") + " that many";
   }
   if (!job.reason.empty()) {
     job.state = JobState::refused;

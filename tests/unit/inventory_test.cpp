@@ -78,4 +78,5 @@ TEST(Inventory, BadInputNamesFileLineWordAndFix) {
 TEST(Inventory, MissingFileIsNamed) {
   EXPECT_THAT([] { load_inventory("/nonexistent/tflops.conf"); },
               testing::ThrowsMessage<Error>(HasSubstr("/nonexistent/tflops.conf")));
+  EXPECT_THAT([] { load_inventory("/tmp"); }, testing::ThrowsMessage<Error>(HasSubstr("is a directory")));
 }

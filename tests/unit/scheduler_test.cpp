@@ -140,7 +140,7 @@ TEST(Scheduler, NeverFittingRequestsAreRefusedForGood) {
   JobSpec wide = job(3, 30);
   wide.nodes = 4;
   s.submit(wide);
-  EXPECT_THAT(s.job(3).reason, HasSubstr("only 3 nodes"));
+  EXPECT_THAT(s.job(3).reason, HasSubstr("only 3 nodes have"));
   JobSpec huge = job(4, 60);
   huge.nodes = 4;
   s.submit(huge);
