@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <sstream>
+#include <unordered_set>
 
 #include "tflops/pool/error.h"
 #include "tflops/pool/hostlist.h"
@@ -188,6 +189,7 @@ Inventory parse_inventory(std::string_view text, std::string source) {
   std::map<CardKey, int> card_lines;     // (node, card name) -> line, for duplicates
   std::map<CardKey, int> device_lines;   // (node, device) -> line
   std::map<std::string, int> option_lines;
+  std::unordered_set<std::string> known_nodes;
 
   int line_number = 0;
   std::size_t pos = 0;
@@ -257,9 +259,7 @@ Inventory parse_inventory(std::string_view text, std::string source) {
     }
 
     for (const auto& node : nodes) {
-      if (std::find(inventory.nodes.begin(), inventory.nodes.end(), node) == inventory.nodes.end()) {
-        inventory.nodes.push_back(node);
-      }
+      if (known_nodes.insert(node).second) inventory.nodes.push_back(node);
       for (std::size_t i = 0; i < names.size(); ++i) {
         CardKey key{node, names[i]};
         if (auto seen = card_lines.find(key); seen != card_lines.end()) {

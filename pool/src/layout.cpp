@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <map>
 
 #include "tflops/pool/error.h"
 
@@ -47,15 +46,22 @@ std::string format_number(double value) {
 
 Layout::Layout(Inventory inventory) : inventory_(std::move(inventory)) {
   const double block = inventory_.options.block_tflops;
-  std::map<std::string, std::uint32_t> node_index;
   for (const auto& name : inventory_.nodes) {
-    node_index.emplace(name, static_cast<std::uint32_t>(nodes_.size()));
+    node_index_.emplace(name, static_cast<std::uint32_t>(nodes_.size()));
     nodes_.push_back(NodeLayout{name, 0, 0, {}, {}});
   }
 
   std::vector<std::vector<double>> node_tflops(nodes_.size());
-  for (const auto& card : inventory_.cards) {
-    node_tflops.at(node_index.at(card.node)).push_back(card.tflops);
+  std::vector<std::vector<std::size_t>> node_cards(nodes_.size());  // indices, file order
+  for (std::size_t c = 0; c < inventory_.cards.size(); ++c) {
+    const Card& card = inventory_.cards[c];
+    auto node = node_index_.find(card.node);
+    if (node == node_index_.end()) {
+      throw Error(inventory_.source + ":" + std::to_string(card.line) + ": card " + card.name +
+                  " names node " + card.node + ", which the inventory does not list");
+    }
+    node_tflops[node->second].push_back(card.tflops);
+    node_cards[node->second].push_back(c);
     if (blocks_of(card.tflops, block) == 0) {
       throw Error(inventory_.source + ":" + std::to_string(card.line) + ": 'TFLOPS=" +
                   format_number(card.tflops) + "': card " + card.name + " on " + card.node +
@@ -77,17 +83,18 @@ Layout::Layout(Inventory inventory) : inventory_(std::move(inventory)) {
   }
 
   // Number each node's blocks: region by region in the configured order, cards in file order.
-  for (auto& node : nodes_) {
+  for (std::uint32_t n = 0; n < nodes_.size(); ++n) {
+    NodeLayout& node = nodes_[n];
     std::uint32_t next = 0;
     for (Kind kind : inventory_.options.region_order) {
       BlockRange& region = node.regions[static_cast<std::size_t>(kind)];
       region.first = next;
-      for (std::size_t c = 0; c < inventory_.cards.size(); ++c) {
+      for (std::size_t c : node_cards[n]) {
         const Card& card = inventory_.cards[c];
-        if (card.node != node.name || card.kind != kind) continue;
+        if (card.kind != kind) continue;
         auto count = static_cast<std::uint32_t>(blocks_of(card.tflops, block));
         node.cards.push_back(cards_.size());
-        cards_.push_back(CardLayout{c, node_index.at(card.node), kind, BlockRange{next, count}});
+        cards_.push_back(CardLayout{c, n, kind, BlockRange{next, count}});
         next += count;
       }
       region.count = next - region.first;
@@ -99,10 +106,9 @@ Layout::Layout(Inventory inventory) : inventory_(std::move(inventory)) {
 }
 
 std::optional<std::uint32_t> Layout::find_node(std::string_view name) const {
-  for (std::size_t n = 0; n < nodes_.size(); ++n) {
-    if (nodes_[n].name == name) return static_cast<std::uint32_t>(n);
-  }
-  return std::nullopt;
+  auto it = node_index_.find(std::string(name));
+  if (it == node_index_.end()) return std::nullopt;
+  return it->second;
 }
 
 BlockRange Layout::domain(std::uint32_t node, std::optional<Kind> kind) const {

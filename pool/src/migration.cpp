@@ -53,11 +53,11 @@ class Occupancy {
 class NodePlanner {
  public:
   NodePlanner(const BlockPool& pool, const Request& request, const std::vector<RunningJob>& running,
-              const detail::SpansByNode& by_node, std::uint32_t node)
+              const detail::SpansIndex& index, std::uint32_t node)
       : pool_(pool), request_(request), running_(running), node_(node),
         blocks_(pool.layout().nodes()[node].blocks),
         domain_(pool.layout().domain(node, request.kind)),
-        segments_(detail::node_segments(pool, node, by_node)) {
+        segments_(detail::node_segments(pool, node, index)) {
     for (const Segment& s : segments_) {
       if (s.job == kFreeSegment || s.job == kFixedSegment) continue;
       if (std::find(jobs_.begin(), jobs_.end(), s.job) == jobs_.end()) jobs_.push_back(s.job);
@@ -181,11 +181,11 @@ std::optional<MigrationPlan> plan_migration(const BlockPool& pool, const Request
   } else {
     for (std::uint32_t n = 0; n < nodes.size(); ++n) candidates.push_back(n);
   }
-  const detail::SpansByNode by_node = detail::group_by_node(running);
+  const detail::SpansIndex index(running);
   std::optional<MigrationPlan> best;
   for (std::uint32_t node : candidates) {
     if (pool.free_blocks(node, request.kind) < request.blocks) continue;
-    NodePlanner planner(pool, request, running, by_node, node);
+    NodePlanner planner(pool, request, running, index, node);
     auto plan = policy == MigrationPolicy::compact ? planner.compact() : planner.minimal();
     if (!plan) continue;
     if (policy == MigrationPolicy::compact) return plan;

@@ -4,21 +4,28 @@
 
 namespace tflops::pool::detail {
 
-SpansByNode group_by_node(const std::vector<RunningJob>& running) {
-  SpansByNode by_node;
+SpansIndex::SpansIndex(const std::vector<RunningJob>& running) {
   for (std::size_t j = 0; j < running.size(); ++j) {
-    for (const Span& span : running[j].spans) by_node[span.node].push_back({span, j});
+    for (const Span& span : running[j].spans) entries_.push_back({span, j});
   }
-  return by_node;
+  std::sort(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) {
+    return a.span.node != b.span.node ? a.span.node < b.span.node : a.span.first < b.span.first;
+  });
+}
+
+std::span<const SpansIndex::Entry> SpansIndex::on(std::uint32_t node) const {
+  auto begin = std::lower_bound(entries_.begin(), entries_.end(), node,
+                                [](const Entry& e, std::uint32_t n) { return e.span.node < n; });
+  auto end = std::upper_bound(begin, entries_.end(), node,
+                              [](std::uint32_t n, const Entry& e) { return n < e.span.node; });
+  return {begin, end};
 }
 
 std::vector<Segment> node_segments(const BlockPool& pool, std::uint32_t node,
-                                   const SpansByNode& by_node) {
+                                   const SpansIndex& index) {
   std::vector<Segment> known;
   for (const BlockRange& run : pool.free_runs(node)) known.push_back({run.first, run.count});
-  if (auto it = by_node.find(node); it != by_node.end()) {
-    for (const auto& [span, job] : it->second) known.push_back({span.first, span.count, job});
-  }
+  for (const auto& [span, job] : index.on(node)) known.push_back({span.first, span.count, job});
   std::sort(known.begin(), known.end(),
             [](const Segment& a, const Segment& b) { return a.first < b.first; });
   std::vector<Segment> segments;

@@ -5,7 +5,7 @@
 
 #include <cstdint>
 #include <limits>
-#include <unordered_map>
+#include <span>
 #include <vector>
 
 #include "tflops/pool/block_pool.h"
@@ -23,15 +23,27 @@ struct Segment {
   std::uint32_t end() const { return first + count; }
 };
 
-// The running jobs' spans grouped by node: node -> (span, index into the running list).
-using SpansByNode = std::unordered_map<std::uint32_t, std::vector<std::pair<Span, std::size_t>>>;
+// The running jobs' spans, sorted by node and first block: one allocation and one sort per
+// plan, where a map per node would cost an allocation per job.
+class SpansIndex {
+ public:
+  struct Entry {
+    Span span;
+    std::size_t job = 0;  // index into the running list
+  };
 
-SpansByNode group_by_node(const std::vector<RunningJob>& running);
+  explicit SpansIndex(const std::vector<RunningJob>& running);
+  std::span<const Entry> on(std::uint32_t node) const;
+  const std::vector<Entry>& all() const { return entries_; }
+
+ private:
+  std::vector<Entry> entries_;
+};
 
 // Segments covering the whole node in block order. Blocks the pool says are held but that no
 // running job claims become kFixedSegment.
 std::vector<Segment> node_segments(const BlockPool& pool, std::uint32_t node,
-                                   const SpansByNode& by_node);
+                                   const SpansIndex& index);
 
 // Where a window of `blocks` for a request may start inside `domain`: the best window starts
 // where a segment or the domain starts, or ends where one ends. Sorted, without repeats; a

@@ -78,7 +78,8 @@ Request Scheduler::request_of(const JobSpec& spec) const {
 
 std::vector<RunningJob> Scheduler::running_jobs() const {
   std::vector<RunningJob> running;
-  for (const auto& [id, job] : jobs_) {
+  for (JobId id : active_) {
+    const Job& job = jobs_.at(id);
     if (job.state == JobState::running) {
       running.push_back(RunningJob{id, job.spec.priority, job.spans, job.spec.kind, job.spec.migratable});
     }
@@ -105,11 +106,15 @@ std::vector<Event> Scheduler::submit(const JobSpec& given) {
   }
   if (spec.node && !layout().find_node(*spec.node)) {
     std::string known;
-    for (const auto& node : layout().nodes()) known += (known.empty() ? "" : ", ") + node.name;
+    for (const auto& node : layout().nodes()) {
+      if (!known.empty()) known += ", ";
+      known += node.name;
+    }
     throw Error(describe(spec) + ": unknown node '" + *spec.node + "'; the pool has " + known);
   }
 
   Job& job = jobs_.emplace(spec.id, Job{spec, JobState::waiting, {}, {}, ++queue_clock_, {}}).first->second;
+  active_.insert(spec.id);
   std::vector<Event> events;
 
   // SPEC step 3: more than can ever be had is refused for good.
@@ -139,7 +144,7 @@ std::vector<Event> Scheduler::submit(const JobSpec& given) {
               (nodes_that_fit == 1 ? " node has" : " nodes have") + " that many";
   }
   if (!job.reason.empty()) {
-    job.state = JobState::refused;
+    set_state(job, JobState::refused);
     events.push_back(Event{EventType::refused, spec.id, {}, {}, job.reason});
     return events;
   }
@@ -184,7 +189,7 @@ void Scheduler::start(Job& job, const Spans& spans, std::vector<Event>& events, 
   pool_.take(spans, job.spec.id);
   job.spans = spans;
   job.last_spans.clear();
-  job.state = JobState::running;
+  set_state(job, JobState::running);
   job.reason.clear();
   events.push_back(Event{as, job.spec.id, {}, spans, {}});
 }
@@ -212,10 +217,16 @@ void Scheduler::suspend(Job& job, std::vector<Event>& events, const std::string&
   pool_.release(job.spans);
   job.last_spans = std::move(job.spans);
   job.spans.clear();
-  job.state = JobState::suspended;
+  set_state(job, JobState::suspended);
   job.queued_at = ++queue_clock_;
   job.reason = reason;
   events.push_back(Event{EventType::suspended, job.spec.id, job.last_spans, {}, reason});
+}
+
+void Scheduler::set_state(Job& job, JobState state) {
+  job.state = state;
+  if (state == JobState::ended || state == JobState::refused) active_.erase(job.spec.id);
+  else active_.insert(job.spec.id);
 }
 
 std::vector<Event> Scheduler::end(JobId id) {
@@ -231,7 +242,7 @@ std::vector<Event> Scheduler::end(JobId id) {
   if (job.state == JobState::running) pool_.release(held);
   job.spans.clear();
   job.last_spans.clear();
-  job.state = JobState::ended;
+  set_state(job, JobState::ended);
   job.reason.clear();
   events.push_back(Event{EventType::ended, id, held, {}, {}});
   place_queued(events);
@@ -240,7 +251,8 @@ std::vector<Event> Scheduler::end(JobId id) {
 
 void Scheduler::place_queued(std::vector<Event>& events) {
   std::vector<Job*> queue;
-  for (auto& [id, job] : jobs_) {
+  for (JobId id : active_) {
+    Job& job = jobs_.at(id);
     if (job.state == JobState::suspended || job.state == JobState::waiting) queue.push_back(&job);
   }
   std::stable_sort(queue.begin(), queue.end(), [](const Job* a, const Job* b) {

@@ -40,9 +40,11 @@ std::string encode(std::string_view text) {
 std::string layout_fingerprint(const Layout& layout) {
   std::string out;
   for (const auto& node : layout.nodes()) {
-    out += (out.empty() ? "" : " ") + encode(node.name) + ":" + std::to_string(node.blocks) + ":";
+    if (!out.empty()) out += ' ';
+    out += encode(node.name) + ":" + std::to_string(node.blocks) + ":";
     for (std::size_t k = 0; k < kKindCount; ++k) {
-      out += (k ? "," : "") + std::to_string(node.regions[k].count);
+      if (k) out += ',';
+      out += std::to_string(node.regions[k].count);
     }
   }
   return out;
@@ -52,8 +54,8 @@ std::string encode_spans(const Spans& spans) {
   if (spans.empty()) return "-";
   std::string out;
   for (const Span& s : spans) {
-    out += (out.empty() ? "" : ",") + std::to_string(s.node) + ":" + std::to_string(s.first) + "+" +
-           std::to_string(s.count);
+    if (!out.empty()) out += ',';
+    out += std::to_string(s.node) + ":" + std::to_string(s.first) + "+" + std::to_string(s.count);
   }
   return out;
 }
@@ -221,7 +223,9 @@ Scheduler Scheduler::restore(std::shared_ptr<const Layout> layout, std::string_v
         }
         scheduler.pool_.take(job.spans, job.spec.id);
       }
-      scheduler.jobs_.emplace(job.spec.id, std::move(job));
+      JobState state = job.state;
+      Job& stored = scheduler.jobs_.emplace(job.spec.id, std::move(job)).first->second;
+      scheduler.set_state(stored, state);
     } else if (!line.empty()) {
       reader.fail("unknown record '" + line.substr(0, 40) + "'");
     }

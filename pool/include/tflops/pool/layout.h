@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -67,6 +68,7 @@ class Layout {
   Inventory inventory_;
   std::vector<NodeLayout> nodes_;
   std::vector<CardLayout> cards_;
+  std::unordered_map<std::string, std::uint32_t> node_index_;
   std::uint64_t total_blocks_ = 0;
 };
 

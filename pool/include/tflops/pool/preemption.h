@@ -3,6 +3,14 @@
 // Only jobs at least `min_priority_gap` below the request's priority can be victims. Plans are
 // ranked by, in order: the highest victim priority (lowest first), the number of victims, the
 // blocks they hold, and whether the request then gets one contiguous run on each node.
+//
+// For a one-node request the plan is the best by that ranking. A multi-node request takes the
+// nodes whose own best plans rank first: its highest victim priority is the lowest possible,
+// but a set of victims that serves several of those nodes at once is not searched for, so the
+// count and blocks are minimal per node rather than over the whole request.
+//
+// Cost: one sort of the running jobs' spans and one sweep over their priorities, then a detailed
+// plan only on the nodes that reach the request at the lowest level.
 #pragma once
 
 #include <cstdint>

@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -90,9 +91,11 @@ class Scheduler {
   void apply(const MigrationPlan& plan, std::vector<Event>& events);
   void suspend(Job& job, std::vector<Event>& events, const std::string& reason);
   void place_queued(std::vector<Event>& events);
+  void set_state(Job& job, JobState state);  // keeps active_ in step
 
   BlockPool pool_;
   std::map<JobId, Job> jobs_;
+  std::set<JobId> active_;  // running, suspended and waiting jobs: the only ones that change
   std::uint64_t queue_clock_ = 0;
 };
 
