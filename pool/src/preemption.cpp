@@ -46,10 +46,11 @@ class Planner {
 
   std::int64_t ceiling() const { return ceiling_; }
 
-  // The lowest priority level whose jobs, suspended together with every job below it, let
-  // some node hold the request; and the nodes where that happens. One sort and one sweep over
-  // the eligible spans, so only those nodes are planned in detail.
-  std::optional<std::pair<std::int64_t, std::vector<std::uint32_t>>> lowest_level() const {
+  // For each node that can hold the request once jobs are suspended: the lowest priority
+  // level such that suspending every eligible job up to it there is enough. Sorted by level.
+  // One sort and one sweep over the eligible spans, so only the nodes that reach the request
+  // early enough get planned in detail.
+  std::vector<std::pair<std::int64_t, std::uint32_t>> reach_levels() const {
     struct Item {
       std::int64_t priority;
       std::size_t node;  // dense index into `nodes`
@@ -59,36 +60,91 @@ class Planner {
     std::vector<std::uint32_t> available;  // free + freed so far, per dense node
     std::vector<Item> items;
     for (const auto& [span, job] : index_.all()) {
+      const BlockRange domain = pool_.layout().domain(span.node, request_.kind);
+      const bool fits = domain.count >= request_.blocks;
       if (nodes.empty() || nodes.back() != span.node) {
         nodes.push_back(span.node);
-        const bool fits = pool_.layout().domain(span.node, request_.kind).count >= request_.blocks;
         available.push_back(fits ? pool_.free_blocks(span.node, request_.kind) : 0);
       }
-      if (!eligible(job)) continue;
-      const BlockRange domain = pool_.layout().domain(span.node, request_.kind);
+      if (!eligible(job) || !fits) continue;
       std::uint32_t first = std::max(span.first, domain.first);
       std::uint32_t end = std::min(span.end(), domain.end());
-      if (end > first && domain.count >= request_.blocks) {
-        items.push_back({running_[job].priority, nodes.size() - 1, end - first});
+      if (end > first) items.push_back({running_[job].priority, nodes.size() - 1, end - first});
+    }
+    std::stable_sort(items.begin(), items.end(),
+                     [](const Item& a, const Item& b) { return a.priority < b.priority; });
+    std::vector<std::pair<std::int64_t, std::uint32_t>> reached;
+    for (const Item& item : items) {
+      std::uint32_t& got = available[item.node];
+      const bool was_short = got < request_.blocks;
+      got += item.blocks;
+      if (was_short && got >= request_.blocks) reached.push_back({item.priority, nodes[item.node]});
+    }
+    return reached;
+  }
+
+  // Victims for several nodes at once: repeatedly the job that covers most of what the nodes
+  // still lack (a job spanning them counts on each), then any victim the others make redundant.
+  // Finds the one job across two nodes that per-node planning would replace by two.
+  Victims joint_plan(const std::vector<std::uint32_t>& nodes, std::int64_t ceiling) const {
+    std::vector<std::int64_t> lack;
+    std::map<std::size_t, std::vector<std::uint32_t>> frees;  // job -> blocks freed per node
+    for (std::size_t n = 0; n < nodes.size(); ++n) {
+      const BlockRange domain = pool_.layout().domain(nodes[n], request_.kind);
+      lack.push_back(std::int64_t{request_.blocks} - pool_.free_blocks(nodes[n], request_.kind));
+      for (const auto& [span, job] : index_.on(nodes[n])) {
+        if (!eligible(job) || running_[job].priority > ceiling) continue;
+        std::uint32_t first = std::max(span.first, domain.first), end = std::min(span.end(), domain.end());
+        auto& per_node = frees.try_emplace(job, nodes.size(), 0).first->second;
+        if (end > first) per_node[n] += end - first;
       }
     }
-    std::sort(items.begin(), items.end(),
-              [](const Item& a, const Item& b) { return a.priority < b.priority; });
-    for (std::size_t i = 0; i < items.size();) {
-      const std::int64_t level = items[i].priority;
-      std::vector<std::uint32_t> reached;
-      for (; i < items.size() && items[i].priority == level; ++i) {
-        std::uint32_t& got = available[items[i].node];
-        bool was_short = got < request_.blocks;
-        got += items[i].blocks;
-        if (was_short && got >= request_.blocks) reached.push_back(nodes[items[i].node]);
+    auto covers = [&](const std::vector<std::uint32_t>& per_node) {
+      std::int64_t sum = 0;
+      for (std::size_t n = 0; n < lack.size(); ++n) sum += std::min<std::int64_t>(std::max<std::int64_t>(lack[n], 0), per_node[n]);
+      return sum;
+    };
+    Victims chosen;
+    while (std::any_of(lack.begin(), lack.end(), [](std::int64_t l) { return l > 0; })) {
+      const std::vector<std::uint32_t>* best = nullptr;
+      std::size_t best_job = 0;
+      for (const auto& [job, per_node] : frees) {
+        if (is_victim(chosen, job)) continue;
+        std::int64_t gain = covers(per_node);
+        if (gain > 0 && (!best || gain > covers(*best) ||
+                         (gain == covers(*best) && total_blocks(job) < total_blocks(best_job)))) {
+          best = &per_node, best_job = job;
+        }
       }
-      if (!reached.empty()) {
-        std::sort(reached.begin(), reached.end());
-        return std::make_pair(level, std::move(reached));
+      if (!best) return {};
+      add_victim(chosen, best_job);
+      for (std::size_t n = 0; n < lack.size(); ++n) lack[n] -= (*best)[n];
+    }
+    // Drop victims the rest make redundant, the biggest first.
+    Victims by_size = chosen;
+    std::sort(by_size.begin(), by_size.end(),
+              [&](std::size_t a, std::size_t b) { return total_blocks(a) > total_blocks(b); });
+    for (std::size_t job : by_size) {
+      const auto& per_node = frees.at(job);
+      bool needed = false;
+      for (std::size_t n = 0; n < lack.size(); ++n) needed = needed || lack[n] + per_node[n] > 0;
+      if (needed) continue;
+      for (std::size_t n = 0; n < lack.size(); ++n) lack[n] += per_node[n];
+      chosen.erase(std::lower_bound(chosen.begin(), chosen.end(), job));
+    }
+    return chosen;
+  }
+
+  // Whether every node of the plan has one free run for the request once all victims are gone.
+  bool contiguous_after(const std::vector<std::uint32_t>& nodes, const Victims& victims) const {
+    for (std::uint32_t node : nodes) {
+      const BlockRange domain = pool_.layout().domain(node, request_.kind);
+      if (largest_run_without(detail::node_segments(pool_, node, index_), domain, victims) <
+          request_.blocks) {
+        return false;
       }
     }
-    return std::nullopt;
+    return true;
   }
 
   // The best plan on one node with victims at or below `ceiling`.
@@ -276,28 +332,32 @@ std::optional<PreemptionPlan> plan_preemption(const BlockPool& pool, const Reque
   }
 
   Planner planner(pool, request, priority, running, min_priority_gap);
-  std::vector<NodePlan> plans;
-  if (request.nodes == 1) {
-    // Only nodes reaching the request at the lowest level can win on the first criterion.
-    std::vector<std::uint32_t> candidates;
-    std::int64_t ceiling = planner.ceiling();
-    if (request.node) {
-      candidates.push_back(*request.node);
-    } else if (auto level = planner.lowest_level()) {
-      ceiling = level->first;
-      candidates = std::move(level->second);
-    }
-    for (std::uint32_t node : candidates) {
-      auto plan = planner.best_on(node, ceiling);
-      if (plan && (plans.empty() || plan->key() < plans.front().key())) plans = {std::move(*plan)};
-    }
+  // Candidates: nodes that hold the request without victims, then nodes in the order the
+  // sweep says they reach it. The plan's highest victim priority is the level at which the
+  // request.nodes-th candidate gets there; only candidates up to that level can be in a best plan.
+  std::vector<std::pair<std::int64_t, std::uint32_t>> candidates;
+  if (request.node) {
+    candidates.push_back({planner.ceiling(), *request.node});
   } else {
-    for (std::uint32_t n = 0; n < nodes.size(); ++n) {
-      if (auto plan = planner.best_on(n, planner.ceiling())) plans.push_back(std::move(*plan));
+    if (request.nodes > 1) {
+      for (std::uint32_t n = 0; n < nodes.size(); ++n) {
+        if (pool.free_blocks(n, request.kind) >= request.blocks) {
+          candidates.push_back({std::numeric_limits<std::int64_t>::min(), n});
+        }
+      }
     }
-    std::stable_sort(plans.begin(), plans.end(),
-                     [](const NodePlan& a, const NodePlan& b) { return a.key() < b.key(); });
+    auto reached = planner.reach_levels();
+    candidates.insert(candidates.end(), reached.begin(), reached.end());
   }
+  if (candidates.size() < request.nodes) return std::nullopt;
+  const std::int64_t ceiling = candidates[request.nodes - 1].first;
+  std::vector<NodePlan> plans;
+  for (const auto& [level, node] : candidates) {
+    if (level > ceiling) break;
+    if (auto plan = planner.best_on(node, std::max(ceiling, level))) plans.push_back(std::move(*plan));
+  }
+  std::stable_sort(plans.begin(), plans.end(),
+                   [](const NodePlan& a, const NodePlan& b) { return a.key() < b.key(); });
   if (plans.size() < request.nodes) return std::nullopt;
   plans.resize(request.nodes);
 
@@ -313,6 +373,20 @@ std::optional<PreemptionPlan> plan_preemption(const BlockPool& pool, const Reque
   for (std::size_t v : all.victims) result.victims.push_back(running[v].id);
   std::sort(result.victims.begin(), result.victims.end());
   std::sort(result.nodes.begin(), result.nodes.end());
+  // A victim chosen for one node may free blocks on another of the plan's nodes too.
+  if (!all.contiguous) all.contiguous = planner.contiguous_after(result.nodes, all.victims);
+  if (request.nodes > 1) {
+    NodePlan joint;
+    joint.victims = planner.joint_plan(result.nodes, ceiling);
+    if (!joint.victims.empty()) {
+      planner.finish(joint);
+      joint.contiguous = planner.contiguous_after(result.nodes, joint.victims);
+      if (joint.key() < all.key()) all = std::move(joint);
+    }
+  }
+  result.victims.clear();
+  for (std::size_t v : all.victims) result.victims.push_back(running[v].id);
+  std::sort(result.victims.begin(), result.victims.end());
   result.highest_victim_priority = all.victims.empty() ? 0 : all.highest;
   result.victim_blocks = all.blocks;
   result.contiguous = all.contiguous;

@@ -15,7 +15,9 @@ std::string describe(const JobSpec& spec) {
 }
 
 std::string blocks_phrase(std::int64_t blocks, std::optional<Kind> kind) {
-  return std::to_string(blocks) + (kind ? " " + std::string(kind_name(*kind)) : "") + " blocks";
+  std::string phrase = std::to_string(blocks);
+  if (kind) phrase.append(" ").append(kind_name(*kind));
+  return phrase + " blocks";
 }
 
 bool one_run_per_node(const Spans& spans) {
@@ -51,7 +53,19 @@ std::string_view event_type_name(EventType type) {
   return "?";
 }
 
-Scheduler::Scheduler(std::shared_ptr<const Layout> layout) : pool_(std::move(layout)) {}
+Scheduler::Scheduler(std::shared_ptr<const Layout> layout) : pool_(std::move(layout)) {
+  for (std::size_t d = 0; d <= kKindCount; ++d) {
+    std::optional<Kind> kind;
+    if (d > 0) kind = kAllKinds[d - 1];
+    auto& sizes = capacities_[d];
+    for (std::uint32_t n = 0; n < this->layout().nodes().size(); ++n) {
+      sizes.push_back({this->layout().domain(n, kind).count, n});
+    }
+    // Largest first; among equals the first node, which names the largest in messages.
+    std::stable_sort(sizes.begin(), sizes.end(),
+                     [](const auto& a, const auto& b) { return a.first > b.first; });
+  }
+}
 
 const Job& Scheduler::job(JobId id) const {
   auto it = jobs_.find(id);
@@ -78,11 +92,10 @@ Request Scheduler::request_of(const JobSpec& spec) const {
 
 std::vector<RunningJob> Scheduler::running_jobs() const {
   std::vector<RunningJob> running;
-  for (JobId id : active_) {
+  running.reserve(running_.size());
+  for (JobId id : running_) {
     const Job& job = jobs_.at(id);
-    if (job.state == JobState::running) {
-      running.push_back(RunningJob{id, job.spec.priority, job.spans, job.spec.kind, job.spec.migratable});
-    }
+    running.push_back(RunningJob{id, job.spec.priority, job.spans, job.spec.kind, job.spec.migratable});
   }
   return running;
 }
@@ -114,7 +127,7 @@ std::vector<Event> Scheduler::submit(const JobSpec& given) {
   }
 
   Job& job = jobs_.emplace(spec.id, Job{spec, JobState::waiting, {}, {}, ++queue_clock_, {}}).first->second;
-  active_.insert(spec.id);
+  set_state(job, JobState::waiting);
   std::vector<Event> events;
 
   // SPEC step 3: more than can ever be had is refused for good.
@@ -122,11 +135,18 @@ std::vector<Event> Scheduler::submit(const JobSpec& given) {
   std::uint32_t nodes_that_fit = 0;
   std::uint32_t largest = 0;
   std::string largest_name;
-  for (std::uint32_t n = 0; n < layout().nodes().size(); ++n) {
-    if (request.node && *request.node != n) continue;
-    std::uint32_t capacity = layout().domain(n, spec.kind).count;
-    if (capacity >= static_cast<std::uint64_t>(spec.blocks)) ++nodes_that_fit;
-    if (capacity > largest || largest_name.empty()) largest = capacity, largest_name = layout().nodes()[n].name;
+  if (request.node) {
+    largest = layout().domain(*request.node, spec.kind).count;
+    largest_name = *spec.node;
+    nodes_that_fit = largest >= static_cast<std::uint64_t>(spec.blocks) ? 1 : 0;
+  } else {
+    const auto& sizes = capacities_[spec.kind ? 1 + static_cast<std::size_t>(*spec.kind) : 0];
+    nodes_that_fit = static_cast<std::uint32_t>(
+        std::partition_point(sizes.begin(), sizes.end(), [&](const auto& c) {
+          return c.first >= static_cast<std::uint64_t>(spec.blocks);
+        }) - sizes.begin());
+    largest = sizes.front().first;
+    largest_name = layout().nodes()[sizes.front().second].name;
   }
   const auto wanted = static_cast<std::uint64_t>(spec.blocks) * spec.nodes;
   if (wanted > layout().total_blocks()) {
@@ -225,8 +245,11 @@ void Scheduler::suspend(Job& job, std::vector<Event>& events, const std::string&
 
 void Scheduler::set_state(Job& job, JobState state) {
   job.state = state;
-  if (state == JobState::ended || state == JobState::refused) active_.erase(job.spec.id);
-  else active_.insert(job.spec.id);
+  const JobId id = job.spec.id;
+  if (state == JobState::running) running_.insert(id);
+  else running_.erase(id);
+  if (state == JobState::suspended || state == JobState::waiting) queued_.insert(id);
+  else queued_.erase(id);
 }
 
 std::vector<Event> Scheduler::end(JobId id) {
@@ -251,10 +274,7 @@ std::vector<Event> Scheduler::end(JobId id) {
 
 void Scheduler::place_queued(std::vector<Event>& events) {
   std::vector<Job*> queue;
-  for (JobId id : active_) {
-    Job& job = jobs_.at(id);
-    if (job.state == JobState::suspended || job.state == JobState::waiting) queue.push_back(&job);
-  }
+  for (JobId id : queued_) queue.push_back(&jobs_.at(id));
   std::stable_sort(queue.begin(), queue.end(), [](const Job* a, const Job* b) {
     if (a->spec.priority != b->spec.priority) return a->spec.priority > b->spec.priority;
     return std::make_tuple(a->state != JobState::suspended, a->queued_at) <

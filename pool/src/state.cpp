@@ -2,10 +2,11 @@
 // and a damaged one fails naming the line that is wrong:
 //
 //   tflops-pool-state 1
-//   layout node0:63:18,20,25 node1:56:20,36,0      (name:blocks:region sizes in kind order)
+//   layout node0:gpu9,gpu9,npu20,fpga25 node1:...  (each node's cards in block order)
 //   clock 12
 //   job id=3 name=app3 state=running blocks=2 nodes=1 priority=0 node=- kind=- migratable=1
 //       queued=3 spans=0:6+2 last=- reason=-      (one line; spans are node:first+count)
+//   end 1                                          (the number of jobs: a cut file fails)
 #include <charconv>
 #include <cstdio>
 #include <map>
@@ -37,17 +38,37 @@ std::string encode(std::string_view text) {
   return out;
 }
 
+// Every card's kind and block count, node by node in block order: a state file made for
+// another inventory, region order or block size does not match.
 std::string layout_fingerprint(const Layout& layout) {
   std::string out;
   for (const auto& node : layout.nodes()) {
     if (!out.empty()) out += ' ';
-    out += encode(node.name) + ":" + std::to_string(node.blocks) + ":";
-    for (std::size_t k = 0; k < kKindCount; ++k) {
-      if (k) out += ',';
-      out += std::to_string(node.regions[k].count);
+    out += encode(node.name) + ":";
+    for (std::size_t i = 0; i < node.cards.size(); ++i) {
+      const CardLayout& card = layout.cards()[node.cards[i]];
+      if (i) out += ',';
+      out.append(kind_name(card.kind)).append(std::to_string(card.blocks.count));
     }
   }
   return out;
+}
+
+// Whether a running job's spans are what its request could have been given.
+std::string spans_problem(const Layout& layout, const JobSpec& spec, const Spans& spans) {
+  std::map<std::uint32_t, std::int64_t> per_node;
+  for (const Span& span : spans) {
+    if (span.node >= layout.nodes().size()) return "a span on node index " + std::to_string(span.node);
+    const BlockRange domain = layout.domain(span.node, spec.kind);
+    if (span.first < domain.first || span.end() > domain.end()) return "blocks outside its region";
+    per_node[span.node] += span.count;
+  }
+  if (per_node.size() != spec.nodes) return "spans on " + std::to_string(per_node.size()) + " nodes";
+  for (const auto& [node, count] : per_node) {
+    if (count != spec.blocks) return std::to_string(count) + " blocks on a node";
+    if (spec.node && layout.nodes()[node].name != *spec.node) return "blocks off its node";
+  }
+  return {};
 }
 
 std::string encode_spans(const Spans& spans) {
@@ -155,6 +176,7 @@ std::string Scheduler::save() const {
            " queued=" + std::to_string(job.queued_at) + " spans=" + encode_spans(job.spans) +
            " last=" + encode_spans(job.last_spans) + " reason=" + encode(job.reason) + "\n";
   }
+  out += "end " + std::to_string(jobs_.size()) + "\n";
   return out;
 }
 
@@ -164,6 +186,7 @@ Scheduler Scheduler::restore(std::shared_ptr<const Layout> layout, std::string_v
   std::string line;
   int number = 0;
   bool saw_layout = false;
+  bool saw_end = false;
   while (std::getline(lines, line)) {
     Reader reader(++number);
     if (number == 1) {
@@ -217,7 +240,12 @@ Scheduler Scheduler::restore(std::shared_ptr<const Layout> layout, std::string_v
       if ((job.state == JobState::running) == job.spans.empty()) {
         reader.fail("job " + f["id"] + " is " + f["state"] + " with spans '" + f["spans"] + "'");
       }
+      if (job.spec.blocks < 1 || job.spec.nodes < 1) reader.fail("job " + f["id"] + " asks for nothing");
       if (!job.spans.empty()) {
+        if (auto problem = spans_problem(scheduler.layout(), job.spec, job.spans); !problem.empty()) {
+          reader.fail("running job " + f["id"] + " (" + f["blocks"] + " blocks on " + f["nodes"] +
+                      " node(s)) holds " + problem);
+        }
         if (!scheduler.pool_.is_free(job.spans)) {
           reader.fail("job " + f["id"] + " holds blocks outside the pool or held by another job");
         }
@@ -226,12 +254,20 @@ Scheduler Scheduler::restore(std::shared_ptr<const Layout> layout, std::string_v
       JobState state = job.state;
       Job& stored = scheduler.jobs_.emplace(job.spec.id, std::move(job)).first->second;
       scheduler.set_state(stored, state);
+    } else if (line.rfind("end ", 0) == 0) {
+      if (reader.number<std::size_t>(std::string_view(line).substr(4)) != scheduler.jobs_.size()) {
+        reader.fail("the end record counts " + line.substr(4) + " jobs, the file holds " +
+                    std::to_string(scheduler.jobs_.size()));
+      }
+      saw_end = true;
     } else if (!line.empty()) {
       reader.fail("unknown record '" + line.substr(0, 40) + "'");
     }
+    if (saw_end && line.rfind("end ", 0) != 0 && !line.empty()) reader.fail("a record after the end");
   }
   if (number == 0) throw Error("pool state is empty; move the state file aside to start with an empty pool");
   if (!saw_layout) Reader(number).fail("no layout record");
+  if (!saw_end) Reader(number).fail("no end record: the file was cut short");
   return scheduler;
 }
 

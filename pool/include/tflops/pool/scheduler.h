@@ -11,6 +11,7 @@
 //            that does not fit yet does not hold back a lower-priority one that does.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -91,11 +92,14 @@ class Scheduler {
   void apply(const MigrationPlan& plan, std::vector<Event>& events);
   void suspend(Job& job, std::vector<Event>& events, const std::string& reason);
   void place_queued(std::vector<Event>& events);
-  void set_state(Job& job, JobState state);  // keeps active_ in step
+  void set_state(Job& job, JobState state);  // keeps running_ and queued_ in step
 
   BlockPool pool_;
   std::map<JobId, Job> jobs_;
-  std::set<JobId> active_;  // running, suspended and waiting jobs: the only ones that change
+  std::set<JobId> running_;  // the jobs in each state that can still change, so that no step
+  std::set<JobId> queued_;   // walks the ended ones: suspended and waiting jobs are queued
+  // Per domain (any, then each kind): every node's capacity, largest first, for admission.
+  std::array<std::vector<std::pair<std::uint32_t, std::uint32_t>>, kKindCount + 1> capacities_;
   std::uint64_t queue_clock_ = 0;
 };
 
