@@ -10,6 +10,7 @@
 
 #include "text_file.h"
 #include "tflops/pool/error.h"
+#include "tflops/pool/words.h"
 
 namespace tflops::cli {
 
@@ -20,30 +21,11 @@ constexpr std::string_view kSubmitSyntax =
     "[migratable=yes|no]";
 constexpr std::string_view kEndSyntax = "end JOB";
 
-std::string lowercase(std::string_view word) {
-  std::string lower(word);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return lower;
-}
-
 std::string_view trim(std::string_view text) {
   const auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; };
   while (!text.empty() && blank(text.front())) text.remove_prefix(1);
   while (!text.empty() && blank(text.back())) text.remove_suffix(1);
   return text;
-}
-
-std::vector<std::string> split_words(std::string_view text) {
-  std::vector<std::string> words;
-  std::size_t at = 0;
-  while (at < text.size()) {
-    while (at < text.size() && std::isspace(static_cast<unsigned char>(text[at]))) ++at;
-    const std::size_t start = at;
-    while (at < text.size() && !std::isspace(static_cast<unsigned char>(text[at]))) ++at;
-    if (at > start) words.emplace_back(text.substr(start, at - start));
-  }
-  return words;
 }
 
 std::optional<std::int64_t> parse_integer(std::string_view word) {
@@ -65,12 +47,13 @@ class ScenarioParser {
     const auto text = trim(raw.substr(0, raw.find('#')));
     if (text.empty()) return;
     line_ = line;
-    const auto words = split_words(text);
+    const auto views = pool::split_words(text);
+    const std::vector<std::string> words(views.begin(), views.end());
 
     ScenarioStep step;
     step.line = line;
     step.text = std::string(text);
-    const auto verb = lowercase(words[0]);
+    const auto verb = pool::to_lower(words[0]);
     if (verb == "submit") {
       parse_submit(words, step);
     } else if (verb == "end") {
@@ -143,7 +126,7 @@ class ScenarioParser {
       fail("unexpected word '" + word + "'; options are key=value: priority=P node=NODE "
            "nodes=K kind=gpu|npu|fpga migratable=yes|no");
     }
-    const auto key = lowercase(std::string_view(word).substr(0, equals));
+    const auto key = pool::to_lower(std::string_view(word).substr(0, equals));
     const auto value = word.substr(equals + 1);
     if (value.empty()) fail("'" + word + "' has no value; write " + key + "=VALUE");
     if (!seen.insert(key).second) fail("'" + key + "' given twice; keep one");
@@ -166,7 +149,7 @@ class ScenarioParser {
       if (!kind) fail("unknown kind '" + value + "'; use kind=gpu, kind=npu or kind=fpga");
       spec.kind = *kind;
     } else if (key == "migratable") {
-      const auto answer = lowercase(value);
+      const auto answer = pool::to_lower(value);
       if (answer != "yes" && answer != "no") {
         fail("migratable '" + value + "' is neither yes nor no; write migratable=yes or "
              "migratable=no");

@@ -13,6 +13,7 @@
 
 #include "tflops/pool/error.h"
 #include "tflops/pool/hostlist.h"
+#include "tflops/pool/words.h"
 
 namespace tflops::pool {
 namespace {
@@ -20,13 +21,6 @@ namespace {
 const std::vector<std::string_view> kCardKeys = {"NodeName", "Kind", "Name", "Device", "TFLOPS"};
 const std::vector<std::string_view> kOptionKeys = {"BlockTFLOPS", "RegionOrder", "MigrationPolicy",
                                                    "PreemptMinPriorityGap"};
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<std::size_t> row(b.size() + 1);
@@ -69,17 +63,17 @@ class LineParser {
     std::string_view value = text.substr(eq + 1);
     std::string canonical;
     for (const auto& known : kCardKeys) {
-      if (lower(key) == lower(known)) canonical = known;
+      if (to_lower(key) == to_lower(known)) canonical = known;
     }
     for (const auto& known : kOptionKeys) {
-      if (lower(key) == lower(known)) canonical = known;
+      if (to_lower(key) == to_lower(known)) canonical = known;
     }
     if (canonical.empty()) {
       std::string_view best = kCardKeys.front();
       std::size_t best_distance = SIZE_MAX;
       for (const auto* keys : {&kCardKeys, &kOptionKeys}) {
         for (const auto& known : *keys) {
-          std::size_t d = edit_distance(lower(key), lower(known));
+          std::size_t d = edit_distance(to_lower(key), to_lower(known));
           if (d < best_distance) best_distance = d, best = known;
         }
       }
@@ -117,18 +111,6 @@ class LineParser {
   int line_;
 };
 
-std::vector<std::string_view> split_words(std::string_view line) {
-  std::vector<std::string_view> words;
-  std::size_t pos = 0;
-  while (pos < line.size()) {
-    while (pos < line.size() && std::isspace(static_cast<unsigned char>(line[pos]))) ++pos;
-    std::size_t start = pos;
-    while (pos < line.size() && !std::isspace(static_cast<unsigned char>(line[pos]))) ++pos;
-    if (pos > start) words.push_back(line.substr(start, pos - start));
-  }
-  return words;
-}
-
 void apply_option(const LineParser& p, const Word& word, PoolOptions& options) {
   if (word.key == "BlockTFLOPS") {
     options.block_tflops = p.positive_number(word, "give the TFLOPS of one block, e.g. BlockTFLOPS=1");
@@ -150,7 +132,7 @@ void apply_option(const LineParser& p, const Word& word, PoolOptions& options) {
     }
     std::copy(order.begin(), order.end(), options.region_order.begin());
   } else if (word.key == "MigrationPolicy") {
-    std::string value = lower(word.value);
+    std::string value = to_lower(word.value);
     if (value == "compact") options.migration = MigrationPolicy::compact;
     else if (value == "minimal") options.migration = MigrationPolicy::minimal;
     else if (value == "none") options.migration = MigrationPolicy::none;

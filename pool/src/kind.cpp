@@ -1,8 +1,6 @@
 #include "tflops/pool/kind.h"
 
-#include <algorithm>
-#include <cctype>
-#include <string>
+#include "tflops/pool/words.h"
 
 namespace tflops::pool {
 
@@ -16,9 +14,7 @@ std::string_view kind_name(Kind kind) {
 }
 
 std::optional<Kind> parse_kind(std::string_view word) {
-  std::string lower(word);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::string lower = to_lower(word);
   for (Kind kind : kAllKinds) {
     if (lower == kind_name(kind)) return kind;
   }
