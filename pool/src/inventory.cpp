@@ -18,6 +18,9 @@
 namespace tflops::pool {
 namespace {
 
+constexpr std::size_t kMaxCardsPerNode = 1024;  // Slurm's blocks per node
+constexpr std::size_t kMaxCards = std::size_t{1} << 20;
+
 const std::vector<std::string_view> kCardKeys = {"NodeName", "Kind", "Name", "Device", "TFLOPS"};
 const std::vector<std::string_view> kOptionKeys = {"BlockTFLOPS", "RegionOrder", "MigrationPolicy",
                                                    "PreemptMinPriorityGap"};
@@ -229,6 +232,16 @@ Inventory parse_inventory(std::string_view text, std::string source) {
 
     std::vector<std::string> nodes = p.hosts(node_word);
     std::vector<std::string> names = p.hosts(words.at("Name"));
+    // Every card is worth a block at least and a node holds 1024 blocks at most, so larger lists
+    // are typos; checking before expanding keeps a stray range from making millions of cards.
+    if (names.size() > kMaxCardsPerNode) {
+      p.fail(words.at("Name").text, "names " + std::to_string(names.size()) + " cards",
+             "a node holds at most " + std::to_string(kMaxCardsPerNode) + " cards (one block each)");
+    }
+    if (inventory.cards.size() + nodes.size() * names.size() > kMaxCards) {
+      p.fail(node_word.text, "the inventory would hold more than " + std::to_string(kMaxCards) + " cards",
+             "check the NodeName and Name ranges");
+    }
     std::vector<std::string> devices;
     if (auto it = words.find("Device"); it != words.end()) {
       devices = p.hosts(it->second);

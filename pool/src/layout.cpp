@@ -10,8 +10,11 @@ namespace tflops::pool {
 namespace {
 
 std::uint64_t blocks_of(double tflops, double block_tflops) {
-  // A tiny epsilon so that 0.3 / 0.1 counts as 3 blocks, not 2.9999.
-  return static_cast<std::uint64_t>(std::floor(tflops / block_tflops + 1e-9));
+  // A tiny epsilon so that 0.3 / 0.1 counts as 3 blocks, not 2.9999. Anything far past Slurm's
+  // cap is clamped before the cast, which would be undefined beyond 2^64.
+  const double blocks = std::floor(tflops / block_tflops + 1e-9);
+  constexpr double kClamp = 1e12;
+  return static_cast<std::uint64_t>(std::min(blocks, kClamp));
 }
 
 std::uint64_t node_blocks(const std::vector<double>& tflops, double block_tflops) {

@@ -73,6 +73,10 @@ TEST(Inventory, BadInputNamesFileLineWordAndFix) {
   expect_error("Kind=gpu Name=g0 TFLOPS=1", "site.conf:1", "'Kind=gpu'", "NodeName=");
   expect_error("NodeName=n0 Kind=gpu Name=g0 TFLOPS 9", "site.conf:1", "'TFLOPS'", "Key=value");
   expect_error("# nothing\n", "site.conf", "no cards", "NodeName=node0");
+  expect_error("NodeName=n0 Kind=gpu Name=g[0-2000] TFLOPS=1", "site.conf:1", "'Name=g[0-2000]'",
+               "at most 1024 cards");
+  expect_error("NodeName=n[0-99999] Kind=gpu Name=g[0-99] TFLOPS=1", "site.conf:1",
+               "'NodeName=n[0-99999]'", "check the NodeName and Name ranges");
 }
 
 TEST(Inventory, MissingFileIsNamed) {

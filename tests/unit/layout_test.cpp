@@ -67,6 +67,11 @@ TEST(Layout, FractionalTflopsRoundDownToWholeBlocks) {
   EXPECT_EQ(whole->nodes()[0].blocks, 19u);
 }
 
+TEST(Layout, AbsurdRatiosAreRefusedNotOverflowed) {
+  EXPECT_THAT([] { layout_of("NodeName=n0 Kind=gpu Name=g0 TFLOPS=9.2e20"); },
+              testing::ThrowsMessage<Error>(HasSubstr("over Slurm's limit of 1024")));
+}
+
 TEST(Layout, CardBelowOneBlockIsRefusedWithFix) {
   EXPECT_THAT([] { layout_of("NodeName=n0 Kind=fpga Name=f0 TFLOPS=0.5"); },
               testing::ThrowsMessage<Error>(AllOf(HasSubstr("test.conf:2"), HasSubstr("f0"),

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Installs what tflops needs to build and test, from Debian bookworm's own packages.
+#
+# Run as root on Debian 12 (bookworm). Idempotent: when every package is already installed it
+# touches nothing and finishes in well under a second, so the other scripts call it every time.
+#
+#   contrib/install-deps.sh            install what is missing
+#   contrib/install-deps.sh --check    only report what is missing (exit 1 if anything is)
+#   contrib/install-deps.sh --list     print the package list and exit
+set -euo pipefail
+
+# The lists are read through namerefs (declare -n), which shellcheck does not follow.
+# shellcheck disable=SC2034
+{
+# One list per part of the product. A part that needs more packages gets its own list here and
+# an entry in PARTS below.
+
+# Toolchain and build system (every part).
+PKGS_BUILD=(build-essential g++ cmake git)
+# clang: the sanitizer build (ASan/UBSan) and libFuzzer, which ships in clang's runtime library.
+PKGS_CLANG=(clang clang-14 libclang-rt-14-dev)
+# pool/ and tests/: GoogleTest and GoogleMock.
+PKGS_TESTS=(googletest libgtest-dev libgmock-dev)
+# cli/ (tflopsctl): command line and JSON output.
+PKGS_CLI=(libboost-program-options-dev nlohmann-json3-dev)
+# bench/: Google Benchmark, and Python with matplotlib for the plots.
+PKGS_BENCH=(libbenchmark-dev python3 python3-matplotlib)
+# Planned: gres_plugin/ and select_plugin/ (Slurm, munge), hal/ (hwloc, PoCL/OpenCL),
+# mpi_runtime/ (Open MPI) will each add a list here.
+}
+
+PARTS=(BUILD CLANG TESTS CLI BENCH)
+
+log() { printf 'install-deps: %s\n' "$*"; }
+
+installed() {
+  [[ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" == installed ]]
+}
+
+mode=install
+case "${1:-}" in
+  "") ;;
+  --check) mode=check ;;
+  --list) mode=list ;;
+  -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  *) echo "install-deps: unknown option '$1' (use --check, --list or --help)" >&2; exit 2 ;;
+esac
+
+if ! command -v dpkg-query >/dev/null 2>&1; then
+  echo "install-deps: dpkg-query not found: this script installs Debian packages; on another system install the equivalents of: $(for p in "${PARTS[@]}"; do declare -n l="PKGS_$p"; printf '%s ' "${l[@]}"; done)" >&2
+  exit 1
+fi
+
+all=()
+missing=()
+for part in "${PARTS[@]}"; do
+  declare -n list="PKGS_${part}"
+  part_missing=()
+  for pkg in "${list[@]}"; do
+    all+=("$pkg")
+    installed "$pkg" || part_missing+=("$pkg")
+  done
+  unset -n list
+  if [[ $mode == list ]]; then continue; fi
+  if ((${#part_missing[@]})); then
+    log "$(printf '%-6s' "${part,,}") missing: ${part_missing[*]}"
+    missing+=("${part_missing[@]}")
+  else
+    log "$(printf '%-6s' "${part,,}") ok"
+  fi
+done
+
+if [[ $mode == list ]]; then
+  printf '%s\n' "${all[@]}"
+  exit 0
+fi
+if ((${#missing[@]} == 0)); then
+  log "all ${#all[@]} packages installed, nothing to do"
+  exit 0
+fi
+if [[ $mode == check ]]; then
+  log "${#missing[@]} packages missing"
+  exit 1
+fi
+if ((EUID != 0)); then
+  echo "install-deps: ${#missing[@]} packages missing and not root: run as root, or: sudo apt-get install ${missing[*]}" >&2
+  exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+# Wait for another apt or dpkg run (unattended upgrades, a parallel install) instead of failing.
+apt_opts=(-o DPkg::Lock::Timeout=900)
+log "apt-get update"
+apt-get "${apt_opts[@]}" update -qq
+log "apt-get install ${missing[*]}"
+apt-get "${apt_opts[@]}" install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+
+still=()
+for pkg in "${missing[@]}"; do installed "$pkg" || still+=("$pkg"); done
+if ((${#still[@]})); then
+  echo "install-deps: still missing after apt-get install: ${still[*]}" >&2
+  exit 1
+fi
+log "installed ${#missing[@]} packages"

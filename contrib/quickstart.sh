@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds tflops (Release, in build/), and runs the main job: tflopsctl
+# on the worked examples of the specification:
+#
+#   1. the 200 TFLOPS pool of 4 nodes, its cards and block numbers     (contrib/examples/tflops.conf)
+#   2. a 50 TFLOPS virtual card served by node0, blocks 1-50           (50t-card.scenario)
+#   3. migration on a 10-block pool: every job ends up contiguous      (migration-10t.*)
+#   4. priority preemption: suspend, release, refuse, resume           (preemption.scenario)
+#   5. estimating the blocks a model needs                             (tflopsctl estimate)
+#
+# Environment: TFLOPS_JOBS (parallel compile jobs, default 2), TFLOPS_SKIP_DEPS=1 (do not call
+# install-deps.sh), TFLOPS_BUILD_DIR (default build).
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+jobs=${TFLOPS_JOBS:-2}
+build=${TFLOPS_BUILD_DIR:-build}
+case "${1:-}" in
+  "") ;;
+  -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  *) echo "quickstart: unknown argument '$1' (it takes none; see --help)" >&2; exit 2 ;;
+esac
+
+say() { printf '\n=== quickstart: %s\n' "$*"; }
+
+if [[ ${TFLOPS_SKIP_DEPS:-0} != 1 ]]; then
+  say "dependencies (contrib/install-deps.sh)"
+  contrib/install-deps.sh
+fi
+
+say "configure and build (Release, $build/, $jobs jobs)"
+mkdir -p "$build"
+if ! CC=gcc CXX=g++ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=g++ \
+    >"$build/quickstart-configure.log" 2>&1; then
+  cat "$build/quickstart-configure.log"
+  exit 1
+fi
+# The parts configure skipped for want of a dependency, one line each.
+grep -E '^-- tflops:' "$build/quickstart-configure.log" || true
+cmake --build "$build" -j "$jobs"
+
+ctl=$build/cli/tflopsctl
+if [[ ! -x $ctl ]]; then
+  echo "quickstart: $ctl was not built; the configure output above says which dependency is missing" >&2
+  exit 1
+fi
+
+examples=contrib/examples
+# run ARGS...: shows the command as a person would type it, then runs it.
+run() {
+  printf '\n$ tflopsctl %s\n' "$*"
+  "$ctl" "$@"
+}
+
+say "1. the 200 TFLOPS pool: 4 nodes of mixed GPU, NPU and FPGA cards"
+run pool --conf "$examples/tflops.conf"
+
+say "2. a 50 TFLOPS virtual card on node0: GPU 1-18, NPU 19-38, FPGA 39-50"
+run simulate --conf "$examples/tflops.conf" "$examples/50t-card.scenario"
+
+say "3. migration on a 10-block pool (MigrationPolicy=compact)"
+run simulate --conf "$examples/migration-10t.conf" "$examples/migration-10t.scenario"
+
+say "4. priority preemption on the 200 TFLOPS pool"
+run simulate --conf "$examples/tflops.conf" "$examples/preemption.scenario"
+
+say "5. how many blocks a job needs"
+# ResNet-50 training (about 4.1 GFLOPs per forward pass) at 1,000 images per second.
+run estimate --gflops-per-sample 4.1 --samples-per-second 1000 --conf "$examples/tflops.conf"
+# Inference of a 7-billion-parameter transformer, 256 tokens per request, 4 requests per second.
+run estimate --params 7e9 --tokens-per-sample 256 --samples-per-second 4 --inference \
+  --conf "$examples/tflops.conf"
+
+say "done: $ctl --help lists the commands; see README.md"
