@@ -153,6 +153,9 @@ class Planner {
     if (domain.count < request_.blocks) return std::nullopt;
     std::vector<Segment> segments = detail::node_segments(pool_, node, index_);
     std::optional<NodePlan> best = scattered_plan(node, domain, segments, ceiling);
+    // The scattered plan is exact on (highest, victims, blocks); a window can only add
+    // contiguity, which a contiguous scattered plan already has.
+    if (best && best->contiguous) return best;
     for (std::uint32_t start : detail::window_starts(domain, segments, request_.blocks)) {
       if (auto plan = window_plan(node, domain, segments, start, ceiling);
           plan && (!best || plan->key() < best->key())) {
