@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <sstream>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "tflops/pool/error.h"
@@ -152,10 +153,13 @@ void apply_option(const LineParser& p, const Word& word, PoolOptions& options) {
   }
 }
 
-struct CardKey {
-  std::string node, name;
-  auto operator<=>(const CardKey&) const = default;
-};
+// (node, card name) and (node, device) as one hash key; '\n' cannot occur inside a word.
+std::string pair_key(const std::string& node, const std::string& item) {
+  std::string key;
+  key.reserve(node.size() + item.size() + 1);
+  key.append(node).append(1, '\n').append(item);
+  return key;
+}
 
 }  // namespace
 
@@ -171,8 +175,8 @@ std::string_view migration_policy_name(MigrationPolicy policy) {
 Inventory parse_inventory(std::string_view text, std::string source) {
   Inventory inventory;
   inventory.source = source;
-  std::map<CardKey, int> card_lines;     // (node, card name) -> line, for duplicates
-  std::map<CardKey, int> device_lines;   // (node, device) -> line
+  std::unordered_map<std::string, int> card_lines;    // (node, card name) -> line, for duplicates
+  std::unordered_map<std::string, int> device_lines;  // (node, device) -> line
   std::map<std::string, int> option_lines;
   std::unordered_set<std::string> known_nodes;
 
@@ -256,24 +260,24 @@ Inventory parse_inventory(std::string_view text, std::string source) {
     for (const auto& node : nodes) {
       if (known_nodes.insert(node).second) inventory.nodes.push_back(node);
       for (std::size_t i = 0; i < names.size(); ++i) {
-        CardKey key{node, names[i]};
+        const std::string key = pair_key(node, names[i]);
         if (auto seen = card_lines.find(key); seen != card_lines.end()) {
           p.fail(words.at("Name").text,
                  "card " + names[i] + " on " + node + " already declared on line " +
                      std::to_string(seen->second),
                  "give each card of a node its own Name");
         }
-        card_lines[key] = line_number;
+        card_lines.emplace(key, line_number);
         std::string device = devices.empty() ? std::string() : devices[i];
         if (!device.empty()) {
-          CardKey device_key{node, device};
+          const std::string device_key = pair_key(node, device);
           if (auto seen = device_lines.find(device_key); seen != device_lines.end()) {
             p.fail(words.at("Device").text,
                    "device " + device + " on " + node + " already used on line " +
                        std::to_string(seen->second),
                    "give each card its own device file");
           }
-          device_lines[device_key] = line_number;
+          device_lines.emplace(device_key, line_number);
         }
         inventory.cards.push_back(Card{node, names[i], *kind, device, tflops, line_number});
       }
