@@ -25,11 +25,23 @@ PKGS_TESTS=(googletest libgtest-dev libgmock-dev)
 PKGS_CLI=(libboost-program-options-dev nlohmann-json3-dev)
 # bench/: Google Benchmark, and Python with matplotlib for the plots.
 PKGS_BENCH=(libbenchmark-dev python3 python3-matplotlib)
-# Planned: gres_plugin/ and select_plugin/ (Slurm, munge), hal/ (hwloc, PoCL/OpenCL),
-# mpi_runtime/ (Open MPI) will each add a list here.
+# gres_plugin/ (and the select plugin): Debian's Slurm daemons and client, munge, the public
+# headers, and dpkg-dev for `apt-get source slurm-wlm` (the plugins build against that source).
+PKGS_SLURM=(slurmctld slurmd slurm-client munge libslurm-dev dpkg-dev)
+# Planned: hal/ (hwloc, PoCL/OpenCL), mpi_runtime/ (Open MPI) will each add a list here.
 }
 
-PARTS=(BUILD CLANG TESTS CLI BENCH)
+PARTS=(BUILD CLANG TESTS CLI BENCH SLURM)
+
+# The plugins are built against the Debian source of the installed Slurm, so apt needs a deb-src
+# entry. Bookworm's main archive serves the sources of its security updates too; the security
+# mirror itself serves none.
+SRC_LIST=/etc/apt/sources.list.d/tflops-bookworm-src.sources
+SRC_STANZA='Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: bookworm
+Components: main'
+
 
 log() { printf 'install-deps: %s\n' "$*"; }
 
@@ -74,24 +86,37 @@ if [[ $mode == list ]]; then
   printf '%s\n' "${all[@]}"
   exit 0
 fi
-if ((${#missing[@]} == 0)); then
-  log "all ${#all[@]} packages installed, nothing to do"
+have_sources=no
+# grep -c reads everything: with -q, apt-cache would die of SIGPIPE and pipefail fail the test.
+if [[ $(apt-cache showsrc slurm-wlm 2>/dev/null | grep -c '^Package:') -gt 0 ]]; then have_sources=yes; fi
+if ((${#missing[@]} == 0)) && [[ $have_sources == yes ]]; then
+  log "all ${#all[@]} packages installed and Slurm's source known to apt, nothing to do"
   exit 0
 fi
 if [[ $mode == check ]]; then
-  log "${#missing[@]} packages missing"
+  log "${#missing[@]} packages missing; Slurm's source known to apt: $have_sources"
   exit 1
 fi
 if ((EUID != 0)); then
-  echo "install-deps: ${#missing[@]} packages missing and not root: run as root, or: sudo apt-get install ${missing[*]}" >&2
+  echo "install-deps: ${#missing[@]} packages missing (or no deb-src entry) and not root: run as root, or: sudo apt-get install ${missing[*]}" >&2
   exit 1
 fi
 
 export DEBIAN_FRONTEND=noninteractive
 # Wait for another apt or dpkg run (unattended upgrades, a parallel install) instead of failing.
 apt_opts=(-o DPkg::Lock::Timeout=900)
+if [[ $have_sources == no ]]; then
+  log "adding $SRC_LIST (deb-src for Slurm's source)"
+  # apt refuses two entries for one archive that differ in Signed-By: use the system's own.
+  signed_by=$(grep -hs '^Signed-By:' /etc/apt/sources.list.d/debian.sources | head -n 1 || true)
+  printf '%s\n' "$SRC_STANZA" ${signed_by:+"$signed_by"} >"$SRC_LIST"
+fi
 log "apt-get update"
 apt-get "${apt_opts[@]}" update -qq
+if ((${#missing[@]} == 0)); then
+  log "Slurm's source known to apt now"
+  exit 0
+fi
 log "apt-get install ${missing[*]}"
 apt-get "${apt_opts[@]}" install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 

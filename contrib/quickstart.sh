@@ -7,6 +7,9 @@
 #   3. migration on a 10-block pool: every job ends up contiguous      (migration-10t.*)
 #   4. priority preemption: suspend, release, refuse, resume           (preemption.scenario)
 #   5. estimating the blocks a model needs                             (tflopsctl estimate)
+#   6. the same 50 TFLOPS job on a real local Slurm cluster with gres/tflops loaded:
+#      `sbatch --gres=tflops:50` (munged, slurmctld and four slurmd on 127.0.0.1, started in
+#      build/quickstart-cluster by contrib/cluster/tflops-cluster and stopped by pid afterwards)
 #
 # Environment: TFLOPS_JOBS (parallel compile jobs, default 2), TFLOPS_SKIP_DEPS=1 (do not call
 # install-deps.sh), TFLOPS_BUILD_DIR (default build).
@@ -70,5 +73,31 @@ run estimate --gflops-per-sample 4.1 --samples-per-second 1000 --conf "$examples
 # Inference of a 7-billion-parameter transformer, 256 tokens per request, 4 requests per second.
 run estimate --params 7e9 --tokens-per-sample 256 --samples-per-second 4 --inference \
   --conf "$examples/tflops.conf"
+
+plugin=$build/slurm-plugins/gres_tflops.so
+if [[ ! -f $plugin ]] || ((EUID != 0)); then
+  say "6. skipped: the Slurm job needs root and $plugin (configure says why it is missing)"
+else
+  say "6. sbatch --gres=tflops:50 on a local Slurm cluster (node0..node3, SPEC's 200 TFLOPS pool)"
+  cluster_dir=$PWD/$build/quickstart-cluster
+  cluster=contrib/cluster/tflops-cluster
+  "$cluster" start "$cluster_dir" --build "$build"
+  trap '"$cluster" stop "$cluster_dir" >/dev/null 2>&1 || true' EXIT
+  export SLURM_CONF=$cluster_dir/etc/slurm.conf
+  printf '\n$ sbatch --gres=tflops:50 --wrap "env | grep ^SLURM_TFLOPS_"\n'
+  job=$(sbatch --parsable --gres=tflops:50 -o "$cluster_dir/job-%j.out" \
+    --wrap 'env | grep -E "^(SLURM_TFLOPS_|CUDA_VISIBLE_DEVICES)" | sort')
+  for _ in $(seq 120); do
+    state=$(scontrol show job "$job" | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p')
+    [[ $state == COMPLETED || $state == FAILED || $state == CANCELLED ]] && break
+    sleep 0.5
+  done
+  echo "job $job: $state"
+  scontrol show job -d "$job" | grep -E 'NodeList=|GRES=' | sed 's/^ */  /'
+  cat "$cluster_dir/job-$job.out"
+  "$cluster" stop "$cluster_dir"
+  trap - EXIT
+  [[ $state == COMPLETED ]] || { echo "quickstart: the tflops job ended $state" >&2; exit 1; }
+fi
 
 say "done: $ctl --help lists the commands; see README.md"

@@ -1,0 +1,185 @@
+#include "card_map.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+
+#include "tflops/pool/error.h"
+#include "tflops/pool/kind.h"
+
+namespace tflops::gres {
+
+CardMap card_map(const pool::Layout& layout, const std::string& node) {
+  CardMap map;
+  map.node = node;
+  auto index = layout.find_node(node);
+  if (!index) return map;
+  const pool::NodeLayout& n = layout.nodes()[*index];
+  map.pool_first = n.global_first;
+  map.blocks = n.blocks;
+  for (std::size_t ci : n.cards) {
+    const pool::CardLayout& cl = layout.cards()[ci];
+    const pool::Card& card = layout.inventory().cards[cl.card];
+    map.cards.push_back({std::string(pool::kind_name(cl.kind)), card.name, card.device,
+                         cl.blocks.first, cl.blocks.count});
+  }
+  return map;
+}
+
+// node|pool_first|blocks|kind:name:device:first:count;...
+std::string serialize(const CardMap& map) {
+  std::string out = map.node + "|" + std::to_string(map.pool_first) + "|" +
+                    std::to_string(map.blocks) + "|";
+  for (std::size_t i = 0; i < map.cards.size(); ++i) {
+    const CardEntry& c = map.cards[i];
+    if (i) out += ";";
+    out += c.kind + ":" + c.name + ":" + c.device + ":" + std::to_string(c.first) + ":" +
+           std::to_string(c.count);
+  }
+  return out;
+}
+
+namespace {
+
+std::vector<std::string> split(const std::string& text, char sep) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  for (;;) {
+    std::size_t pos = text.find(sep, start);
+    out.push_back(text.substr(start, pos - start));
+    if (pos == std::string::npos) break;
+    start = pos + 1;
+  }
+  return out;
+}
+
+std::uint64_t number(const std::string& word, const std::string& text) {
+  if (word.empty() || word.find_first_not_of("0123456789") != std::string::npos)
+    throw pool::Error("gres/tflops: bad card map '" + text + "' (number expected, got '" + word + "')");
+  return std::stoull(word);
+}
+
+std::string fraction(double value) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f", value);
+  return buf;
+}
+
+}  // namespace
+
+CardMap parse_card_map(const std::string& text) {
+  std::vector<std::string> parts = split(text, '|');
+  if (parts.size() != 4) throw pool::Error("gres/tflops: bad card map '" + text + "'");
+  CardMap map;
+  map.node = parts[0];
+  map.pool_first = number(parts[1], text);
+  map.blocks = static_cast<std::uint32_t>(number(parts[2], text));
+  if (!parts[3].empty()) {
+    for (const std::string& entry : split(parts[3], ';')) {
+      std::vector<std::string> f = split(entry, ':');
+      if (f.size() != 5) throw pool::Error("gres/tflops: bad card map entry '" + entry + "'");
+      map.cards.push_back({f[0], f[1], f[2], static_cast<std::uint32_t>(number(f[3], text)),
+                           static_cast<std::uint32_t>(number(f[4], text))});
+    }
+  }
+  return map;
+}
+
+std::string format_ranges(const std::vector<std::uint64_t>& sorted, std::uint64_t offset) {
+  std::string out;
+  std::size_t i = 0;
+  while (i < sorted.size()) {
+    std::size_t j = i;
+    while (j + 1 < sorted.size() && sorted[j + 1] == sorted[j] + 1) ++j;
+    if (!out.empty()) out += ",";
+    out += std::to_string(sorted[i] + offset);
+    if (j > i) out += "-" + std::to_string(sorted[j] + offset);
+    i = j + 1;
+  }
+  return out;
+}
+
+int device_number(const std::string& device) {
+  std::size_t end = device.size();
+  std::size_t start = end;
+  while (start > 0 && device[start - 1] >= '0' && device[start - 1] <= '9') --start;
+  if (start == end || end - start > 6) return -1;
+  return std::stoi(device.substr(start));
+}
+
+namespace {
+
+bool starts_with(const std::string& s, const std::string& prefix) {
+  return s.compare(0, prefix.size(), prefix) == 0;
+}
+
+void add_index(std::string& list, int n) {
+  if (n < 0) return;
+  if (!list.empty()) list += ",";
+  list += std::to_string(n);
+}
+
+}  // namespace
+
+std::vector<std::string> owned_env_names() {
+  return {"SLURM_TFLOPS_VERSION", "SLURM_TFLOPS_NODE",   "SLURM_TFLOPS_BLOCKS",
+          "SLURM_TFLOPS_POOL_BLOCKS", "SLURM_TFLOPS_ON_NODE", "SLURM_TFLOPS_CARDS",
+          "SLURM_TFLOPS_LAYOUT", "SLURM_TFLOPS_POOL_FIRST", "SLURM_TFLOPS_SHARES", "SLURM_TFLOPS_FPGA_DEVICES"};
+}
+
+EnvList job_env(const CardMap& map, const std::vector<std::uint32_t>& blocks) {
+  EnvList env;
+  std::vector<std::uint64_t> local(blocks.begin(), blocks.end());
+  env.emplace_back("SLURM_TFLOPS_VERSION", std::to_string(kEnvVersion));
+  env.emplace_back("SLURM_TFLOPS_NODE", map.node);
+  env.emplace_back("SLURM_TFLOPS_BLOCKS", format_ranges(local));
+  env.emplace_back("SLURM_TFLOPS_POOL_BLOCKS", format_ranges(local, map.pool_first));
+  env.emplace_back("SLURM_TFLOPS_ON_NODE", std::to_string(local.size()));
+
+  std::string cards, layout, shares, cuda, rocr, ascend, fpga;
+  double min_nvidia_share = 2.0;
+  for (const CardEntry& c : map.cards) {
+    std::vector<std::uint64_t> held;
+    for (std::uint32_t b : blocks)
+      if (b >= c.first && b < c.first + c.count) held.push_back(b);
+    std::string whole = c.kind + ":" + c.name + ":" + c.device + ":";
+    if (!layout.empty()) layout += ",";
+    layout += whole + std::to_string(c.first) + (c.count > 1 ? "-" + std::to_string(c.first + c.count - 1) : "");
+    if (held.empty()) continue;
+    if (!cards.empty()) cards += ",";
+    cards += whole + format_ranges(held);
+    double share = c.count ? static_cast<double>(held.size()) / c.count : 0.0;
+    if (!shares.empty()) shares += ",";
+    shares += c.name + ":" + fraction(share);
+    int n = device_number(c.device);
+    if (c.kind == "gpu" && starts_with(c.device, "/dev/nvidia")) {
+      add_index(cuda, n);
+      min_nvidia_share = std::min(min_nvidia_share, share);
+    } else if (c.kind == "gpu" && starts_with(c.device, "/dev/dri/renderD")) {
+      add_index(rocr, n >= 128 ? n - 128 : n);
+    } else if (c.kind == "npu" && starts_with(c.device, "/dev/davinci")) {
+      add_index(ascend, n);
+    } else if (c.kind == "fpga") {
+      add_index(fpga, n);
+    }
+  }
+  env.emplace_back("SLURM_TFLOPS_CARDS", cards);
+  env.emplace_back("SLURM_TFLOPS_LAYOUT", layout);
+  env.emplace_back("SLURM_TFLOPS_POOL_FIRST", std::to_string(map.pool_first));
+  env.emplace_back("SLURM_TFLOPS_SHARES", shares);
+  if (!cuda.empty()) {
+    env.emplace_back("CUDA_VISIBLE_DEVICES", cuda);
+    int percent = static_cast<int>(std::floor(min_nvidia_share * 100.0 + 1e-9));
+    env.emplace_back("CUDA_MPS_ACTIVE_THREAD_PERCENTAGE", std::to_string(std::clamp(percent, 1, 100)));
+  }
+  if (!rocr.empty()) {
+    env.emplace_back("ROCR_VISIBLE_DEVICES", rocr);
+    env.emplace_back("ZE_AFFINITY_MASK", rocr);
+  }
+  if (!ascend.empty()) env.emplace_back("ASCEND_RT_VISIBLE_DEVICES", ascend);
+  if (!fpga.empty()) env.emplace_back("SLURM_TFLOPS_FPGA_DEVICES", fpga);
+  return env;
+}
+
+}  // namespace tflops::gres

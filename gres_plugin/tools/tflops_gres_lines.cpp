@@ -1,0 +1,36 @@
+// tflops-gres-lines FILE: prints, for each node of a card inventory (tflops.conf), the Gres= value
+// its slurm.conf NodeName line needs, e.g. "node0 tflops:gpu:18,tflops:npu:20,tflops:fpga:25".
+// Exit 1 with the inventory's file:line message when it is bad. Used by contrib/cluster.
+#include <array>
+#include <cstdio>
+#include <exception>
+#include <string>
+
+#include "tflops/pool/error.h"
+#include "tflops/pool/inventory.h"
+#include "tflops/pool/kind.h"
+#include "tflops/pool/layout.h"
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: tflops-gres-lines TFLOPS_CONF\n");
+    return 2;
+  }
+  try {
+    tflops::pool::Layout layout(tflops::pool::load_inventory(argv[1]));
+    for (const auto& node : layout.nodes()) {
+      std::string gres;
+      for (auto kind : layout.options().region_order) {
+        const auto& region = node.regions[static_cast<std::size_t>(kind)];
+        if (region.count == 0) continue;
+        if (!gres.empty()) gres += ",";
+        gres += "tflops:" + std::string(tflops::pool::kind_name(kind)) + ":" + std::to_string(region.count);
+      }
+      std::printf("%s %s %u\n", node.name.c_str(), gres.c_str(), node.blocks);
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,146 @@
+#!/bin/bash
+# Integration test of gres/tflops on real Slurm daemons (issue 3, tests 1 and 7, and a bad
+# inventory on one node). Starts its own cluster (contrib/cluster/tflops-cluster) in a temporary
+# directory and stops it by pid at the end, failure included.
+#
+#   gres_tflops_test.sh BUILD_DIR
+#
+# Exit 0: passed; 1: failed; 77: skipped (not root, or Slurm/munge not installed).
+set -uo pipefail
+
+BUILD=$(cd "${1:?usage: gres_tflops_test.sh BUILD_DIR}" && pwd)
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+CLUSTER=$REPO/contrib/cluster/tflops-cluster
+
+skip() { echo "SKIPPED: $*"; exit 77; }
+[ "$(id -u)" = 0 ] || skip "needs root to run slurmd (run: sudo ctest -L integration)"
+for b in slurmctld slurmd munged sbatch scontrol squeue; do
+  command -v "$b" >/dev/null || skip "$b not installed (apt-get install slurmctld slurmd slurm-client munge)"
+done
+[ -f "$BUILD/slurm-plugins/gres_tflops.so" ] || skip "gres_tflops.so not built in $BUILD"
+
+DIR=$(mktemp -d /tmp/tflops-it.XXXXXX)
+FAILS=0
+cleanup() {
+  "$CLUSTER" stop "$DIR" >/dev/null 2>&1
+  if [ $FAILS -eq 0 ]; then
+    for _ in 1 2 3 4 5; do rm -rf "$DIR" 2>/dev/null && break; sleep 1; done
+  else
+    echo "logs kept in $DIR/log"
+  fi
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+pass() { echo "ok   - $*"; }
+fail() { echo "FAIL - $*"; FAILS=$((FAILS + 1)); }
+check_eq() {  # name expected actual
+  if [ "$2" = "$3" ]; then pass "$1"; else fail "$1: expected '$2', got '$3'"; fi
+}
+
+# A Prolog that records its environment: gres/tflops' prolog/epilog environment.
+cat > "$DIR/prolog.sh" <<PROLOG
+#!/bin/sh
+env | grep '^SLURM_TFLOPS_' > "$DIR/prolog-\$SLURM_JOB_ID.env"
+exit 0
+PROLOG
+chmod 0755 "$DIR/prolog.sh"
+echo "Prolog=$DIR/prolog.sh" > "$DIR/extra.conf"
+
+"$CLUSTER" start "$DIR" --build "$BUILD" --extra-conf "$DIR/extra.conf" --gpu node1:2 || { FAILS=1; echo "FAIL - cluster did not start"; exit 1; }
+export SLURM_CONF=$DIR/etc/slurm.conf
+cd "$DIR"
+
+# Waits for a job to end; prints its final state.
+wait_job() {
+  local i state
+  for ((i = 0; i < 600; i++)); do
+    state=$(scontrol show job "$1" 2>/dev/null | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p')
+    case $state in COMPLETED|FAILED|CANCELLED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY) echo "$state"; return ;; esac
+    sleep 0.1
+  done
+  echo "TIMEOUT_WAITING($state)"
+}
+# Waits until a job runs; prints its state.
+wait_running() {
+  local i state
+  for ((i = 0; i < 300; i++)); do
+    state=$(scontrol show job "$1" 2>/dev/null | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p')
+    [ "$state" != PENDING ] && [ "$state" != CONFIGURING ] && break
+    sleep 0.1
+  done
+  echo "$state"
+}
+envval() { sed -n "s/^$1=//p" "$2" | head -1; }
+
+# --- 1. sbatch --gres=tflops:50 lands on node0 with pool blocks 1-50 (SPEC's 50T example) ---
+J=$(sbatch --parsable --gres=tflops:50 -o "$DIR/j50.out" --wrap \
+  'env | grep -E "^(SLURM_TFLOPS_|CUDA_|ASCEND_)"; echo STEP; srun env | grep "^SLURM_TFLOPS_POOL_BLOCKS"; touch '"$DIR"'/j50.go; for i in $(seq 100); do [ -e '"$DIR"'/j50.end ] && break; sleep 0.1; done')
+check_eq "tflops:50 job runs" RUNNING "$(wait_running "$J")"
+for ((i = 0; i < 100; i++)); do [ -e "$DIR/j50.go" ] && break; sleep 0.1; done
+SHOW=$(scontrol show job -d "$J")
+check_eq "tflops:50 job on node0" node0 "$(echo "$SHOW" | sed -n 's/^ *NodeList=\(.*\)/\1/p')"
+check_eq "scontrol show job -d IDX" "tflops:gpu:18(IDX:0-17),tflops:npu:20(IDX:18-37),tflops:fpga:12(IDX:38-49)" \
+  "$(echo "$SHOW" | sed -n 's/.* Nodes=node0 .*GRES=\(.*\)/\1/p')"
+touch "$DIR/j50.end"
+check_eq "tflops:50 job completes" COMPLETED "$(wait_job "$J")"
+O=$DIR/j50.out
+check_eq "SLURM_TFLOPS_VERSION" 1 "$(envval SLURM_TFLOPS_VERSION "$O")"
+check_eq "SLURM_TFLOPS_POOL_BLOCKS" 1-50 "$(envval SLURM_TFLOPS_POOL_BLOCKS "$O")"
+check_eq "SLURM_TFLOPS_BLOCKS" 0-49 "$(envval SLURM_TFLOPS_BLOCKS "$O")"
+check_eq "SLURM_TFLOPS_ON_NODE" 50 "$(envval SLURM_TFLOPS_ON_NODE "$O")"
+check_eq "SLURM_TFLOPS_CARDS (GPU 1-18, NPU 19-38, FPGA 39-50 pool-wide)" \
+  "gpu:gpu0:/dev/nvidia0:0-8,gpu:gpu1:/dev/nvidia1:9-17,npu:npu0:/dev/davinci0:18-37,fpga:fpga0:/dev/xclmgmt0:38-49" \
+  "$(envval SLURM_TFLOPS_CARDS "$O")"
+check_eq "SLURM_TFLOPS_POOL_FIRST" 1 "$(envval SLURM_TFLOPS_POOL_FIRST "$O")"
+check_eq "CUDA_VISIBLE_DEVICES" 0,1 "$(envval CUDA_VISIBLE_DEVICES "$O")"
+check_eq "ASCEND_RT_VISIBLE_DEVICES" 0 "$(envval ASCEND_RT_VISIBLE_DEVICES "$O")"
+check_eq "SLURM_TFLOPS_SHARES" "gpu0:1.000,gpu1:1.000,npu0:1.000,fpga0:0.480" "$(envval SLURM_TFLOPS_SHARES "$O")"
+check_eq "Prolog env (epilog_build_env/epilog_set_env)" 1-50 "$(envval SLURM_TFLOPS_POOL_BLOCKS "$DIR/prolog-$J.env")"
+check_eq "Prolog env cards" \
+  "gpu:gpu0:/dev/nvidia0:0-8,gpu:gpu1:/dev/nvidia1:9-17,npu:npu0:/dev/davinci0:18-37,fpga:fpga0:/dev/xclmgmt0:38-49" \
+  "$(envval SLURM_TFLOPS_CARDS "$DIR/prolog-$J.env")"
+check_eq "srun step env" 1-50 "$(sed -n '/^STEP$/,$p' "$O" | envval SLURM_TFLOPS_POOL_BLOCKS /dev/stdin)"
+
+# --- 7. stock behaviour: a job without --gres, and a typed request ---
+J=$(sbatch --parsable -o "$DIR/plain.out" --wrap 'echo plain; env | grep -c "^SLURM_TFLOPS_" || true')
+check_eq "job without --gres completes" COMPLETED "$(wait_job "$J")"
+check_eq "job without --gres sees no tflops variables" "plain 0" "$(tr '\n' ' ' < "$DIR/plain.out" | sed 's/ $//')"
+J=$(sbatch --parsable --gres=tflops:npu:10 -o "$DIR/npu.out" --wrap 'env | grep "^SLURM_TFLOPS_"')
+check_eq "tflops:npu:10 completes" COMPLETED "$(wait_job "$J")"
+check_eq "tflops:npu:10 cards" "npu:npu0:/dev/davinci0:18-27" "$(envval SLURM_TFLOPS_CARDS "$DIR/npu.out")"
+check_eq "tflops:npu:10 pool blocks" 19-28 "$(envval SLURM_TFLOPS_POOL_BLOCKS "$DIR/npu.out")"
+
+# --- 7. a stock gres/gpu beside tflops (node1 has 2 count-only fake GPUs) ---
+J=$(sbatch --parsable --gres=gpu:1 -w node1 -o "$DIR/gpu.out" --wrap 'env | grep -E "^(SLURM_GPUS_ON_NODE|SLURM_TFLOPS_)" || true')
+check_eq "gres/gpu job completes" COMPLETED "$(wait_job "$J")"
+check_eq "gres/gpu job env: gpu only" "SLURM_GPUS_ON_NODE=1" "$(cat "$DIR/gpu.out")"
+J=$(sbatch --parsable --gres=gpu:1,tflops:npu:4 -w node1 -o "$DIR/gpu2.out" --wrap 'env | grep -E "^(SLURM_GPUS_ON_NODE|SLURM_TFLOPS_CARDS)=" | sort')
+check_eq "gres/gpu + tflops job completes" COMPLETED "$(wait_job "$J")"
+check_eq "gres/gpu + tflops job env" "SLURM_GPUS_ON_NODE=1 SLURM_TFLOPS_CARDS=npu:npu0:/dev/davinci0:20-23" \
+  "$(tr '\n' ' ' < "$DIR/gpu2.out" | sed 's/ $//')"
+
+# --- a bad tflops.conf on node2 stops that slurmd only, naming file:line ---
+BAD=$DIR/bad-tflops.conf
+sed 's/^NodeName=node2 Kind=fpga  *Name=fpga2 /NodeName=node2 Kind=fgpa Name=fpga2 /' "$DIR/etc/tflops.conf" > "$BAD"
+LINE=$(grep -n 'Kind=fgpa' "$BAD" | cut -d: -f1)
+"$CLUSTER" stop-node "$DIR" node2
+if TFLOPS_CONF=$BAD "$CLUSTER" start-node "$DIR" node2; then
+  fail "slurmd node2 started with a bad tflops.conf"
+else
+  pass "slurmd node2 refuses a bad tflops.conf"
+fi
+if grep -q "gres/tflops: .*$BAD:$LINE: .*fgpa.*use gpu, npu or fpga" "$DIR/log/slurmd-node2.log"; then
+  pass "node2's log names $BAD:$LINE and the fix"
+else
+  fail "node2's log lacks the file:line message: $(grep 'gres/tflops' "$DIR/log/slurmd-node2.log" | tail -1)"
+fi
+for n in node0 node1 node3; do
+  if kill -0 "$(cat "$DIR/run/slurmd-$n.pid")" 2>/dev/null; then pass "slurmd $n still runs"; else fail "slurmd $n stopped"; fi
+done
+J=$(sbatch --parsable --gres=tflops:gpu:5 -w node1 -o /dev/null --wrap true)
+check_eq "node1 still runs jobs" COMPLETED "$(wait_job "$J")"
+
+echo "$FAILS failure(s)"
+[ $FAILS -eq 0 ]
