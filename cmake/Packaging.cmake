@@ -1,0 +1,36 @@
+# The Debian package an admin installs on every node: `cpack -G DEB` in a build directory makes
+# tflops_<version>_<arch>.deb with tflopsctl, tflops-gres-lines, gres_tflops.so (into Slurm's
+# PluginDir) and the example configuration.
+#
+# The plugin is installed by absolute path (Slurm's PluginDir), so packaging installs into a
+# staging DESTDIR (CPACK_SET_DESTDIR) rather than rewriting the prefix.
+
+install(FILES
+    ${PROJECT_SOURCE_DIR}/contrib/examples/tflops.conf
+    ${PROJECT_SOURCE_DIR}/contrib/examples/slurm.conf
+    ${PROJECT_SOURCE_DIR}/contrib/examples/gres.conf
+    ${PROJECT_SOURCE_DIR}/gres_plugin/ENVIRONMENT.md
+  DESTINATION share/doc/tflops/examples)
+
+set(CPACK_GENERATOR DEB)
+set(CPACK_PACKAGE_NAME tflops)
+set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "TFLOPS blocks for Slurm clusters with mixed GPU, NPU and FPGA cards")
+set(CPACK_PACKAGE_CONTACT "tflops maintainers <root@localhost>")
+set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+set(CPACK_INSTALL_PREFIX /usr)  # the prefix CPACK_SET_DESTDIR installs under
+set(CPACK_SET_DESTDIR ON)
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+set(CPACK_DEBIAN_PACKAGE_SECTION admin)
+# Listed rather than found by dpkg-shlibdeps: gres_tflops.so's Slurm symbols come from the daemon
+# that loads it, which dpkg-shlibdeps would report as unresolved.
+set(_depends "libc6, libstdc++6, libgcc-s1, libboost-program-options1.74.0")
+if(TFLOPS_SLURM_FOUND)
+  # Slurm loads a plugin only into the micro release it was built for (plugin_version).
+  string(REGEX MATCH "^([0-9]+)\\.([0-9]+)\\.([0-9]+)" _ "${TFLOPS_SLURM_VERSION}")
+  math(EXPR _next_micro "${CMAKE_MATCH_3} + 1")
+  string(APPEND _depends ", slurm-wlm-basic-plugins (>= ${TFLOPS_SLURM_VERSION})"
+                         ", slurm-wlm-basic-plugins (<< ${CMAKE_MATCH_1}.${CMAKE_MATCH_2}.${_next_micro})")
+endif()
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "${_depends}")
+include(CPack)

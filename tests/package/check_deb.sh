@@ -1,0 +1,39 @@
+#!/bin/bash
+# Builds the Debian package from a build directory and checks what it would install.
+#
+#   check_deb.sh BUILD_DIR PLUGIN_DIR|none
+#
+# PLUGIN_DIR is Slurm's plugin directory when gres_tflops.so is built, else "none".
+set -uo pipefail
+BUILD=$(cd "${1:?usage: check_deb.sh BUILD_DIR PLUGIN_DIR|none}" && pwd)
+PLUGIN_DIR=${2:?usage: check_deb.sh BUILD_DIR PLUGIN_DIR|none}
+OUT=$(mktemp -d /tmp/tflops-deb.XXXXXX)
+trap 'rm -rf "$OUT"' EXIT
+
+fails=0
+check() {  # name, then a command that must succeed
+  local name=$1; shift
+  if "$@" >/dev/null 2>&1; then echo "ok   - $name"; else echo "FAIL - $name"; fails=$((fails + 1)); fi
+}
+
+(cd "$OUT" && cpack -G DEB --config "$BUILD/CPackConfig.cmake" -B "$OUT") >"$OUT/cpack.log" 2>&1 ||
+  { cat "$OUT/cpack.log"; echo "FAIL - cpack"; exit 1; }
+deb=$(ls "$OUT"/tflops_*.deb 2>/dev/null | head -n 1)
+[ -n "$deb" ] || { cat "$OUT/cpack.log"; echo "FAIL - no tflops_*.deb made"; exit 1; }
+echo "ok   - made $(basename "$deb")"
+
+contents=$(dpkg-deb -c "$deb")
+check "installs /usr/bin/tflopsctl" grep -q ' \./usr/bin/tflopsctl$' <<<"$contents"
+check "installs /usr/bin/tflops-gres-lines" grep -q ' \./usr/bin/tflops-gres-lines$' <<<"$contents"
+check "ships the example tflops.conf" grep -q 'share/doc/tflops/examples/tflops.conf$' <<<"$contents"
+depends=$(dpkg-deb -f "$deb" Depends)
+check "depends on Boost.Program_options" grep -q 'libboost-program-options1.74.0' <<<"$depends"
+if [ "$PLUGIN_DIR" != none ]; then
+  check "installs gres_tflops.so into $PLUGIN_DIR" grep -q " \.$PLUGIN_DIR/gres_tflops.so\$" <<<"$contents"
+  check "pins the Slurm micro release" grep -qE 'slurm-wlm-basic-plugins \(<< [0-9]+\.[0-9]+\.[0-9]+\)' <<<"$depends"
+  check "leaves no temporary plugin file" bash -c "! grep -q '\.gres_tflops\.so\.new' <<<\"\$0\"" "$contents"
+fi
+# The package's files run: tflopsctl from the unpacked tree answers --help.
+dpkg-deb -x "$deb" "$OUT/root"
+check "packaged tflopsctl runs" "$OUT/root/usr/bin/tflopsctl" --help
+[ "$fails" -eq 0 ] || { echo "$fails checks failed; contents:"; echo "$contents"; echo "Depends: $depends"; exit 1; }
