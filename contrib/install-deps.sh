@@ -28,10 +28,14 @@ PKGS_BENCH=(libbenchmark-dev python3 python3-matplotlib)
 # gres_plugin/ (and the select plugin): Debian's Slurm daemons and client, munge, the public
 # headers, and dpkg-dev for `apt-get source slurm-wlm` (the plugins build against that source).
 PKGS_SLURM=(slurmctld slurmd slurm-client munge libslurm-dev dpkg-dev)
-# Planned: hal/ (hwloc, PoCL/OpenCL), mpi_runtime/ (Open MPI) will each add a list here.
+# hal/: hwloc for topology, OpenBLAS for the host backend's GEMM, OpenCL headers and loader with
+# PoCL (its CPU device stands in for an NPU or FPGA in tests), CLBlast for OpenCL GEMM.
+PKGS_HAL=(libhwloc-dev hwloc libopenblas-dev ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo libclblast-dev)
+# mpi_runtime/: Open MPI, and Fashion-MNIST for the example training job.
+PKGS_MPI=(openmpi-bin libopenmpi-dev dataset-fashion-mnist)
 }
 
-PARTS=(BUILD CLANG TESTS CLI BENCH SLURM)
+PARTS=(BUILD CLANG TESTS CLI BENCH SLURM HAL MPI)
 
 # The plugins are built against the Debian source of the installed Slurm, so apt needs a deb-src
 # entry. Bookworm's main archive serves the sources of its security updates too; the security

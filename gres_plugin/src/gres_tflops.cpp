@@ -5,8 +5,7 @@
 // regions, the environment's contents) live in tflops::pool and card_map.cpp. No exception
 // crosses into Slurm: every hook catches everything and logs it.
 //
-// Where the inventory comes from: $TFLOPS_CONF when set (tests), else the file `tflops.conf` in
-// the directory of slurm.conf (found like gres.conf, configless mode included).
+// Where the inventory comes from: inventory_path.h.
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -22,6 +21,7 @@
 #include <vector>
 
 #include "card_map.h"
+#include "inventory_path.h"
 #include "tflops/pool/error.h"
 #include "tflops/pool/inventory.h"
 #include "tflops/pool/layout.h"
@@ -96,15 +96,6 @@ std::string this_node_name() {
     name = name.substr(0, name.find('.'));
   }
   return name;
-}
-
-std::string inventory_path() {
-  if (const char* env = getenv("TFLOPS_CONF"); env && *env) return env;
-  char conf_name[] = "tflops.conf";
-  char* path = get_extra_conf_path(conf_name);
-  std::string out = path ? path : "/etc/slurm/tflops.conf";
-  xfree(path);
-  return out;
 }
 
 gres_slurmd_conf_t* new_record(const tflops::gres::CardEntry& card, uint32_t cpu_cnt, uint32_t id) {
@@ -235,7 +226,7 @@ TFLOPS_EXPORT int gres_p_node_config_load(List gres_conf_list, node_config_load_
   int rc = SLURM_ERROR;
   guarded(__func__, [&] {
     std::string node = this_node_name();
-    std::string path = inventory_path();
+    std::string path = tflops::slurm_side::inventory_path();
     CardMap map;
     try {
       tflops::pool::Layout layout(tflops::pool::load_inventory(path));

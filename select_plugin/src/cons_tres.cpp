@@ -1,0 +1,75 @@
+#include "cons_tres.h"
+
+#include <dlfcn.h>
+#include <unistd.h>
+
+#include <sstream>
+#include <string>
+
+// The symbol names of a select plugin, in slurm_select_ops_t's order (libslurmfull, select.c).
+extern "C" const char* node_select_syms[];
+
+namespace tflops::select {
+
+slurm_select_ops_t cons_tres;
+
+namespace {
+
+constexpr const char kPrefix[] = "select/cons_tres_tflops: ";
+constexpr int kSymbolCount = sizeof(slurm_select_ops_t) / sizeof(void*);
+
+using Hook = int (*)(void);
+Hook g_fini = nullptr;  // set when this plugin ran cons_tres's init
+
+std::string find_in_plugin_dirs(const char* file) {
+  std::stringstream dirs(slurm_conf.plugindir ? slurm_conf.plugindir : "");
+  std::string dir;
+  while (std::getline(dirs, dir, ':')) {
+    std::string path = dir + "/" + file;
+    if (access(path.c_str(), R_OK) == 0) return path;
+  }
+  return "";
+}
+
+}  // namespace
+
+int load_cons_tres() {
+  const std::string path = find_in_plugin_dirs("select_cons_tres.so");
+  if (path.empty()) {
+    error("%sselect_cons_tres.so is in no PluginDir entry (%s); install slurm-wlm-basic-plugins",
+          kPrefix, slurm_conf.plugindir ? slurm_conf.plugindir : "unset");
+    return SLURM_ERROR;
+  }
+  const bool loaded_by_slurm = dlopen(path.c_str(), RTLD_LAZY | RTLD_NOLOAD) != nullptr;
+  // RTLD_LOCAL: cons_tres's globals stay its own; in slurmctld this returns the loaded instance.
+  void* handle = dlopen(path.c_str(), RTLD_LAZY | RTLD_LOCAL);
+  if (!handle) {
+    error("%scannot load %s: %s", kPrefix, path.c_str(), dlerror());
+    return SLURM_ERROR;
+  }
+  void** slots = reinterpret_cast<void**>(&cons_tres);
+  for (int i = 0; i < kSymbolCount; ++i) {
+    slots[i] = dlsym(handle, node_select_syms[i]);
+    if (!slots[i]) {
+      error("%s%s lacks %s: is it Slurm %s's cons_tres?", kPrefix, path.c_str(),
+            node_select_syms[i], SLURM_VERSION_STRING);
+      return SLURM_ERROR;
+    }
+  }
+  if (!loaded_by_slurm) {
+    auto init = reinterpret_cast<Hook>(dlsym(handle, "init"));
+    g_fini = reinterpret_cast<Hook>(dlsym(handle, "fini"));
+    if (init && init() != SLURM_SUCCESS) {
+      error("%s%s: init failed", kPrefix, path.c_str());
+      return SLURM_ERROR;
+    }
+  }
+  return SLURM_SUCCESS;
+}
+
+void unload_cons_tres() {
+  if (g_fini) g_fini();
+  g_fini = nullptr;
+}
+
+}  // namespace tflops::select

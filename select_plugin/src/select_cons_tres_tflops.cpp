@@ -1,0 +1,665 @@
+// select/cons_tres_tflops: select/cons_tres plus the TFLOPS block pool's decisions (slurmctld).
+//
+// Every hook goes to Debian's own cons_tres (cons_tres.h). Around a few of them the pool decides:
+//   job_test   after cons_tres picks nodes and blocks, each job's blocks on a node become one
+//              contiguous run when a free run holds them; when none does, running jobs move
+//              (the inventory's MigrationPolicy). When cons_tres says lower-priority jobs must
+//              go, the pool chooses which; they are suspended and their blocks released (stock
+//              Slurm keeps a suspended job's GRES), then the job is placed.
+//   job_suspend / job_resume   a suspended job's blocks go back to the node; on resume they are
+//              taken again, on its old blocks or, when those are busy, on others.
+//   job_fini   preempted jobs resume, in priority order, when blocks are free.
+//   state_save / state_restore   which suspended jobs released their blocks survives a restart.
+//
+// The cluster sets PreemptMode=REQUEUE (no GANG) so that cons_tres counts a victim's blocks as
+// free when it plans; the victims are suspended here instead of requeued. README: "Slurm".
+// No exception crosses into Slurm: hooks that call the pool catch everything and log it.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <exception>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "cons_tres.h"
+#include "inventory_path.h"
+#include "job_blocks.h"
+#include "pool_view.h"
+#include "slurm.h"
+#include "suspended_jobs.h"
+#include "tflops/pool/error.h"
+#include "tflops/pool/inventory.h"
+
+extern "C" {
+#include "src/common/run_in_daemon.h"
+}
+
+#pragma weak job_list
+#pragma weak job_suspend
+#pragma weak find_job_record
+
+#define TFLOPS_EXPORT __attribute__((visibility("default")))
+
+extern "C" {
+TFLOPS_EXPORT extern const char plugin_name[] =
+    "cons_tres with TFLOPS blocks: contiguous runs, suspend-and-release preemption";
+TFLOPS_EXPORT extern const char plugin_type[] = "select/cons_tres_tflops";
+// Unique among select plugins (101-110 are Slurm's; cons_tres's 109 stays its own).
+TFLOPS_EXPORT extern const uint32_t plugin_id = 150;
+TFLOPS_EXPORT extern const uint32_t plugin_version = SLURM_VERSION_NUMBER;
+}
+
+using namespace tflops::select;
+namespace pool = tflops::pool;
+
+namespace {
+
+constexpr const char kPrefix[] = "select/cons_tres_tflops: ";
+constexpr const char kStateFile[] = "tflops_select_state";
+
+// Heap objects only: nothing with a destructor runs at dlclose.
+PoolView* g_view = nullptr;            // slurmctld, once node_init read the inventory
+SuspendedJobs* g_suspended = nullptr;  // slurmctld
+// Why the next job_suspend happens: the plugin preempting (the victim resumes by itself), moving
+// a job (it resumes at once, elsewhere), or neither (an admin).
+enum class SuspendCause { admin, preemption, move };
+SuspendCause g_cause = SuspendCause::admin;
+std::int64_t g_cause_priority = 0;
+
+std::int64_t preempt_priority(const job_record_t* job) {
+  return job->part_ptr ? job->part_ptr->priority_tier : 0;
+}
+
+int suspend_or_resume(job_record_t* job, uint16_t op) {
+  suspend_msg_t msg = {};
+  msg.op = op;
+  msg.job_id = job->job_id;
+  return job_suspend(&msg, 0, -1, true, NO_VAL16);
+}
+
+// --- the pool's view of a node -------------------------------------------------------------
+
+std::optional<std::uint32_t> pool_node(int node_index) {
+  if (!g_view) return std::nullopt;
+  return g_view->layout().find_node(node_record_table_ptr[node_index]->name);
+}
+
+int same_pointer(void* x, void* key) { return x == key ? 1 : 0; }
+
+bool in_list(List list, job_record_t* job) {
+  return list && list_find_first(list, same_pointer, job) != nullptr;
+}
+
+// Loads node `i` into the view: the blocks in use, and who holds them.
+void load_node(std::uint32_t node, int i, const job_record_t* self, List preemptable) {
+  std::vector<Holder> holders;
+  if (job_list) {
+    ListIterator it = list_iterator_create(job_list);
+    while (auto* job = static_cast<job_record_t*>(list_next(it))) {
+      if (job == self || !IS_JOB_RUNNING(job)) continue;
+      auto runs = job_runs_on(job, i);
+      if (runs.empty()) continue;
+      Holder holder;
+      holder.job = job->job_id;
+      holder.runs = std::move(runs);
+      holder.preemptable = in_list(preemptable, job);
+      holder.priority = preempt_priority(job);
+      holder.migratable = true;
+      holders.push_back(std::move(holder));
+    }
+    list_iterator_destroy(it);
+  }
+  gres_node_state_t* ns = node_blocks_state(node_record_table_ptr[i]);
+  g_view->load_node(node, holders, ns ? runs_of(ns->gres_bit_alloc) : std::vector<pool::BlockRange>{});
+}
+
+// --- moving running jobs so that a request gets one run --------------------------------------
+
+void run_moves(int i, const pool::MigrationPlan& plan) {
+  std::vector<std::pair<job_record_t*, const pool::Move*>> moving;
+  for (const auto& move : plan.moves) {
+    job_record_t* job = find_job_record(move.job);
+    if (job && IS_JOB_RUNNING(job)) moving.push_back({job, &move});
+  }
+  // All leave first, then each takes its new blocks: a move's target may be another's source.
+  g_cause = SuspendCause::move;
+  for (auto& [job, move] : moving) suspend_or_resume(job, SUSPEND_JOB);
+  for (auto& [job, move] : moving) {
+    std::vector<pool::BlockRange> to;
+    for (const auto& span : move->to) to.push_back({span.first, span.count});
+    info("%sJobId=%u moves on %s: blocks %s -> %s", kPrefix, job->job_id,
+         node_record_table_ptr[i]->name, runs_text(job_runs_on(job, i)).c_str(),
+         runs_text(to).c_str());
+    move_blocks(job, i, to);
+    suspend_or_resume(job, RESUME_JOB);
+  }
+  g_cause = SuspendCause::admin;
+}
+
+// --- contiguous placement -------------------------------------------------------------------
+
+// Rewrites cons_tres's choice of blocks on each node into the pool's placement.
+void place_contiguously(job_record_t* job) {
+  if (!job->job_resrcs || !job->job_resrcs->node_bitmap) return;
+  auto entries = tflops_entries(job->gres_list_req);
+  if (entries.empty()) return;
+  bitstr_t* nodes = job->job_resrcs->node_bitmap;
+  for (int i = bit_ffs(nodes); i >= 0 && i < node_record_count; ++i) {
+    if (!bit_test(nodes, i)) continue;
+    auto node = pool_node(i);
+    gres_node_state_t* ns = node_blocks_state(node_record_table_ptr[i]);
+    if (!node || !ns || !ns->gres_bit_alloc) continue;
+    bitstr_t* taken = bit_copy(ns->gres_bit_alloc);  // grows as entries are placed
+    for (auto* entry : entries) {
+      auto* js = static_cast<gres_job_state_t*>(entry->gres_data);
+      if (!js->gres_bit_select || !js->gres_bit_select[i]) continue;
+      bitstr_t* chosen = js->gres_bit_select[i];
+      const auto blocks = static_cast<std::uint32_t>(bit_set_count(chosen));
+      if (blocks == 0) continue;
+      g_view->load_node(*node, {}, runs_of(taken));
+      auto placed = g_view->place(*node, blocks, entry_kind(entry));
+      if (placed && placed->size() > 1) {
+        load_node(*node, i, job, nullptr);
+        if (auto plan = g_view->plan_migration(*node, blocks, entry_kind(entry))) {
+          run_moves(i, *plan);
+          bit_copybits(taken, ns->gres_bit_alloc);
+          for (auto* done : entries) {
+            if (done == entry) break;
+            bit_or(taken, static_cast<gres_job_state_t*>(done->gres_data)->gres_bit_select[i]);
+          }
+          g_view->load_node(*node, {}, runs_of(taken));
+          placed = g_view->place(*node, blocks, entry_kind(entry));
+        }
+      }
+      if (!placed) continue;  // cons_tres's own choice stands
+      std::vector<pool::BlockRange> runs;
+      for (const auto& span : *placed) runs.push_back({span.first, span.count});
+      const std::string before = runs_text(runs_of(chosen));
+      set_only(chosen, runs);
+      bit_or(taken, chosen);
+      debug("%sJobId=%u node %s tflops blocks %s -> %s", kPrefix, job->job_id,
+            node_record_table_ptr[i]->name, before.c_str(), runs_text(runs).c_str());
+    }
+    FREE_NULL_BITMAP(taken);
+  }
+}
+
+// --- preemption -----------------------------------------------------------------------------
+
+std::uint32_t blocks_per_node(const gres_state_t* entry, std::uint32_t nodes) {
+  const auto* js = static_cast<const gres_job_state_t*>(entry->gres_data);
+  if (js->gres_per_node) return static_cast<std::uint32_t>(js->gres_per_node);
+  if (js->gres_per_job && nodes) return static_cast<std::uint32_t>((js->gres_per_job + nodes - 1) / nodes);
+  return 0;
+}
+
+// The victims the pool chooses on the nodes cons_tres picked, among cons_tres's candidates;
+// cons_tres's own list where the job asks for no blocks or the pool finds no plan.
+std::vector<job_record_t*> choose_victims(job_record_t* job, bitstr_t* chosen_nodes,
+                                          List candidates, List cons_tres_victims) {
+  std::vector<job_record_t*> victims;
+  auto add = [&](job_record_t* v) {
+    if (v && std::find(victims.begin(), victims.end(), v) == victims.end()) victims.push_back(v);
+  };
+  auto entries = tflops_entries(job->gres_list_req);
+  bool pool_decided = !entries.empty();
+  const auto nodes = static_cast<std::uint32_t>(bit_set_count(chosen_nodes));
+  for (int i = bit_ffs(chosen_nodes); pool_decided && i >= 0 && i < node_record_count; ++i) {
+    if (!bit_test(chosen_nodes, i)) continue;
+    auto node = pool_node(i);
+    if (!node || entries.size() != 1) {
+      pool_decided = false;  // several kinds at once: cons_tres's list
+      break;
+    }
+    load_node(*node, i, job, candidates);
+    auto plan = g_view->plan_preemption(*node, blocks_per_node(entries[0], nodes),
+                                        entry_kind(entries[0]), preempt_priority(job));
+    if (!plan) {
+      pool_decided = false;
+      break;
+    }
+    for (auto id : plan->victims) add(find_job_record(id));
+  }
+  if (!pool_decided) {
+    victims.clear();
+    ListIterator it = list_iterator_create(cons_tres_victims);
+    while (auto* v = static_cast<job_record_t*>(list_next(it))) add(v);
+    list_iterator_destroy(it);
+  }
+  return victims;
+}
+
+int suspend_victims_and_place(job_record_t* job, bitstr_t* bitmap, uint32_t min_nodes,
+                              uint32_t max_nodes, uint32_t req_nodes, uint16_t mode,
+                              List candidates, List* preemptee_job_list,
+                              bitstr_t* exc_core_bitmap, bitstr_t* original_bitmap) {
+  auto victims = choose_victims(job, bitmap, candidates, *preemptee_job_list);
+  std::string names;
+  g_cause = SuspendCause::preemption;
+  g_cause_priority = 0;
+  std::vector<job_record_t*> suspended;
+  for (auto* victim : victims) {
+    g_cause_priority = preempt_priority(victim);
+    if (suspend_or_resume(victim, SUSPEND_JOB) == SLURM_SUCCESS) {
+      suspended.push_back(victim);
+      names += (names.empty() ? "" : ",") + std::to_string(victim->job_id);
+    } else {
+      error("%scould not suspend JobId=%u for JobId=%u", kPrefix, victim->job_id, job->job_id);
+    }
+  }
+  g_cause = SuspendCause::admin;
+  FREE_NULL_LIST(*preemptee_job_list);
+  info("%sJobId=%u (priority %lld) suspends JobId=%s and takes their blocks", kPrefix, job->job_id,
+       static_cast<long long>(preempt_priority(job)), names.c_str());
+
+  // cons_tres's earlier answer came from a simulation; now place the job for real.
+  bit_copybits(bitmap, original_bitmap);
+  int rc = cons_tres.job_test(job, bitmap, min_nodes, max_nodes, req_nodes, mode, nullptr, nullptr,
+                              exc_core_bitmap);
+  if (rc != SLURM_SUCCESS) {
+    error("%sJobId=%u still does not fit after suspending JobId=%s; they resume", kPrefix,
+          job->job_id, names.c_str());
+    for (auto* victim : suspended) {
+      g_suspended->remove(victim->job_id);
+      (void)suspend_or_resume(victim, RESUME_JOB);
+    }
+    return rc;
+  }
+  place_contiguously(job);
+  return rc;
+}
+
+// --- resuming -------------------------------------------------------------------------------
+
+// A released job whose old blocks are busy moves to free blocks of the same kinds on its nodes,
+// when the pool places it there in one run per node and the MigrationPolicy allows moves.
+bool move_to_free_blocks(job_record_t* job) {
+  if (!g_view || g_view->layout().options().migration == pool::MigrationPolicy::none) return false;
+  std::vector<std::pair<int, std::vector<pool::BlockRange>>> targets;
+  bitstr_t* nodes = job->job_resrcs ? job->job_resrcs->node_bitmap : nullptr;
+  for (int i = nodes ? bit_ffs(nodes) : -1; i >= 0 && i < node_record_count; ++i) {
+    if (!bit_test(nodes, i)) continue;
+    auto runs = job_runs_on(job, i);
+    if (runs.empty()) continue;
+    auto node = pool_node(i);
+    gres_node_state_t* ns = node_blocks_state(node_record_table_ptr[i]);
+    if (!node || !ns) return false;
+    std::uint32_t count = 0;
+    for (const auto& run : runs) count += run.count;
+    // Stay in the job's region when it lies in one, so Slurm's per-kind counts stay true.
+    const auto& layout = g_view->layout();
+    const pool::Kind first = layout.card_at(*node, runs.front().first).kind;
+    const pool::Kind last = layout.card_at(*node, runs.back().end() - 1).kind;
+    if (first != last) return false;
+    g_view->load_node(*node, {}, runs_of(ns->gres_bit_alloc));
+    auto placed = g_view->place(*node, count, first);
+    if (!placed) return false;
+    std::vector<pool::BlockRange> to;
+    for (const auto& span : *placed) to.push_back({span.first, span.count});
+    targets.push_back({i, std::move(to)});
+  }
+  for (auto& [i, to] : targets) {
+    info("%sJobId=%u resumes on %s blocks %s (its blocks %s are busy)", kPrefix, job->job_id,
+         node_record_table_ptr[i]->name, runs_text(to).c_str(),
+         runs_text(job_runs_on(job, i)).c_str());
+    move_blocks(job, i, to);
+  }
+  return true;
+}
+
+// True when a running job uses any of the job's cores (suspended jobs give theirs back).
+bool cores_busy(const job_record_t* job) {
+  if (!job_list || !job->job_resrcs || !job->job_resrcs->node_bitmap) return false;
+  bool busy = false;
+  ListIterator it = list_iterator_create(job_list);
+  while (auto* other = static_cast<job_record_t*>(list_next(it))) {
+    if (other == job || !IS_JOB_RUNNING(other) || !other->job_resrcs ||
+        !other->job_resrcs->node_bitmap) {
+      continue;
+    }
+    if (!bit_overlap_any(job->job_resrcs->node_bitmap, other->job_resrcs->node_bitmap)) continue;
+    for (int i = 0; i < node_record_count && !busy; ++i) {
+      if (!bit_test(job->job_resrcs->node_bitmap, i) ||
+          !bit_test(other->job_resrcs->node_bitmap, i)) {
+        continue;
+      }
+      bitstr_t* mine = copy_job_resources_node(job->job_resrcs, node_offset(job, i));
+      bitstr_t* theirs = copy_job_resources_node(other->job_resrcs, node_offset(other, i));
+      if (mine && theirs && bit_size(mine) == bit_size(theirs) && bit_overlap_any(mine, theirs)) {
+        busy = true;
+      }
+      FREE_NULL_BITMAP(mine);
+      FREE_NULL_BITMAP(theirs);
+    }
+    if (busy) break;
+  }
+  list_iterator_destroy(it);
+  return busy;
+}
+
+void resume_preempted_jobs() {
+  if (!g_suspended || g_suspended->empty()) return;
+  for (auto id : g_suspended->resume_order()) {
+    job_record_t* job = find_job_record(id);
+    if (!job || !IS_JOB_SUSPENDED(job)) {
+      g_suspended->remove(id);
+      continue;
+    }
+    if (cores_busy(job)) continue;
+    if (!blocks_free(job) && !move_to_free_blocks(job)) continue;
+    if (suspend_or_resume(job, RESUME_JOB) == SLURM_SUCCESS) {
+      info("%sJobId=%u resumes on blocks %s", kPrefix, id, job_blocks_text(job).c_str());
+    }
+  }
+}
+
+// After cons_tres re-adds every suspended job's GRES (restart, reconfigure), give the released
+// ones back again.
+void release_again(job_record_t* job) {
+  if (g_suspended && IS_JOB_SUSPENDED(job) && g_suspended->find(job->job_id)) release_blocks(job);
+}
+
+template <typename Fn>
+int guarded(const char* hook, int fallback, Fn fn) {
+  try {
+    return fn();
+  } catch (const std::exception& e) {
+    error("%s%s: %s", kPrefix, hook, e.what());
+  } catch (...) {
+    error("%s%s: unknown error", kPrefix, hook);
+  }
+  return fallback;
+}
+
+int load_inventory() {
+  if (g_view) return SLURM_SUCCESS;
+  const std::string path = tflops::slurm_side::inventory_path();
+  try {
+    g_view = new PoolView(pool::Layout(pool::load_inventory(path)));
+    g_suspended = g_suspended ? g_suspended : new SuspendedJobs();
+    info("%sread %s: %zu nodes, %llu blocks", kPrefix, path.c_str(),
+         g_view->layout().nodes().size(),
+         static_cast<unsigned long long>(g_view->layout().total_blocks()));
+    return SLURM_SUCCESS;
+  } catch (const std::exception& e) {
+    error("%scannot use the card inventory: %s", kPrefix, e.what());
+    return SLURM_ERROR;
+  }
+}
+
+}  // namespace
+
+extern "C" {
+
+TFLOPS_EXPORT int init(void) { return load_cons_tres(); }
+
+TFLOPS_EXPORT int fini(void) {
+  unload_cons_tres();
+  delete g_view;
+  g_view = nullptr;
+  delete g_suspended;
+  g_suspended = nullptr;
+  return SLURM_SUCCESS;
+}
+
+TFLOPS_EXPORT int select_p_state_save(char* dir_name) {
+  int rc = cons_tres.state_save(dir_name);
+  if (!g_suspended || !running_in_slurmctld()) return rc;
+  const std::string path = std::string(dir_name) + "/" + kStateFile;
+  const std::string tmp = path + ".new";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << g_suspended->save();
+    out.flush();
+    if (!out) {
+      error("%scannot write %s: %m", kPrefix, tmp.c_str());
+      return SLURM_ERROR;
+    }
+  }
+  if (rename(tmp.c_str(), path.c_str()) != 0) {
+    error("%scannot rename %s to %s: %m", kPrefix, tmp.c_str(), path.c_str());
+    return SLURM_ERROR;
+  }
+  return rc;
+}
+
+TFLOPS_EXPORT int select_p_state_restore(char* dir_name) {
+  int rc = cons_tres.state_restore(dir_name);
+  const std::string path = std::string(dir_name) + "/" + kStateFile;
+  std::ifstream in(path);
+  if (!in) return rc;  // first start, or no job was ever suspended
+  std::stringstream text;
+  text << in.rdbuf();
+  return guarded("state_restore", SLURM_ERROR, [&] {
+    auto jobs = SuspendedJobs::restore(text.str(), path);
+    if (!g_suspended) g_suspended = new SuspendedJobs();
+    *g_suspended = std::move(jobs);
+    info("%srecovered %zu suspended jobs whose blocks were released", kPrefix,
+         g_suspended->all().size());
+    return rc;
+  });
+}
+
+TFLOPS_EXPORT int select_p_job_init(List jobs) {
+  int rc = cons_tres.job_init(jobs);
+  if (!g_suspended) return rc;
+  // Forget jobs that ended or resumed while slurmctld was down.
+  std::vector<pool::JobId> gone;
+  for (const auto& job : g_suspended->all()) {
+    job_record_t* record = find_job_record(job.job);
+    if (!record || !IS_JOB_SUSPENDED(record)) gone.push_back(job.job);
+  }
+  for (auto id : gone) g_suspended->remove(id);
+  return rc;
+}
+
+TFLOPS_EXPORT int select_p_node_init(void) {
+  if (load_inventory() != SLURM_SUCCESS) return SLURM_ERROR;
+  return cons_tres.node_init();
+}
+
+TFLOPS_EXPORT int select_p_job_test(job_record_t* job_ptr, bitstr_t* bitmap, uint32_t min_nodes,
+                                    uint32_t max_nodes, uint32_t req_nodes, uint16_t mode,
+                                    List preemptee_candidates, List* preemptee_job_list,
+                                    bitstr_t* exc_core_bitmap) {
+  if ((mode & SELECT_MODE_BASE) != SELECT_MODE_RUN_NOW || !g_view) {
+    return cons_tres.job_test(job_ptr, bitmap, min_nodes, max_nodes, req_nodes, mode,
+                              preemptee_candidates, preemptee_job_list, exc_core_bitmap);
+  }
+  bitstr_t* original = bit_copy(bitmap);
+  int rc = cons_tres.job_test(job_ptr, bitmap, min_nodes, max_nodes, req_nodes, mode,
+                              preemptee_candidates, preemptee_job_list, exc_core_bitmap);
+  if (rc == SLURM_SUCCESS) {
+    rc = guarded("job_test", rc, [&] {
+      if (preemptee_job_list && *preemptee_job_list && list_count(*preemptee_job_list) > 0) {
+        return suspend_victims_and_place(job_ptr, bitmap, min_nodes, max_nodes, req_nodes, mode,
+                                         preemptee_candidates, preemptee_job_list,
+                                         exc_core_bitmap, original);
+      }
+      place_contiguously(job_ptr);
+      return rc;
+    });
+  }
+  FREE_NULL_BITMAP(original);
+  return rc;
+}
+
+TFLOPS_EXPORT int select_p_job_begin(job_record_t* job_ptr) { return cons_tres.job_begin(job_ptr); }
+TFLOPS_EXPORT int select_p_job_ready(job_record_t* job_ptr) { return cons_tres.job_ready(job_ptr); }
+TFLOPS_EXPORT int select_p_job_expand(job_record_t* from_job_ptr, job_record_t* to_job_ptr) {
+  return cons_tres.job_expand(from_job_ptr, to_job_ptr);
+}
+TFLOPS_EXPORT int select_p_job_resized(job_record_t* job_ptr, node_record_t* node_ptr) {
+  return cons_tres.job_resized(job_ptr, node_ptr);
+}
+TFLOPS_EXPORT int select_p_job_signal(job_record_t* job_ptr, int signal) {
+  return cons_tres.job_signal(job_ptr, signal);
+}
+
+TFLOPS_EXPORT int select_p_job_fini(job_record_t* job_ptr) {
+  if (!g_suspended || !g_suspended->find(job_ptr->job_id)) {
+    int rc = cons_tres.job_fini(job_ptr);
+    guarded("job_fini", rc, [&] {
+      resume_preempted_jobs();
+      return rc;
+    });
+    return rc;
+  }
+  // It ends while suspended: its blocks were given back already, so cons_tres must not give
+  // them back again. Hide its tflops entries from cons_tres for the call.
+  g_suspended->remove(job_ptr->job_id);
+  auto entries = tflops_entries(job_ptr->gres_list_alloc);
+  for (auto* entry : entries) list_remove_first(job_ptr->gres_list_alloc, same_pointer, entry);
+  int rc = cons_tres.job_fini(job_ptr);
+  for (auto* entry : entries) list_append(job_ptr->gres_list_alloc, entry);
+  guarded("job_fini", rc, [&] {
+    resume_preempted_jobs();
+    return rc;
+  });
+  return rc;
+}
+
+TFLOPS_EXPORT int select_p_job_suspend(job_record_t* job_ptr, bool indf_susp) {
+  int rc = cons_tres.job_suspend(job_ptr, indf_susp);
+  // Gang time slicing (indf_susp false) keeps everything, as in cons_tres.
+  if (rc != SLURM_SUCCESS || !indf_susp || !g_suspended) return rc;
+  if (tflops_entries(job_ptr->gres_list_alloc).empty()) return rc;
+  return guarded("job_suspend", rc, [&] {
+    SuspendedJob entry;
+    entry.job = job_ptr->job_id;
+    entry.preempted = g_cause == SuspendCause::preemption;
+    entry.priority = g_cause == SuspendCause::preemption ? g_cause_priority
+                                                         : preempt_priority(job_ptr);
+    entry.blocks = job_blocks_text(job_ptr);
+    release_blocks(job_ptr);
+    g_suspended->add(std::move(entry));
+    if (g_cause == SuspendCause::admin) {
+      info("%sJobId=%u suspended: its blocks %s are free until it resumes", kPrefix,
+           job_ptr->job_id, job_blocks_text(job_ptr).c_str());
+    }
+    return rc;
+  });
+}
+
+TFLOPS_EXPORT int select_p_job_resume(job_record_t* job_ptr, bool indf_susp) {
+  if (!indf_susp || !g_suspended || !g_suspended->find(job_ptr->job_id)) {
+    return cons_tres.job_resume(job_ptr, indf_susp);
+  }
+  int busy = guarded("job_resume", static_cast<int>(ESLURM_NODES_BUSY), [&] {
+    if (!blocks_free(job_ptr) && !move_to_free_blocks(job_ptr)) {
+      info("%sJobId=%u cannot resume yet: its blocks %s are in use", kPrefix, job_ptr->job_id,
+           job_blocks_text(job_ptr).c_str());
+      return static_cast<int>(ESLURM_NODES_BUSY);
+    }
+    take_blocks(job_ptr);
+    g_suspended->remove(job_ptr->job_id);
+    return static_cast<int>(SLURM_SUCCESS);
+  });
+  if (busy != SLURM_SUCCESS) return busy;
+  return cons_tres.job_resume(job_ptr, indf_susp);
+}
+
+TFLOPS_EXPORT bitstr_t* select_p_step_pick_nodes(job_record_t* job_ptr,
+                                                 select_jobinfo_t* step_jobinfo,
+                                                 uint32_t node_count, bitstr_t** avail_nodes) {
+  return cons_tres.step_pick_nodes(job_ptr, step_jobinfo, node_count, avail_nodes);
+}
+TFLOPS_EXPORT int select_p_step_start(step_record_t* step_ptr) {
+  return cons_tres.step_start(step_ptr);
+}
+TFLOPS_EXPORT int select_p_step_finish(step_record_t* step_ptr, bool killing_step) {
+  return cons_tres.step_finish(step_ptr, killing_step);
+}
+TFLOPS_EXPORT int select_p_select_nodeinfo_pack(select_nodeinfo_t* nodeinfo, buf_t* buffer,
+                                                uint16_t protocol_version) {
+  return cons_tres.nodeinfo_pack(nodeinfo, buffer, protocol_version);
+}
+TFLOPS_EXPORT int select_p_select_nodeinfo_unpack(select_nodeinfo_t** nodeinfo, buf_t* buffer,
+                                                  uint16_t protocol_version) {
+  return cons_tres.nodeinfo_unpack(nodeinfo, buffer, protocol_version);
+}
+TFLOPS_EXPORT select_nodeinfo_t* select_p_select_nodeinfo_alloc(void) {
+  return cons_tres.nodeinfo_alloc();
+}
+TFLOPS_EXPORT int select_p_select_nodeinfo_free(select_nodeinfo_t* nodeinfo) {
+  return cons_tres.nodeinfo_free(nodeinfo);
+}
+TFLOPS_EXPORT int select_p_select_nodeinfo_set_all(void) { return cons_tres.nodeinfo_set_all(); }
+
+TFLOPS_EXPORT int select_p_select_nodeinfo_set(job_record_t* job_ptr) {
+  int rc = cons_tres.nodeinfo_set(job_ptr);
+  guarded("select_nodeinfo_set", rc, [&] {
+    release_again(job_ptr);
+    return rc;
+  });
+  return rc;
+}
+
+TFLOPS_EXPORT int select_p_select_nodeinfo_get(select_nodeinfo_t* nodeinfo,
+                                               enum select_nodedata_type dinfo,
+                                               enum node_states state, void* data) {
+  return cons_tres.nodeinfo_get(nodeinfo, dinfo, state, data);
+}
+TFLOPS_EXPORT select_jobinfo_t* select_p_select_jobinfo_alloc(void) {
+  return cons_tres.jobinfo_alloc();
+}
+TFLOPS_EXPORT int select_p_select_jobinfo_free(select_jobinfo_t* jobinfo) {
+  return cons_tres.jobinfo_free(jobinfo);
+}
+TFLOPS_EXPORT int select_p_select_jobinfo_set(select_jobinfo_t* jobinfo,
+                                              enum select_jobdata_type data_type, void* data) {
+  return cons_tres.jobinfo_set(jobinfo, data_type, data);
+}
+TFLOPS_EXPORT int select_p_select_jobinfo_get(select_jobinfo_t* jobinfo,
+                                              enum select_jobdata_type data_type, void* data) {
+  return cons_tres.jobinfo_get(jobinfo, data_type, data);
+}
+TFLOPS_EXPORT select_jobinfo_t* select_p_select_jobinfo_copy(select_jobinfo_t* jobinfo) {
+  return cons_tres.jobinfo_copy(jobinfo);
+}
+TFLOPS_EXPORT int select_p_select_jobinfo_pack(select_jobinfo_t* jobinfo, buf_t* buffer,
+                                               uint16_t protocol_version) {
+  return cons_tres.jobinfo_pack(jobinfo, buffer, protocol_version);
+}
+TFLOPS_EXPORT int select_p_select_jobinfo_unpack(select_jobinfo_t** jobinfo, buf_t* buffer,
+                                                 uint16_t protocol_version) {
+  return cons_tres.jobinfo_unpack(jobinfo, buffer, protocol_version);
+}
+TFLOPS_EXPORT char* select_p_select_jobinfo_sprint(select_jobinfo_t* jobinfo, char* buf,
+                                                   size_t size, int mode) {
+  return cons_tres.jobinfo_sprint(jobinfo, buf, size, mode);
+}
+TFLOPS_EXPORT char* select_p_select_jobinfo_xstrdup(select_jobinfo_t* jobinfo, int mode) {
+  return cons_tres.jobinfo_xstrdup(jobinfo, mode);
+}
+TFLOPS_EXPORT int select_p_get_info_from_plugin(enum select_plugindata_info dinfo,
+                                                job_record_t* job_ptr, void* data) {
+  return cons_tres.get_info_from_plugin(dinfo, job_ptr, data);
+}
+TFLOPS_EXPORT int select_p_update_node_config(int index) {
+  return cons_tres.update_node_config(index);
+}
+
+TFLOPS_EXPORT int select_p_reconfigure(void) {
+  int rc = cons_tres.reconfigure();
+  if (!g_suspended || !job_list) return rc;
+  guarded("reconfigure", rc, [&] {
+    for (const auto& job : std::vector<SuspendedJob>(g_suspended->all())) {
+      if (job_record_t* record = find_job_record(job.job)) release_again(record);
+    }
+    return rc;
+  });
+  return rc;
+}
+
+TFLOPS_EXPORT bitstr_t* select_p_resv_test(resv_desc_msg_t* resv_desc_ptr, uint32_t node_cnt,
+                                           bitstr_t* avail_bitmap, bitstr_t** core_bitmap) {
+  return cons_tres.resv_test(resv_desc_ptr, node_cnt, avail_bitmap, core_bitmap);
+}
+
+}  // extern "C"

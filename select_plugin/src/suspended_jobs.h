@@ -1,0 +1,58 @@
+// The jobs the select plugin suspended (or saw suspended) and whose blocks it released, and the
+// state file that keeps them across a slurmctld restart.
+//
+// Slurm keeps each job's blocks in its own job records (and saves them); what it does not know is
+// that those blocks were given back to the pool while the job is suspended, nor which suspended
+// jobs resume by themselves. That is what this registry holds.
+//
+// State file (StateSaveLocation/tflops_select_state), versioned text, one job per line:
+//
+//   tflops-select-state 1
+//   job 42 preempted 1 priority 10 order 7 blocks node0:0-17,node1:4-9
+//   end 1
+//
+// Slurm-free: tested without a cluster.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tflops/pool/block_pool.h"
+
+namespace tflops::select {
+
+struct SuspendedJob {
+  pool::JobId job = pool::kNoJob;
+  // Suspended for a higher-priority job: resumes by itself when its blocks are free again.
+  // Otherwise an admin suspended it (scontrol suspend), and only an admin resumes it.
+  bool preempted = false;
+  std::int64_t priority = 0;  // its preemption priority: the higher resume first
+  std::uint64_t order = 0;    // when it was suspended: the earlier resume first among equals
+  std::string blocks;         // what it held, as "node0:0-17,node1:4-9" (for people and logs)
+};
+
+class SuspendedJobs {
+ public:
+  // Adds or replaces the entry of `job.job`; a new entry gets the next order number.
+  void add(SuspendedJob job);
+  void remove(pool::JobId job);
+  const SuspendedJob* find(pool::JobId job) const;
+  bool empty() const { return jobs_.empty(); }
+  const std::vector<SuspendedJob>& all() const { return jobs_; }
+
+  // The preempted jobs in the order they should resume: highest priority first, then the
+  // earliest suspended.
+  std::vector<pool::JobId> resume_order() const;
+
+  std::string save() const;
+  // Throws pool::Error naming source:line and what is wrong.
+  static SuspendedJobs restore(std::string_view text, const std::string& source);
+
+ private:
+  std::vector<SuspendedJob> jobs_;
+  std::uint64_t next_order_ = 1;
+};
+
+}  // namespace tflops::select
