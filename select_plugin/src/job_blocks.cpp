@@ -17,6 +17,14 @@ List borrowed_list(const std::vector<gres_state_t*>& entries) {
   return list;
 }
 
+int same_pointer(void* x, void* key) { return x == key ? 1 : 0; }
+
+std::vector<gres_state_t*> take_out(List list) {
+  auto entries = tflops_entries(list);
+  for (auto* entry : entries) list_remove_first(list, same_pointer, entry);
+  return entries;
+}
+
 void rebuild_details(job_record_t* job) {
   gres_ctld_job_build_details(job->gres_list_alloc, &job->gres_detail_cnt, &job->gres_detail_str,
                               &job->gres_used);
@@ -164,6 +172,14 @@ void take_blocks(job_record_t* job) {
   });
   FREE_NULL_LIST(entries);
   rebuild_details(job);
+}
+
+HiddenEntries::HiddenEntries(job_record_t* job)
+    : job_(job), req_(take_out(job->gres_list_req)), alloc_(take_out(job->gres_list_alloc)) {}
+
+HiddenEntries::~HiddenEntries() {
+  for (auto* entry : req_) list_append(job_->gres_list_req, entry);
+  for (auto* entry : alloc_) list_append(job_->gres_list_alloc, entry);
 }
 
 void move_blocks(job_record_t* job, int node_index, const std::vector<pool::BlockRange>& to) {

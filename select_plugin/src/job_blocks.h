@@ -50,6 +50,21 @@ void release_blocks(job_record_t* job);
 bool blocks_free(const job_record_t* job);
 void take_blocks(job_record_t* job);
 
+// A released job's tflops entries, taken out of its GRES lists for the length of a cons_tres call
+// that would otherwise count its blocks as in use again (restart, reconfigure) or give them
+// back twice (the job ends while suspended).
+class HiddenEntries {
+ public:
+  explicit HiddenEntries(job_record_t* job);
+  ~HiddenEntries();
+  HiddenEntries(const HiddenEntries&) = delete;
+  HiddenEntries& operator=(const HiddenEntries&) = delete;
+
+ private:
+  job_record_t* job_;
+  std::vector<gres_state_t*> req_, alloc_;
+};
+
 // Rewrites which blocks the job holds on one node: every tflops entry's bitmap there that
 // holds `from` now holds `to` (same count). Only for a released job.
 void move_blocks(job_record_t* job, int node_index, const std::vector<pool::BlockRange>& to);

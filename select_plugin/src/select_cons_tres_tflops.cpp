@@ -358,10 +358,9 @@ void resume_preempted_jobs() {
   }
 }
 
-// After cons_tres re-adds every suspended job's GRES (restart, reconfigure), give the released
-// ones back again.
-void release_again(job_record_t* job) {
-  if (g_suspended && IS_JOB_SUSPENDED(job) && g_suspended->find(job->job_id)) release_blocks(job);
+// A suspended job whose blocks this plugin gave back.
+bool released(const job_record_t* job) {
+  return g_suspended && IS_JOB_SUSPENDED(job) && g_suspended->find(job->job_id);
 }
 
 template <typename Fn>
@@ -511,12 +510,13 @@ TFLOPS_EXPORT int select_p_job_fini(job_record_t* job_ptr) {
     return rc;
   }
   // It ends while suspended: its blocks were given back already, so cons_tres must not give
-  // them back again. Hide its tflops entries from cons_tres for the call.
+  // them back again.
   g_suspended->remove(job_ptr->job_id);
-  auto entries = tflops_entries(job_ptr->gres_list_alloc);
-  for (auto* entry : entries) list_remove_first(job_ptr->gres_list_alloc, same_pointer, entry);
-  int rc = cons_tres.job_fini(job_ptr);
-  for (auto* entry : entries) list_append(job_ptr->gres_list_alloc, entry);
+  int rc;
+  {
+    HiddenEntries hidden(job_ptr);
+    rc = cons_tres.job_fini(job_ptr);
+  }
   guarded("job_fini", rc, [&] {
     resume_preempted_jobs();
     return rc;
@@ -592,12 +592,9 @@ TFLOPS_EXPORT int select_p_select_nodeinfo_free(select_nodeinfo_t* nodeinfo) {
 TFLOPS_EXPORT int select_p_select_nodeinfo_set_all(void) { return cons_tres.nodeinfo_set_all(); }
 
 TFLOPS_EXPORT int select_p_select_nodeinfo_set(job_record_t* job_ptr) {
-  int rc = cons_tres.nodeinfo_set(job_ptr);
-  guarded("select_nodeinfo_set", rc, [&] {
-    release_again(job_ptr);
-    return rc;
-  });
-  return rc;
+  if (!released(job_ptr)) return cons_tres.nodeinfo_set(job_ptr);
+  HiddenEntries hidden(job_ptr);
+  return cons_tres.nodeinfo_set(job_ptr);
 }
 
 TFLOPS_EXPORT int select_p_select_nodeinfo_get(select_nodeinfo_t* nodeinfo,
@@ -646,15 +643,15 @@ TFLOPS_EXPORT int select_p_update_node_config(int index) {
 }
 
 TFLOPS_EXPORT int select_p_reconfigure(void) {
-  int rc = cons_tres.reconfigure();
-  if (!g_suspended || !job_list) return rc;
-  guarded("reconfigure", rc, [&] {
-    for (const auto& job : std::vector<SuspendedJob>(g_suspended->all())) {
-      if (job_record_t* record = find_job_record(job.job)) release_again(record);
+  // cons_tres rebuilds every node's usage from the jobs: the released ones must not count.
+  std::vector<std::unique_ptr<HiddenEntries>> hidden;
+  if (g_suspended) {
+    for (const auto& job : g_suspended->all()) {
+      job_record_t* record = find_job_record(job.job);
+      if (record && released(record)) hidden.push_back(std::make_unique<HiddenEntries>(record));
     }
-    return rc;
-  });
-  return rc;
+  }
+  return cons_tres.reconfigure();
 }
 
 TFLOPS_EXPORT bitstr_t* select_p_resv_test(resv_desc_msg_t* resv_desc_ptr, uint32_t node_cnt,
