@@ -18,7 +18,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
+#include <ctime>
+#include <limits>
+#include <mutex>
+#include <thread>
 #include <exception>
 #include <fstream>
 #include <memory>
@@ -37,8 +44,11 @@
 
 extern "C" {
 #include "src/common/run_in_daemon.h"
+#include "src/slurmctld/locks.h"
 }
 
+#pragma weak lock_slurmctld
+#pragma weak unlock_slurmctld
 #pragma weak job_list
 #pragma weak job_suspend
 #pragma weak find_job_record
@@ -71,6 +81,14 @@ enum class SuspendCause { admin, preemption, move };
 SuspendCause g_cause = SuspendCause::admin;
 std::int64_t g_cause_priority = 0;
 
+// slurmstepd sends SIGTSTP, waits 2 s, then SIGSTOP; a resume sent before that is over can reach
+// the node first and leave the job stopped. A suspended job resumes only this long after.
+constexpr std::int64_t kSettleSeconds = 3;
+// Moved jobs resume before any preempted one.
+constexpr std::int64_t kMovedPriority = std::numeric_limits<std::int64_t>::max();
+
+std::int64_t now() { return static_cast<std::int64_t>(time(nullptr)); }
+
 std::int64_t preempt_priority(const job_record_t* job) {
   return job->part_ptr ? job->part_ptr->priority_tier : 0;
 }
@@ -80,6 +98,18 @@ int suspend_or_resume(job_record_t* job, uint16_t op) {
   msg.op = op;
   msg.job_id = job->job_id;
   return job_suspend(&msg, 0, -1, true, NO_VAL16);
+}
+
+template <typename Fn>
+int guarded(const char* hook, int fallback, Fn fn) {
+  try {
+    return fn();
+  } catch (const std::exception& e) {
+    error("%s%s: %s", kPrefix, hook, e.what());
+  } catch (...) {
+    error("%s%s: unknown error", kPrefix, hook);
+  }
+  return fallback;
 }
 
 // --- the pool's view of a node -------------------------------------------------------------
@@ -126,19 +156,25 @@ void run_moves(int i, const pool::MigrationPlan& plan) {
     job_record_t* job = find_job_record(move.job);
     if (job && IS_JOB_RUNNING(job)) moving.push_back({job, &move});
   }
-  // All leave first, then each takes its new blocks: a move's target may be another's source.
+  // All leave first, then each takes its new blocks at once (a move's target may be another's
+  // source). They resume once their suspension has settled (resume_preempted_jobs).
   g_cause = SuspendCause::move;
   for (auto& [job, move] : moving) suspend_or_resume(job, SUSPEND_JOB);
+  g_cause = SuspendCause::admin;
   for (auto& [job, move] : moving) {
+    const SuspendedJob* entry = g_suspended->find(job->job_id);
+    if (!entry || !IS_JOB_SUSPENDED(job)) continue;
     std::vector<pool::BlockRange> to;
     for (const auto& span : move->to) to.push_back({span.first, span.count});
     info("%sJobId=%u moves on %s: blocks %s -> %s", kPrefix, job->job_id,
          node_record_table_ptr[i]->name, runs_text(job_runs_on(job, i)).c_str(),
          runs_text(to).c_str());
     move_blocks(job, i, to);
-    suspend_or_resume(job, RESUME_JOB);
+    take_blocks(job);
+    SuspendedJob moved = *entry;
+    moved.holds_blocks = true;
+    g_suspended->add(std::move(moved));
   }
-  g_cause = SuspendCause::admin;
 }
 
 // --- contiguous placement -------------------------------------------------------------------
@@ -344,14 +380,15 @@ bool cores_busy(const job_record_t* job) {
 
 void resume_preempted_jobs() {
   if (!g_suspended || g_suspended->empty()) return;
-  for (auto id : g_suspended->resume_order()) {
+  for (auto id : g_suspended->resume_order(now() - kSettleSeconds)) {
     job_record_t* job = find_job_record(id);
     if (!job || !IS_JOB_SUSPENDED(job)) {
       g_suspended->remove(id);
       continue;
     }
     if (cores_busy(job)) continue;
-    if (!blocks_free(job) && !move_to_free_blocks(job)) continue;
+    const bool holds = g_suspended->find(id)->holds_blocks;
+    if (!holds && !blocks_free(job) && !move_to_free_blocks(job)) continue;
     if (suspend_or_resume(job, RESUME_JOB) == SLURM_SUCCESS) {
       info("%sJobId=%u resumes on blocks %s", kPrefix, id, job_blocks_text(job).c_str());
     }
@@ -360,20 +397,46 @@ void resume_preempted_jobs() {
 
 // A suspended job whose blocks this plugin gave back.
 bool released(const job_record_t* job) {
-  return g_suspended && IS_JOB_SUSPENDED(job) && g_suspended->find(job->job_id);
+  if (!g_suspended || !IS_JOB_SUSPENDED(job)) return false;
+  const SuspendedJob* entry = g_suspended->find(job->job_id);
+  return entry && !entry->holds_blocks;
 }
 
-template <typename Fn>
-int guarded(const char* hook, int fallback, Fn fn) {
-  try {
-    return fn();
-  } catch (const std::exception& e) {
-    error("%s%s: %s", kPrefix, hook, e.what());
-  } catch (...) {
-    error("%s%s: unknown error", kPrefix, hook);
+// Resumes preempted and moved jobs once their suspension has settled, even when no job ends and
+// nothing is scheduled: a thread of its own, under the locks Slurm's suspend RPC takes.
+class Resumer {
+ public:
+  Resumer() : thread_([this] { run(); }) {}
+  ~Resumer() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
   }
-  return fallback;
-}
+
+ private:
+  void run() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (!wake_.wait_for(lock, std::chrono::seconds(1), [this] { return stop_; })) {
+      slurmctld_lock_t locks = {NO_LOCK, WRITE_LOCK, WRITE_LOCK, READ_LOCK, NO_LOCK};
+      lock_slurmctld(locks);
+      guarded("resume", 0, [] {
+        resume_preempted_jobs();
+        return 0;
+      });
+      unlock_slurmctld(locks);
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+Resumer* g_resumer = nullptr;
+
 
 int load_inventory() {
   if (g_view) return SLURM_SUCCESS;
@@ -398,6 +461,8 @@ extern "C" {
 TFLOPS_EXPORT int init(void) { return load_cons_tres(); }
 
 TFLOPS_EXPORT int fini(void) {
+  delete g_resumer;
+  g_resumer = nullptr;
   unload_cons_tres();
   delete g_view;
   g_view = nullptr;
@@ -459,6 +524,7 @@ TFLOPS_EXPORT int select_p_job_init(List jobs) {
 
 TFLOPS_EXPORT int select_p_node_init(void) {
   if (load_inventory() != SLURM_SUCCESS) return SLURM_ERROR;
+  if (!g_resumer && running_in_slurmctld()) g_resumer = new Resumer();
   return cons_tres.node_init();
 }
 
@@ -501,7 +567,9 @@ TFLOPS_EXPORT int select_p_job_signal(job_record_t* job_ptr, int signal) {
 }
 
 TFLOPS_EXPORT int select_p_job_fini(job_record_t* job_ptr) {
-  if (!g_suspended || !g_suspended->find(job_ptr->job_id)) {
+  if (!g_suspended || !g_suspended->find(job_ptr->job_id) ||
+      g_suspended->find(job_ptr->job_id)->holds_blocks) {
+    if (g_suspended) g_suspended->remove(job_ptr->job_id);
     int rc = cons_tres.job_fini(job_ptr);
     guarded("job_fini", rc, [&] {
       resume_preempted_jobs();
@@ -532,9 +600,11 @@ TFLOPS_EXPORT int select_p_job_suspend(job_record_t* job_ptr, bool indf_susp) {
   return guarded("job_suspend", rc, [&] {
     SuspendedJob entry;
     entry.job = job_ptr->job_id;
-    entry.preempted = g_cause == SuspendCause::preemption;
+    entry.preempted = g_cause != SuspendCause::admin;
     entry.priority = g_cause == SuspendCause::preemption ? g_cause_priority
+                     : g_cause == SuspendCause::move     ? kMovedPriority
                                                          : preempt_priority(job_ptr);
+    entry.suspended_at = now();
     entry.blocks = job_blocks_text(job_ptr);
     release_blocks(job_ptr);
     g_suspended->add(std::move(entry));
@@ -551,6 +621,10 @@ TFLOPS_EXPORT int select_p_job_resume(job_record_t* job_ptr, bool indf_susp) {
     return cons_tres.job_resume(job_ptr, indf_susp);
   }
   int busy = guarded("job_resume", static_cast<int>(ESLURM_NODES_BUSY), [&] {
+    if (g_suspended->find(job_ptr->job_id)->holds_blocks) {
+      g_suspended->remove(job_ptr->job_id);
+      return static_cast<int>(SLURM_SUCCESS);
+    }
     if (!blocks_free(job_ptr) && !move_to_free_blocks(job_ptr)) {
       info("%sJobId=%u cannot resume yet: its blocks %s are in use", kPrefix, job_ptr->job_id,
            job_blocks_text(job_ptr).c_str());

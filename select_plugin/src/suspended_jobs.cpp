@@ -50,10 +50,10 @@ const SuspendedJob* SuspendedJobs::find(pool::JobId job) const {
   return it == jobs_.end() ? nullptr : &*it;
 }
 
-std::vector<pool::JobId> SuspendedJobs::resume_order() const {
+std::vector<pool::JobId> SuspendedJobs::resume_order(std::int64_t settled) const {
   std::vector<const SuspendedJob*> preempted;
   for (const auto& job : jobs_) {
-    if (job.preempted) preempted.push_back(&job);
+    if (job.preempted && job.suspended_at <= settled) preempted.push_back(&job);
   }
   std::sort(preempted.begin(), preempted.end(), [](const SuspendedJob* a, const SuspendedJob* b) {
     if (a->priority != b->priority) return a->priority > b->priority;
@@ -68,7 +68,8 @@ std::string SuspendedJobs::save() const {
   std::ostringstream out;
   out << kHeader << "\n";
   for (const auto& job : jobs_) {
-    out << "job " << job.job << " preempted " << (job.preempted ? 1 : 0) << " priority "
+    out << "job " << job.job << " preempted " << (job.preempted ? 1 : 0) << " held "
+        << (job.holds_blocks ? 1 : 0) << " priority "
         << job.priority << " order " << job.order << " blocks "
         << (job.blocks.empty() ? "-" : job.blocks) << "\n";
   }
@@ -104,17 +105,18 @@ SuspendedJobs SuspendedJobs::restore(std::string_view text, const std::string& s
       ended = true;
       continue;
     }
-    if (w.size() != 10 || w[0] != "job" || w[2] != "preempted" || w[4] != "priority" ||
-        w[6] != "order" || w[8] != "blocks") {
-      throw pool::Error(where() + ": expected 'job ID preempted 0|1 priority P order N blocks "
-                        "LIST', found '" + line + "'");
+    if (w.size() != 12 || w[0] != "job" || w[2] != "preempted" || w[4] != "held" ||
+        w[6] != "priority" || w[8] != "order" || w[10] != "blocks") {
+      throw pool::Error(where() + ": expected 'job ID preempted 0|1 held 0|1 priority P order N "
+                        "blocks LIST', found '" + line + "'");
     }
     SuspendedJob job;
     job.job = number<pool::JobId>(w[1], where(), "job id");
     job.preempted = number<int>(w[3], where(), "preempted flag") != 0;
-    job.priority = number<std::int64_t>(w[5], where(), "priority");
-    job.order = number<std::uint64_t>(w[7], where(), "order");
-    job.blocks = w[9] == "-" ? "" : w[9];
+    job.holds_blocks = number<int>(w[5], where(), "held flag") != 0;
+    job.priority = number<std::int64_t>(w[7], where(), "priority");
+    job.order = number<std::uint64_t>(w[9], where(), "order");
+    job.blocks = w[11] == "-" ? "" : w[11];
     if (job.job == pool::kNoJob || job.order == 0) {
       throw pool::Error(where() + ": job id and order must be positive");
     }

@@ -8,7 +8,7 @@
 // State file (StateSaveLocation/tflops_select_state), versioned text, one job per line:
 //
 //   tflops-select-state 1
-//   job 42 preempted 1 priority 10 order 7 blocks node0:0-17,node1:4-9
+//   job 42 preempted 1 held 0 priority 10 order 7 blocks node0:0-17,node1:4-9
 //   end 1
 //
 // Slurm-free: tested without a cluster.
@@ -28,9 +28,15 @@ struct SuspendedJob {
   // Suspended for a higher-priority job: resumes by itself when its blocks are free again.
   // Otherwise an admin suspended it (scontrol suspend), and only an admin resumes it.
   bool preempted = false;
+  // Moved while suspended: it holds its new blocks already and only waits to be resumed.
+  // Otherwise its blocks were given back and it takes them (or others) when it resumes.
+  bool holds_blocks = false;
   std::int64_t priority = 0;  // its preemption priority: the higher resume first
   std::uint64_t order = 0;    // when it was suspended: the earlier resume first among equals
   std::string blocks;         // what it held, as "node0:0-17,node1:4-9" (for people and logs)
+  // When it was suspended (seconds, any clock; 0 after a restart): a job resumes only once
+  // Slurm's suspension has settled on its node (slurmstepd stops the tasks 2 s after SIGTSTP).
+  std::int64_t suspended_at = 0;
 };
 
 class SuspendedJobs {
@@ -42,9 +48,9 @@ class SuspendedJobs {
   bool empty() const { return jobs_.empty(); }
   const std::vector<SuspendedJob>& all() const { return jobs_; }
 
-  // The preempted jobs in the order they should resume: highest priority first, then the
-  // earliest suspended.
-  std::vector<pool::JobId> resume_order() const;
+  // The preempted jobs suspended at or before `settled` in the order they should resume:
+  // highest priority first, then the earliest suspended.
+  std::vector<pool::JobId> resume_order(std::int64_t settled) const;
 
   std::string save() const;
   // Throws pool::Error naming source:line and what is wrong.

@@ -9,35 +9,7 @@
 set -uo pipefail
 
 BUILD=$(cd "${1:?usage: gres_tflops_test.sh BUILD_DIR}" && pwd)
-HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO=$(cd "$HERE/../.." && pwd)
-CLUSTER=$REPO/contrib/cluster/tflops-cluster
-
-skip() { echo "SKIPPED: $*"; exit 77; }
-[ "$(id -u)" = 0 ] || skip "needs root to run slurmd (run: sudo ctest -L integration)"
-for b in slurmctld slurmd munged sbatch scontrol squeue; do
-  command -v "$b" >/dev/null || skip "$b not installed (apt-get install slurmctld slurmd slurm-client munge)"
-done
-[ -f "$BUILD/slurm-plugins/gres_tflops.so" ] || skip "gres_tflops.so not built in $BUILD"
-
-DIR=$(mktemp -d /tmp/tflops-it.XXXXXX)
-FAILS=0
-cleanup() {
-  "$CLUSTER" stop "$DIR" >/dev/null 2>&1
-  if [ $FAILS -eq 0 ]; then
-    for _ in 1 2 3 4 5; do rm -rf "$DIR" 2>/dev/null && break; sleep 1; done
-  else
-    echo "logs kept in $DIR/log"
-  fi
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-pass() { echo "ok   - $*"; }
-fail() { echo "FAIL - $*"; FAILS=$((FAILS + 1)); }
-check_eq() {  # name expected actual
-  if [ "$2" = "$3" ]; then pass "$1"; else fail "$1: expected '$2', got '$3'"; fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # A Prolog that records its environment: gres/tflops' prolog/epilog environment.
 cat > "$DIR/prolog.sh" <<PROLOG
@@ -52,27 +24,6 @@ echo "Prolog=$DIR/prolog.sh" > "$DIR/extra.conf"
 export SLURM_CONF=$DIR/etc/slurm.conf
 cd "$DIR"
 
-# Waits for a job to end; prints its final state.
-wait_job() {
-  local i state
-  for ((i = 0; i < 600; i++)); do
-    state=$(scontrol show job "$1" 2>/dev/null | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p')
-    case $state in COMPLETED|FAILED|CANCELLED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY) echo "$state"; return ;; esac
-    sleep 0.1
-  done
-  echo "TIMEOUT_WAITING($state)"
-}
-# Waits until a job runs; prints its state.
-wait_running() {
-  local i state
-  for ((i = 0; i < 300; i++)); do
-    state=$(scontrol show job "$1" 2>/dev/null | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p')
-    [ "$state" != PENDING ] && [ "$state" != CONFIGURING ] && break
-    sleep 0.1
-  done
-  echo "$state"
-}
-envval() { sed -n "s/^$1=//p" "$2" | head -1; }
 
 # --- 1. sbatch --gres=tflops:50 lands on node0 with pool blocks 1-50 (SPEC's 50T example) ---
 J=$(sbatch --parsable --gres=tflops:50 -o "$DIR/j50.out" --wrap \
@@ -142,5 +93,4 @@ done
 J=$(sbatch --parsable --gres=tflops:gpu:5 -w node1 -o /dev/null --wrap true)
 check_eq "node1 still runs jobs" COMPLETED "$(wait_job "$J")"
 
-echo "$FAILS failure(s)"
-[ $FAILS -eq 0 ]
+finish

@@ -1,0 +1,100 @@
+#!/bin/bash
+# Integration test of select/cons_tres_tflops on real Slurm daemons (issue 3, tests 2, 3, 5 and 6)
+# on a one-node, 10-block cluster (contrib/examples/migration-10t.conf): SPEC's migration example,
+# preemption that suspends the low job and releases its blocks, a slurmctld restart while a
+# victim is suspended, and a slurmd killed while its node holds blocks.
+#
+#   select_plugin_test.sh BUILD_DIR
+#
+# Exit 0: passed; 1: failed; 77: skipped (not root, Slurm/munge not installed, plugin not built).
+set -uo pipefail
+
+BUILD=$(cd "${1:?usage: select_plugin_test.sh BUILD_DIR}" && pwd)
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+[ -f "$BUILD/slurm-plugins/select_cons_tres_tflops.so" ] || skip "select_cons_tres_tflops.so not built in $BUILD"
+
+# A dead slurmd is noticed after SlurmdTimeout: keep test 6 short.
+echo "SlurmdTimeout=10" > "$DIR/extra.conf"
+"$CLUSTER" start "$DIR" --build "$BUILD" --select tflops --extra-conf "$DIR/extra.conf" \
+  --tflops-conf "$REPO/contrib/examples/migration-10t.conf" \
+  || { FAILS=1; echo "FAIL - cluster did not start"; exit 1; }
+export SLURM_CONF=$DIR/etc/slurm.conf
+cd "$DIR"
+
+# A job that counts to $1, one step a second, then says it is done: its output shows that a
+# suspension lost nothing.
+counter() { echo "for i in \$(seq 1 $1); do echo tick \$i; sleep 1; done; echo done"; }
+ticks_ok() {  # name file count
+  local want got
+  want=$(seq 1 "$3" | sed 's/^/tick /'; echo done)
+  got=$(cat "$2" 2>/dev/null)
+  check_eq "$1" "$want" "$got"
+}
+
+# --- 2. SPEC's 10T migration example: app4 gets one contiguous run ---
+A1=$(sbatch --parsable --gres=tflops:3 -o /dev/null --wrap 'sleep 600')
+check_eq "app1 runs" RUNNING "$(wait_running "$A1")"
+A2=$(sbatch --parsable --gres=tflops:3 -o "$DIR/app2.out" --wrap "$(counter 8)")
+check_eq "app2 runs" RUNNING "$(wait_running "$A2")"
+A3=$(sbatch --parsable --gres=tflops:2 -o /dev/null --wrap 'sleep 600')
+check_eq "app3 runs" RUNNING "$(wait_running "$A3")"
+check_eq "t1: app1 [1-3]" 0-2 "$(job_idx "$A1")"
+check_eq "t1: app2 [4-6]" 3-5 "$(job_idx "$A2")"
+check_eq "t1: app3 [7-8]" 6-7 "$(job_idx "$A3")"
+scancel "$A1"
+check_eq "app1 exits" CANCELLED "$(wait_job "$A1")"
+A4=$(sbatch --parsable --gres=tflops:4 -o /dev/null --wrap 'sleep 600')
+check_eq "app4 runs" RUNNING "$(wait_running "$A4")"
+check_eq "t2: app2 moved to [1-3]" 0-2 "$(job_idx "$A2")"
+check_eq "t2: app3 moved to [4-5]" 3-4 "$(job_idx "$A3")"
+check_eq "t2: app4 gets one run [6-9]" 5-8 "$(job_idx "$A4")"
+check_eq "t2: node0 blocks in use" 0-8 "$(node_idx node0)"
+check_eq "app2 finishes after its move" COMPLETED "$(wait_job "$A2")"
+ticks_ok "app2's output is whole" "$DIR/app2.out" 8
+scancel "$A3" "$A4"
+wait_job "$A3" >/dev/null; wait_job "$A4" >/dev/null
+
+# --- 3. preemption: the low job is suspended with its blocks released, then resumes ---
+LOW=$(sbatch --parsable -p debug --gres=tflops:8 -o "$DIR/low.out" --wrap "$(counter 12)")
+check_eq "low job runs" RUNNING "$(wait_running "$LOW")"
+check_eq "low job holds [1-8]" 0-7 "$(job_idx "$LOW")"
+HIGH=$(sbatch --parsable -p high --gres=tflops:6 -o "$DIR/high.out" --wrap 'env | grep ^SLURM_TFLOPS_BLOCKS=; sleep 4')
+check_eq "high job runs" RUNNING "$(wait_running "$HIGH")"
+check_eq "low job suspended" SUSPENDED "$(job_state "$LOW")"
+check_eq "node0 blocks in use: the high job's only" 0-5 "$(node_idx node0)"
+check_eq "high job completes" COMPLETED "$(wait_job "$HIGH")"
+check_eq "high job's blocks" 0-5 "$(envval SLURM_TFLOPS_BLOCKS "$DIR/high.out")"
+check_eq "low job resumes" RUNNING "$(wait_state "$LOW" RUNNING)"
+check_eq "low job completes" COMPLETED "$(wait_job "$LOW")"
+ticks_ok "low job's output is whole" "$DIR/low.out" 12
+
+# --- 5. slurmctld restarts while a victim is suspended ---
+LOW=$(sbatch --parsable -p debug --gres=tflops:8 -o "$DIR/low2.out" --wrap "$(counter 10)")
+check_eq "low job runs" RUNNING "$(wait_running "$LOW")"
+HIGH=$(sbatch --parsable -p high --gres=tflops:6 -o /dev/null --wrap 'sleep 12')
+check_eq "high job runs" RUNNING "$(wait_running "$HIGH")"
+check_eq "low job suspended" SUSPENDED "$(job_state "$LOW")"
+"$CLUSTER" restart-ctld "$DIR" || fail "slurmctld did not restart"
+check_eq "after restart: low job still suspended" SUSPENDED "$(job_state "$LOW")"
+check_eq "after restart: high job still runs" RUNNING "$(job_state "$HIGH")"
+# The node's block bitmap comes back when node0 registers again.
+for ((i = 0; i < 100; i++)); do [ -n "$(node_idx node0)" ] && break; sleep 0.2; done
+check_eq "after restart: node0 blocks in use, the high job's only" 0-5 "$(node_idx node0)"
+if grep -q "overallocated" "$DIR/log/slurmctld.log"; then fail "slurmctld counted a block twice"; else pass "no block counted twice"; fi
+check_eq "high job completes" COMPLETED "$(wait_job "$HIGH")"
+check_eq "low job resumes" RUNNING "$(wait_state "$LOW" RUNNING)"
+check_eq "low job completes" COMPLETED "$(wait_job "$LOW")"
+ticks_ok "low job's output is whole" "$DIR/low2.out" 10
+
+# --- 6. a slurmd killed while its node holds blocks: no leak, the blocks come back ---
+J=$(sbatch --parsable --no-requeue --gres=tflops:7 -o /dev/null --wrap 'sleep 600')
+check_eq "job runs" RUNNING "$(wait_running "$J")"
+kill -KILL "$(cat "$DIR/run/slurmd-node0.pid")"
+state=$(wait_state "$J" NODE_FAIL 60)
+check_eq "job ends with its node" NODE_FAIL "$state"
+check_eq "no block left in use" "" "$(node_idx node0)"
+"$CLUSTER" start-node "$DIR" node0 || fail "slurmd node0 did not start again"
+J=$(sbatch --parsable --gres=tflops:10 -o /dev/null --wrap true)
+check_eq "all 10 blocks usable again" COMPLETED "$(wait_job "$J")"
+
+finish
