@@ -1,5 +1,5 @@
 #!/bin/bash
-# Integration test of gres/tflops on real Slurm daemons (issue 3, tests 1 and 7, and a bad
+# Integration test of gres/tflops on real Slurm daemons (issue 3, tests 1, 4 and 7, and a bad
 # inventory on one node). Starts its own cluster (contrib/cluster/tflops-cluster) in a temporary
 # directory and stops it by pid at the end, failure included.
 #
@@ -71,6 +71,27 @@ J=$(sbatch --parsable --gres=gpu:1,tflops:npu:4 -w node1 -o "$DIR/gpu2.out" --wr
 check_eq "gres/gpu + tflops job completes" COMPLETED "$(wait_job "$J")"
 check_eq "gres/gpu + tflops job env" "SLURM_GPUS_ON_NODE=1 SLURM_TFLOPS_CARDS=npu:npu0:/dev/davinci0:20-23" \
   "$(tr '\n' ' ' < "$DIR/gpu2.out" | sed 's/ $//')"
+
+# --- 4. requests that can never run are refused at submission (job_submit/tflops) ---
+if grep -q '^JobSubmitPlugins=tflops' "$DIR/etc/slurm.conf"; then
+  RUNNING_JOB=$(sbatch --parsable --gres=tflops:gpu:4 -w node3 -o /dev/null --wrap 'sleep 30')
+  check_eq "a job runs while bad requests arrive" RUNNING "$(wait_running "$RUNNING_JOB")"
+  refused() {  # name gres expected-part-of-message
+    local out rc=0
+    out=$(sbatch --gres="$2" -o /dev/null --wrap true 2>&1) || rc=$?
+    if [ $rc -ne 0 ] && grep -qF -- "$3" <<< "$out"; then pass "$1"; else fail "$1: exit $rc, said: $out"; fi
+  }
+  refused "more than the pool is refused" tflops:300 "the pool has 200"
+  refused "more than the largest node is refused" tflops:64 "largest node (node0) has 63"
+  refused "tflops:0 is refused" tflops:0 "asks for no blocks"
+  refused "a malformed count is refused" tflops:abc "'abc' is not a block count"
+  refused "an unknown kind is refused" tflops:xpu:2 "'xpu' is not a card kind"
+  check_eq "the running job is undisturbed" RUNNING "$(job_state "$RUNNING_JOB")"
+  scancel "$RUNNING_JOB"
+  wait_job "$RUNNING_JOB" >/dev/null
+else
+  fail "job_submit/tflops is not configured (build select_plugin/)"
+fi
 
 # --- a bad tflops.conf on node2 stops that slurmd only, naming file:line ---
 BAD=$DIR/bad-tflops.conf

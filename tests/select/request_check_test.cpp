@@ -1,0 +1,73 @@
+// job_submit/tflops: which requests are refused at submission, and what the message says.
+#include "request_check.h"
+
+#include <gtest/gtest.h>
+
+#include "spec_pools.h"
+
+namespace tflops::select {
+namespace {
+
+std::string refusal(std::string_view per_node, std::uint32_t nodes = 1,
+                    std::string_view per_job = "") {
+  auto layout = pool::fixtures::spec_200t();
+  auto answer = refuse_request({per_node, per_job, nodes}, *layout);
+  return answer ? *answer : "accepted";
+}
+
+bool says(const std::string& message, const std::string& part) {
+  return message.find(part) != std::string::npos;
+}
+
+TEST(RequestCheck, RunnableRequestsPass) {
+  EXPECT_EQ(refusal("gres:tflops:50"), "accepted");
+  EXPECT_EQ(refusal("gres:tflops:63"), "accepted");
+  EXPECT_EQ(refusal("gres:tflops:npu:36"), "accepted");
+  EXPECT_EQ(refusal("gres:tflops:fpga:25"), "accepted");
+  EXPECT_EQ(refusal("gres:gpu:1,gres:tflops:gpu:4"), "accepted");
+  EXPECT_EQ(refusal("gres:tflops:50", 3), "accepted");  // node0, node1, node3
+  EXPECT_EQ(refusal("gres:gpu:0"), "accepted");         // not ours
+  EXPECT_EQ(refusal(""), "accepted");
+  EXPECT_EQ(refusal("gres:tflops:gpu"), "accepted");   // one gpu block
+}
+
+TEST(RequestCheck, MoreThanAnyNodeHoldsIsRefusedNamingTheLargestNode) {
+  auto m = refusal("gres:tflops:300");
+  EXPECT_TRUE(says(m, "--gres=tflops:300")) << m;
+  EXPECT_TRUE(says(m, "largest node (node0) has 63")) << m;
+  EXPECT_TRUE(says(m, "the pool has 200")) << m;
+  EXPECT_TRUE(says(refusal("gres:tflops:64"), "at most 63 per node"));
+  auto f = refusal("gres:tflops:fpga:26");
+  EXPECT_TRUE(says(f, "26 fpga blocks")) << f;
+  EXPECT_TRUE(says(f, "has 25")) << f;
+}
+
+TEST(RequestCheck, TooFewNodesBigEnoughIsRefused) {
+  auto m = refusal("gres:tflops:50", 4);
+  EXPECT_TRUE(says(m, "only 3 node(s) have 50")) << m;
+}
+
+TEST(RequestCheck, ZeroAndMalformedCountsAreRefused) {
+  EXPECT_TRUE(says(refusal("gres:tflops:0"), "asks for no blocks"));
+  EXPECT_TRUE(says(refusal("gres:tflops:gpu:0"), "asks for no blocks"));
+  EXPECT_TRUE(says(refusal("gres:tflops:abc"), "'abc' is not a block count"));
+  EXPECT_TRUE(says(refusal("gres:tflops:-3"), "'-3' is not a block count"));
+  EXPECT_TRUE(says(refusal("gres:tflops:5x"), "'5x' is not a block count"));
+  EXPECT_TRUE(says(refusal("gres:tflops:xpu:3"), "'xpu' is not a card kind; this cluster has gpu, npu, fpga"));
+  EXPECT_TRUE(says(refusal("gres:tflops:gpu:1:2"), "too many fields"));
+}
+
+TEST(RequestCheck, PerJobCountsAreCheckedAgainstThePool) {
+  EXPECT_EQ(refusal("", 1, "gres:tflops:200"), "accepted");
+  EXPECT_TRUE(says(refusal("", 1, "gres:tflops:201"), "whole pool has 200"));
+}
+
+TEST(RequestCheck, AKindTheClusterLacksIsRefused) {
+  auto layout = pool::fixtures::spec_10t();  // gpu only
+  auto m = refuse_request({"gres:tflops:npu:1", "", 1}, *layout);
+  ASSERT_TRUE(m);
+  EXPECT_TRUE(says(*m, "no npu cards; it has gpu")) << *m;
+}
+
+}  // namespace
+}  // namespace tflops::select

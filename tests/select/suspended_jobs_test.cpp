@@ -1,0 +1,92 @@
+// The registry of suspended jobs and its state file.
+#include "suspended_jobs.h"
+
+#include <gtest/gtest.h>
+
+#include "tflops/pool/error.h"
+
+namespace tflops::select {
+namespace {
+
+SuspendedJob job(pool::JobId id, bool preempted, std::int64_t priority, std::int64_t at = 0) {
+  SuspendedJob j;
+  j.job = id;
+  j.preempted = preempted;
+  j.priority = priority;
+  j.suspended_at = at;
+  j.blocks = "node0:0-" + std::to_string(id);
+  return j;
+}
+
+TEST(SuspendedJobs, ResumeOrderIsPriorityThenSuspensionOrderAndSkipsAdminSuspends) {
+  SuspendedJobs jobs;
+  jobs.add(job(7, true, 1));
+  jobs.add(job(8, false, 100));  // an admin's: never resumes by itself
+  jobs.add(job(9, true, 5));
+  jobs.add(job(10, true, 1));
+  EXPECT_EQ(jobs.resume_order(0), (std::vector<pool::JobId>{9, 7, 10}));
+}
+
+TEST(SuspendedJobs, JobsWaitUntilTheirSuspensionSettles) {
+  SuspendedJobs jobs;
+  jobs.add(job(1, true, 1, 100));
+  jobs.add(job(2, true, 1, 103));
+  EXPECT_EQ(jobs.resume_order(99), std::vector<pool::JobId>{});
+  EXPECT_EQ(jobs.resume_order(100), std::vector<pool::JobId>{1});
+  EXPECT_EQ(jobs.resume_order(200), (std::vector<pool::JobId>{1, 2}));
+}
+
+TEST(SuspendedJobs, AddingAgainKeepsTheOriginalOrder) {
+  SuspendedJobs jobs;
+  jobs.add(job(1, true, 1));
+  jobs.add(job(2, true, 1));
+  auto again = job(1, true, 1);
+  again.holds_blocks = true;
+  jobs.add(again);
+  EXPECT_EQ(jobs.resume_order(0), (std::vector<pool::JobId>{1, 2}));
+  EXPECT_TRUE(jobs.find(1)->holds_blocks);
+  jobs.remove(1);
+  EXPECT_EQ(jobs.find(1), nullptr);
+}
+
+TEST(SuspendedJobs, StateFileRoundTrips) {
+  SuspendedJobs jobs;
+  jobs.add(job(42, true, 10));
+  auto held = job(43, true, 3);
+  held.holds_blocks = true;
+  jobs.add(held);
+  jobs.add(job(44, false, 1));
+  const std::string text = jobs.save();
+  auto back = SuspendedJobs::restore(text, "state");
+  ASSERT_EQ(back.all().size(), 3u);
+  EXPECT_EQ(back.save(), text);
+  EXPECT_TRUE(back.find(43)->holds_blocks);
+  EXPECT_FALSE(back.find(44)->preempted);
+  EXPECT_EQ(back.find(42)->blocks, "node0:0-42");
+  // New entries continue the order after the restored ones.
+  back.add(job(45, true, 10));
+  EXPECT_EQ(back.resume_order(0), (std::vector<pool::JobId>{42, 45, 43}));
+}
+
+TEST(SuspendedJobs, DamagedStateFilesAreRefusedNamingTheLine) {
+  auto message = [](const std::string& text) {
+    try {
+      SuspendedJobs::restore(text, "tflops_select_state");
+    } catch (const pool::Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  EXPECT_NE(message("other 1\nend 0\n").find("tflops_select_state:1"), std::string::npos);
+  EXPECT_NE(message("tflops-select-state 1\njob 1 preempted 1 held 0 priority 1 order 1 blocks -\n")
+                .find("cut short"),
+            std::string::npos);
+  EXPECT_NE(message("tflops-select-state 1\njob x preempted 1 held 0 priority 1 order 1 blocks -\nend 1\n")
+                .find("tflops_select_state:2"),
+            std::string::npos);
+  EXPECT_NE(message("tflops-select-state 1\nend 2\n").find("counts 2"), std::string::npos);
+  EXPECT_EQ(message("tflops-select-state 1\nend 0\n"), "accepted");
+}
+
+}  // namespace
+}  // namespace tflops::select
