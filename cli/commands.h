@@ -13,5 +13,7 @@ using Args = std::vector<std::string>;
 int pool_command(const Args& args);
 int simulate_command(const Args& args);
 int estimate_command(const Args& args);
+int devices_command(const Args& args);
+int metrics_command(const Args& args);
 
 }  // namespace tflops::cli

@@ -29,6 +29,10 @@ constexpr Subcommand kSubcommands[] = {
      tflops::cli::simulate_command},
     {"estimate", "the TFLOPS blocks a model needs, and the sbatch line that requests them",
      tflops::cli::estimate_command},
+    {"devices", "this node's devices with measured FP32 TFLOPS, and its tflops.conf lines",
+     tflops::cli::devices_command},
+    {"metrics", "the running pool as Prometheus gauges (node_exporter textfile collector)",
+     tflops::cli::metrics_command},
 };
 
 std::string top_usage() {

@@ -4,7 +4,6 @@
 #include <iostream>
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -14,6 +13,10 @@
 #include "command_line.h"
 #include "commands.h"
 #include "job_names.h"
+#include "live_output.h"
+#include "live_source.h"
+#include "live_view.h"
+#include "slurm_snapshot.h"
 #include "text_file.h"
 #include "text_table.h"
 #include "tflops/pool/error.h"
@@ -69,12 +72,6 @@ std::string usage_text(const pool::Scheduler& scheduler, const std::vector<Holdi
   return text;
 }
 
-std::string number_text(double value) {
-  std::ostringstream out;
-  out << value;
-  return out.str();
-}
-
 std::string region_order_text(const pool::PoolOptions& options) {
   std::string text;
   for (const auto kind : options.region_order) {
@@ -88,8 +85,8 @@ void print_table(const pool::Scheduler& scheduler) {
   const auto& layout = scheduler.layout();
   const auto& inventory = layout.inventory();
   std::cout << "pool " << inventory.source << ": " << layout.nodes().size() << " nodes, "
-            << layout.total_blocks() << " blocks of " << number_text(layout.options().block_tflops)
-            << " TFLOPS, " << scheduler.blocks().free_blocks() << " free\n"
+            << layout.total_blocks() << " blocks of "
+            << format_number(layout.options().block_tflops) << " TFLOPS, " << scheduler.blocks().free_blocks() << " free\n"
             << "regions " << region_order_text(layout.options()) << ", migration "
             << pool::migration_policy_name(layout.options().migration) << "\n\n";
 
@@ -103,7 +100,7 @@ void print_table(const pool::Scheduler& scheduler) {
       const auto local = card_layout.blocks;
       table.add_row({first_row ? node_layout.name : "", card.name,
                      std::string(pool::kind_name(card_layout.kind)),
-                     card.device.empty() ? "-" : card.device, number_text(card.tflops),
+                     card.device.empty() ? "-" : card.device, format_number(card.tflops),
                      format_range(local.first, local.end() - 1),
                      format_range(to_global(layout, node, local)),
                      usage_text(scheduler, holdings(scheduler, card_layout))});
@@ -157,20 +154,45 @@ json pool_json(const pool::Scheduler& scheduler) {
 
 int pool_command(const Args& args) {
   CommandSyntax syntax;
-  syntax.synopsis = "tflopsctl pool --conf FILE [--json] [--state FILE]";
+  syntax.synopsis = "tflopsctl pool --conf FILE [--json] [--state FILE]\n"
+                    "       tflopsctl pool --live [--conf FILE] [--json]";
   syntax.summary =
       "Shows every card of the card inventory FILE with its blocks, numbered per node from 0\n"
-      "(LOCAL, Slurm's GRES bit index) and pool-wide from 1 (POOL), and which blocks are free.";
+      "(LOCAL, Slurm's GRES bit index) and pool-wide from 1 (POOL), and which blocks are free.\n"
+      "With --live, which Slurm job holds which blocks now, read from slurmctld.";
   syntax.options.add_options()
-      ("conf,c", po::value<std::string>()->required()->value_name("FILE"),
-       "card inventory (tflops.conf)")
+      ("conf,c", po::value<std::string>()->value_name("FILE"),
+       "card inventory (tflops.conf); with --live it defaults to the tflops.conf beside "
+       "$SLURM_CONF (or /etc/slurm/slurm.conf)")
       ("state", po::value<std::string>()->value_name("FILE"),
        "scheduler state (from 'tflopsctl simulate --save-state') for which jobs hold which "
        "blocks; without it every block is free")
+      ("live", "read the running cluster through libslurm: the jobs holding blocks (running, "
+       "and suspended with the blocks they held), node by node")
       ("json", "print JSON instead of a table");
 
   const auto options = parse_command_line(args, syntax);
   if (!options) return 0;
+
+  if (options->count("live")) {
+    if (options->count("state")) {
+      throw UsageError("--state and --live exclude each other: --live reads the jobs from Slurm",
+                       usage_text(syntax));
+    }
+    std::optional<std::string> conf;
+    if (options->count("conf")) conf = (*options)["conf"].as<std::string>();
+    auto layout = std::make_shared<const pool::Layout>(load_live_inventory(conf));
+    const auto view = build_live_view(layout, read_slurm());
+    if (options->count("json")) {
+      std::cout << live_json(view).dump(2) << "\n";
+    } else {
+      print_live_table(view, std::cout);
+    }
+    return 0;
+  }
+  if (!options->count("conf")) {
+    throw UsageError("the option '--conf' is required (or --live)", usage_text(syntax));
+  }
 
   auto layout = std::make_shared<const pool::Layout>(
       pool::load_inventory((*options)["conf"].as<std::string>()));

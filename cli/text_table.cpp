@@ -1,8 +1,15 @@
 #include "text_table.h"
 
 #include <algorithm>
+#include <sstream>
 
 namespace tflops::cli {
+
+std::string format_number(double value) {
+  std::ostringstream out;
+  out << value;
+  return out.str();
+}
 
 void TextTable::add_row(std::vector<std::string> cells) {
   cells.resize(header_.size());

@@ -7,6 +7,9 @@
 
 namespace tflops::cli {
 
+// A number as a person writes it: 9, 0.5, 1e+06 (the shortest form of std::ostream).
+std::string format_number(double value);
+
 class TextTable {
  public:
   explicit TextTable(std::vector<std::string> header) : header_(std::move(header)) {}

@@ -1,5 +1,5 @@
 # The Debian package an admin installs on every node: `cpack -G DEB` in a build directory makes
-# tflops_<version>_<arch>.deb with tflopsctl, tflops-gres-lines, gres_tflops.so (into Slurm's
+# tflops_<version>_<arch>.deb with tflopsctl, tflops-gres-lines, the Slurm plugins (into Slurm's
 # PluginDir) and the example configuration.
 #
 # The plugin is installed by absolute path (Slurm's PluginDir), so packaging installs into a
@@ -31,6 +31,19 @@ if(TFLOPS_SLURM_FOUND)
   math(EXPR _next_micro "${CMAKE_MATCH_3} + 1")
   string(APPEND _depends ", slurm-wlm-basic-plugins (>= ${TFLOPS_SLURM_VERSION})"
                          ", slurm-wlm-basic-plugins (<< ${CMAKE_MATCH_1}.${CMAKE_MATCH_2}.${_next_micro})")
+endif()
+# What tflopsctl links besides: the HAL's libraries (`tflopsctl devices`) and libslurm (`--live`).
+if(TARGET tflops_hal)
+  string(APPEND _depends ", libhwloc15, libopenblas0")
+  if(TFLOPS_HAL_OPENCL)
+    string(APPEND _depends ", ocl-icd-libopencl1, libclblast1")
+  endif()
+endif()
+if(TFLOPS_LIBSLURM_LIBRARY)
+  get_filename_component(_libslurm "${TFLOPS_LIBSLURM_LIBRARY}" REALPATH)
+  if(_libslurm MATCHES "libslurm\\.so\\.([0-9]+)")
+    string(APPEND _depends ", libslurm${CMAKE_MATCH_1}")
+  endif()
 endif()
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "${_depends}")
 include(CPack)

@@ -3,6 +3,9 @@
 // slurmctld's own functions: weak, so the plugin still loads where slurmctld is not the host
 // (slurmd, srun, sinfo load select plugins too) and they are never called there.
 #pragma weak gres_ctld_job_alloc
+// libslurmfull's node table: absent in programs linked with the public libslurm.
+#pragma weak node_record_table_ptr
+#pragma weak node_record_count
 #pragma weak gres_ctld_job_dealloc
 #pragma weak gres_ctld_job_build_details
 

@@ -50,6 +50,8 @@ extern "C" {
 #pragma weak lock_slurmctld
 #pragma weak unlock_slurmctld
 #pragma weak job_list
+#pragma weak node_record_table_ptr
+#pragma weak node_record_count
 #pragma weak job_suspend
 #pragma weak find_job_record
 

@@ -29,9 +29,11 @@ check "ships the example tflops.conf" grep -q 'share/doc/tflops/examples/tflops.
 depends=$(dpkg-deb -f "$deb" Depends)
 check "depends on Boost.Program_options" grep -q 'libboost-program-options1.74.0' <<<"$depends"
 if [ "$PLUGIN_DIR" != none ]; then
-  check "installs gres_tflops.so into $PLUGIN_DIR" grep -q " \.$PLUGIN_DIR/gres_tflops.so\$" <<<"$contents"
+  for so in gres_tflops.so select_cons_tres_tflops.so job_submit_tflops.so; do
+    check "installs $so into $PLUGIN_DIR" grep -q " \.$PLUGIN_DIR/$so\$" <<<"$contents"
+  done
   check "pins the Slurm micro release" grep -qE 'slurm-wlm-basic-plugins \(<< [0-9]+\.[0-9]+\.[0-9]+\)' <<<"$depends"
-  check "leaves no temporary plugin file" bash -c "! grep -q '\.gres_tflops\.so\.new' <<<\"\$0\"" "$contents"
+  check "leaves no temporary plugin file" bash -c "! grep -q '\.so\.new' <<<\"\$0\"" "$contents"
 fi
 # The package's files run: tflopsctl from the unpacked tree answers --help.
 dpkg-deb -x "$deb" "$OUT/root"

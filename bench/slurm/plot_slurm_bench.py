@@ -1,0 +1,81 @@
+#!/usr/bin/python3
+"""Plots run_slurm_bench.sh's JSON and prints the figures with ratios against stock.
+
+    plot_slurm_bench.py slurm_bench.json [OUT.png]
+
+Two bar charts side by side: jobs started per second, and the mean number of contiguous block
+runs per allocation (1.0 = every job got one contiguous run), each configuration with its ratio
+to the stock configuration (a, else the first one measured). The summary also goes to
+OUT_summary.txt.
+"""
+import json
+import sys
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+def main():
+    results = json.loads(Path(sys.argv[1]).read_text())
+    png = Path(sys.argv[2]) if len(sys.argv) > 2 else Path(sys.argv[1]).with_suffix(".png")
+    measured = [c for c in results["configurations"] if "skipped" not in c]
+    if not measured:
+        sys.exit("plot_slurm_bench.py: no configuration was measured")
+    stock = next((c for c in measured if c["key"] == "a"), measured[0])
+    runs_ref = next((c for c in measured if c.get("mean_runs_per_allocation") is not None), None)
+
+    lines = [f"{results['jobs']} jobs per configuration, tflops:1..8 blocks, seed {results['seed']}, "
+             f"run time 0.2..{results['max_sleep']} s; {results['host_cpus']} CPUs (noisy if shared)"]
+    for c in results["configurations"]:
+        if "skipped" in c:
+            lines.append(f"  {c['key']}  {c['name']:<42} skipped: {c['skipped']}")
+            continue
+        rate = f"{c['jobs_per_second']:7.1f} jobs/s (x{c['jobs_per_second'] / stock['jobs_per_second']:.2f})"
+        if c.get("mean_runs_per_allocation") is None:
+            why = ("count-only GRES has no block numbers" if c["key"] == "a"
+                   else f"no allocation could be read, see slurm_bench_{c['key']}.err")
+            runs = f"runs/allocation: n/a ({why})"
+        else:
+            ratio = c["mean_runs_per_allocation"] / runs_ref["mean_runs_per_allocation"]
+            runs = (f"runs/allocation {c['mean_runs_per_allocation']:.3f} (x{ratio:.2f} vs {runs_ref['key']}), "
+                    f"{100 * c['fragmented_share']:.1f}% split, {c['allocations_seen']} seen")
+        lines.append(f"  {c['key']}  {c['name']:<42} {rate}  {runs}")
+    summary = "\n".join(lines)
+    print(summary)
+    png.with_name(png.stem + "_summary.txt").write_text(summary + "\n")
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
+    labels = [f"{c['key']}: {c['name']}" for c in measured]
+    colors = ["#888888", "#4c72b0", "#dd8452"][: len(measured)]
+    rates = [c["jobs_per_second"] for c in measured]
+    bars = left.bar(range(len(measured)), rates, color=colors)
+    for bar, c in zip(bars, measured):
+        left.annotate(f"{c['jobs_per_second']:.1f}\nx{c['jobs_per_second'] / stock['jobs_per_second']:.2f}",
+                      (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center", va="bottom")
+    left.set_title("jobs started per second (higher is better)")
+    left.set_ylabel("jobs / s")
+    left.set_ylim(0, max(rates) * 1.3)
+
+    runs = [c.get("mean_runs_per_allocation") or 0 for c in measured]  # n/a drawn as 0
+    bars = right.bar(range(len(measured)), runs, color=colors)
+    for bar, c in zip(bars, measured):
+        value = c.get("mean_runs_per_allocation")
+        text = "n/a" if value is None else f"{value:.3f}\nx{value / runs_ref['mean_runs_per_allocation']:.2f}"
+        right.annotate(text, (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center", va="bottom")
+    right.axhline(1.0, color="black", linewidth=0.8, linestyle="--")
+    right.set_title("contiguous runs per allocation (1 = contiguous)")
+    right.set_ylim(0, max(max(runs), 1.0) * 1.3)
+    for axis in (left, right):
+        axis.set_xticks(range(len(measured)))
+        axis.set_xticklabels(labels, rotation=12, ha="right", fontsize=8)
+    fig.suptitle(f"Slurm scheduling, {results['jobs']} jobs of 1-8 TFLOPS blocks on SPEC's 200-block pool")
+    fig.tight_layout()
+    fig.savefig(png, dpi=110)
+    print(f"plot: {png}")
+
+
+if __name__ == "__main__":
+    main()

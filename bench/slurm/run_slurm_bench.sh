@@ -1,0 +1,207 @@
+#!/usr/bin/env bash
+# Scheduling benchmark on real Slurm daemons (contrib/cluster/tflops-cluster, SPEC's 200-block
+# pool on 4 local slurmds). The same seeded stream of short jobs (--gres=tflops:1..8) runs on each
+# configuration, one after the other in one run:
+#
+#   a  stock    select/cons_tres, count-only tflops GRES (gres_tflops.so not loaded: no block numbers)
+#   b  gres     select/cons_tres + gres_tflops.so
+#   c  tflops   select/cons_tres_tflops (contiguous placement) + gres_tflops.so  (skipped when
+#               tflops-cluster or the build lacks it)
+#
+# Measured per configuration: jobs started per second (all jobs are submitted held, then released
+# at once; rate = jobs / time until the last one started) and the mean number of contiguous runs
+# per allocation (node-local block numbers of every job, read with `tflopsctl pool --live` while
+# the jobs run). Writes DIR/slurm_bench.json and slurm_bench.png (bench/slurm/plot_slurm_bench.py).
+#
+#   bench/slurm/run_slurm_bench.sh [--build DIR] [--out DIR] [--jobs N] [--seed S] [--port P]
+#                                  [--configs a,b,c] [--max-sleep SECONDS]
+#
+#   --build DIR      build with tflopsctl, gres_tflops.so (and select_cons_tres_tflops.so for c);
+#                    default build-live
+#   --out DIR        results (default: BUILD/results)
+#   --jobs N         jobs per configuration (default 2000)
+#   --seed S         seed of the job stream (default 1)
+#   --port P         first slurmctld port tried (default 7400; 5 ports from there must be free)
+#   --max-sleep S    job run time is uniform in [0.2, S] seconds (default 2)
+# Needs root (slurmd), Slurm and munge. Each cluster runs in its own temporary directory and is
+# stopped by pid (tflops-cluster stop) when its configuration ends, failure included.
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+cluster=$repo/contrib/cluster/tflops-cluster
+build=$repo/build-live
+out=
+jobs=2000
+seed=1
+port=7400
+configs=a,b,c
+max_sleep=2
+while (($#)); do
+  case $1 in
+    --build) build=$(cd "$2" && pwd); shift 2 ;;
+    --out) out=$2; shift 2 ;;
+    --jobs) jobs=$2; shift 2 ;;
+    --seed) seed=$2; shift 2 ;;
+    --port) port=$2; shift 2 ;;
+    --configs) configs=$2; shift 2 ;;
+    --max-sleep) max_sleep=$2; shift 2 ;;
+    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
+    *) echo "run_slurm_bench.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+  esac
+done
+out=${out:-$build/results}
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+tflopsctl=$build/cli/tflopsctl
+[ "$(id -u)" = 0 ] || { echo "run_slurm_bench.sh: needs root (slurmd runs the jobs)" >&2; exit 2; }
+for f in "$tflopsctl" "$build/slurm-plugins/gres_tflops.so" "$build/gres_plugin/tflops-gres-lines"; do
+  [ -e "$f" ] || { echo "run_slurm_bench.sh: no $f: build tflopsctl gres_tflops tflops-gres-lines in $build" >&2; exit 2; }
+done
+debian_plugins=/usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)/slurm-wlm
+
+# The job stream: "blocks seconds" per job, the same for every configuration.
+stream=$out/slurm_bench_jobs.txt
+/usr/bin/python3 - "$jobs" "$seed" "$max_sleep" > "$stream" <<'PY'
+import random, sys
+jobs, seed, top = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
+rng = random.Random(seed)
+for _ in range(jobs):
+    print(rng.randint(1, 8), f"{rng.uniform(0.2, top):.2f}")
+PY
+
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+free_ports() {
+  local p i ok
+  for ((p = port; p < 7900; p += 10)); do
+    ok=1
+    for ((i = 0; i < 5; i++)); do port_free $((p + i)) || { ok=0; break; }; done
+    [ $ok = 1 ] && { echo $p; return; }
+  done
+  return 1
+}
+
+# Scheduling settings shared by all configurations, so that only the plugins differ: a main
+# scheduler pass at least every second over the whole queue, backfill every second, and a
+# partition that lets jobs share cores (4 CPUs per node would otherwise cap the run at 16 jobs,
+# and blocks would never be short).
+common_conf() {
+  cat <<CONF
+SchedulerParameters=default_queue_depth=10000,sched_interval=1,sched_min_interval=100000,bf_interval=1,bf_max_job_test=10000
+PartitionName=bench Nodes=ALL OverSubscribe=FORCE:64 MaxTime=INFINITE State=UP
+CONF
+}
+
+# Appends the running jobs' blocks (tflopsctl pool --live) to $live as one JSON line.
+snapshot() {
+  if "$tflopsctl" pool --live --json > "$dir/snapshot.json" 2>> "$dir/live.err"; then
+    /usr/bin/python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))["jobs"]))' "$dir/snapshot.json" >> "$live"
+  fi
+}
+
+results=()
+run_config() {  # key name select extra-conf-lines
+  local key=$1 name=$2 select=$3 extra=$4
+  local p
+  if [ "$select" = tflops ] && ! grep -q -- '--select' "$cluster"; then
+    echo "== $key ($name): SKIPPED: contrib/cluster/tflops-cluster has no --select option yet"
+    results+=("{\"key\":\"$key\",\"name\":\"$name\",\"skipped\":\"tflops-cluster has no --select\"}")
+    return
+  fi
+  if [ "$select" = tflops ] && [ ! -f "$build/slurm-plugins/select_cons_tres_tflops.so" ]; then
+    echo "== $key ($name): SKIPPED: no $build/slurm-plugins/select_cons_tres_tflops.so (build target select_cons_tres_tflops)"
+    results+=("{\"key\":\"$key\",\"name\":\"$name\",\"skipped\":\"select plugin not built\"}")
+    return
+  fi
+  p=$(free_ports) || { echo "run_slurm_bench.sh: no 5 free ports from $port" >&2; exit 1; }
+  dir=$(mktemp -d /tmp/tflops-bench.XXXXXX)
+  { common_conf; printf '%s\n' "$extra"; } > "$dir/extra.conf"
+  local select_args=()
+  grep -q -- '--select' "$cluster" && select_args=(--select "$select")
+  # shellcheck disable=SC2064
+  trap "'$cluster' stop '$dir' >/dev/null 2>&1 || true" EXIT
+  echo "== $key ($name): cluster in $dir, port $p"
+  "$cluster" start "$dir" --build "$build" --port "$p" --extra-conf "$dir/extra.conf" "${select_args[@]}" >/dev/null
+  export SLURM_CONF=$dir/etc/slurm.conf
+  if [ "$key" = a ] && grep -q 'gres_tflops' /proc/"$(cat "$dir/run/slurmd-node0.pid")"/maps; then
+    echo "run_slurm_bench.sh: configuration a loaded gres_tflops.so; the PluginDir override did not take" >&2
+    exit 1
+  fi
+
+  # Submit held, with progress.
+  local ids=() n=0 blocks secs id
+  while read -r blocks secs; do
+    id=$(sbatch --parsable -H -p bench --gres="tflops:$blocks" -o /dev/null -J "b$blocks" --wrap "sleep $secs")
+    ids+=("$id")
+    n=$((n + 1))
+    ((n % 100 == 0)) && printf '   submitted %d/%d\r' "$n" "$jobs"
+  done < "$stream"
+  echo "   submitted $n jobs (held)          "
+
+  # Release all at once, then watch: how many have started, and every running job's blocks.
+  live=$dir/live.jsonl
+  local t0 t1 pending started=0 last=-1
+  : > "$live"
+  t0=$(date +%s.%N)
+  scontrol release "$(IFS=,; echo "${ids[*]}")"
+  while :; do
+    snapshot
+    pending=$(squeue -h -t PD -o %i | wc -l)
+    started=$((jobs - pending))
+    if [ "$started" != "$last" ]; then printf '   started %d/%d\r' "$started" "$jobs"; last=$started; fi
+    [ "$pending" = 0 ] && break
+    sleep 0.2
+  done
+  t1=$(date +%s.%N)
+  echo "   started $jobs jobs in $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b - a}') s          "
+  # Jobs still running are read a few more times so that late starters are seen too.
+  for _ in 1 2 3 4 5; do
+    snapshot
+    sleep 0.5
+  done
+  results+=("$(/usr/bin/python3 - "$key" "$name" "$jobs" "$t0" "$t1" "$live" "${ids[0]}" "${ids[-1]}" <<'PY'
+import json, sys
+key, name, jobs, t0, t1, live, first, last = sys.argv[1:]
+seen = {}
+for line in open(live):
+    for job in json.loads(line):
+        numbered = all(n["complete"] and n["local"] for n in job["nodes"])
+        if int(first) <= job["id"] <= int(last) and job["id"] not in seen and numbered:
+            seen[job["id"]] = sum(len(n["local"]) for n in job["nodes"])
+runs = list(seen.values())
+print(json.dumps({
+    "key": key, "name": name, "jobs": int(jobs),
+    "seconds": float(t1) - float(t0),
+    "jobs_per_second": int(jobs) / (float(t1) - float(t0)),
+    "allocations_seen": len(runs),
+    "mean_runs_per_allocation": (sum(runs) / len(runs)) if runs else None,
+    "fragmented_share": (sum(r > 1 for r in runs) / len(runs)) if runs else None,
+}))
+PY
+)")
+  echo "   ${results[-1]}"
+  if grep -qv 'specified more than once' "$dir/live.err" 2>/dev/null; then
+    cp "$dir/live.err" "$out/slurm_bench_$key.err"
+    echo "   tflopsctl pool --live failed sometimes; see $out/slurm_bench_$key.err: $(grep -v 'more than once' "$dir/live.err" | head -1)"
+  fi
+  "$cluster" stop "$dir" >/dev/null 2>&1 || true
+  trap - EXIT
+  rm -rf "$dir"
+}
+
+IFS=, read -ra wanted <<< "$configs"
+for key in "${wanted[@]}"; do
+  case $key in
+    # No gres_tflops.so: PluginDir (the last one in slurm.conf wins) names Debian's directory only,
+    # so Slurm finds no gres/tflops plugin and counts the GRES only.
+    a) run_config a "stock cons_tres, count-only GRES" cons_tres "PluginDir=$debian_plugins" ;;
+    b) run_config b "stock cons_tres + gres_tflops.so" cons_tres "" ;;
+    c) run_config c "select/cons_tres_tflops + gres_tflops.so" tflops "" ;;
+    *) echo "run_slurm_bench.sh: unknown configuration '$key' (use a, b, c)" >&2; exit 2 ;;
+  esac
+done
+
+{
+  echo "{\"jobs\": $jobs, \"seed\": $seed, \"max_sleep\": $max_sleep, \"host_cpus\": $(nproc),"
+  echo " \"configurations\": [$(IFS=,; echo "${results[*]}")]}"
+} > "$out/slurm_bench.json"
+/usr/bin/python3 "$repo/bench/slurm/plot_slurm_bench.py" "$out/slurm_bench.json" "$out/slurm_bench.png"

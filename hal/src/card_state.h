@@ -1,0 +1,59 @@
+// What a VirtualCard and its Buffers share: the slices (one opened device each), the weights,
+// the live buffers (for re-splitting and suspend), and the lock every operation holds.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "backend.h"
+#include "slice_workers.h"
+#include "tflops/hal/buffer.h"
+#include "tflops/hal/virtual_card.h"
+
+namespace tflops::hal::detail {
+
+struct Slice {
+  SliceInfo info;
+  std::unique_ptr<Device> device;
+};
+
+struct BufferState;
+
+struct CardState {
+  Allocation alloc;
+  CardOptions options;
+  std::vector<Slice> slices;     // empty while suspended
+  std::vector<double> weights;   // normalised, one per slice
+  std::unique_ptr<IndexedWorkers> workers;
+  bool suspended = false;
+  std::mutex mutex;              // held by every operation, suspend and resume
+  std::vector<BufferState*> buffers;
+
+  // Runs task(slice) on every slice at once (the lock must be held).
+  void each_slice(const std::function<void(std::size_t)>& task) { workers->run(task); }
+  // Throws Error when suspended: `what` names the operation.
+  void check_active(const char* what) const;
+};
+
+struct BufferState {
+  std::shared_ptr<CardState> card;
+  std::size_t rows = 0, cols = 0;
+  Layout layout = Layout::replicated;
+  std::vector<std::unique_ptr<DeviceArray>> parts;  // one per slice
+  std::vector<float> saved;                         // the value while the card is suspended
+
+  std::size_t slice_rows(std::size_t slice) const;
+  std::size_t slice_offset(std::size_t slice) const;
+  // (Re)allocates the parts for the current slices and layout, zero-filled.
+  void allocate();
+  // The whole value <-> the slices (lock held, card active).
+  void gather(float* out) const;
+  void scatter(const float* in);
+};
+
+// Opens the slices of card.alloc, sets weights, starts the workers. Throws Error listing every
+// card that could not be opened.
+void open_slices(CardState& card);
+
+}  // namespace tflops::hal::detail
