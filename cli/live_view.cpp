@@ -8,6 +8,10 @@
 
 namespace tflops::cli {
 
+using gres::GresItem;
+using gres::merge_ranges;
+using gres::parse_gres_text;
+
 namespace {
 
 std::string kind_text(pool::Kind kind) { return std::string(pool::kind_name(kind)); }

@@ -218,7 +218,7 @@ void VirtualCard::suspend() {
 }
 
 void VirtualCard::resume() {
-  resume(state_->options.source ? state_->options.source() : current_allocation());
+  resume(state_->options.source ? state_->options.source() : resumed_allocation());
 }
 
 void VirtualCard::resume(Allocation alloc) {

@@ -21,6 +21,10 @@
 namespace tflops::cli {
 namespace {
 
+using gres::GresItem;
+using gres::merge_ranges;
+using gres::parse_gres_text;
+
 using pool::BlockRange;
 
 std::vector<std::pair<std::uint32_t, std::uint32_t>> spans(const std::vector<BlockRange>& ranges) {

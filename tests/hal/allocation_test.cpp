@@ -80,6 +80,39 @@ TEST(Allocation, BackendRulesUserOverAdminNameOverKind) {
   EXPECT_EQ(alloc.cards[3].selector, (DeviceSelector{Backend::opencl, 2}));
 }
 
+// After a move (select/cons_tres_tflops), Slurm's view is the truth: the blocks come from
+// `scontrol show job -d` and are mapped onto the layout; the result equals what the plugin would
+// write for those blocks at job start.
+TEST(Allocation, BlocksAfterAMoveComeFromSlurm) {
+  const EnvMap before = env_for(range(3, 8));
+  const std::string scontrol =
+      "JobId=7 JobName=wrap\n"
+      "   JobState=RUNNING Reason=None Dependency=(null)\n"
+      "   NodeList=node[0-1]\n"
+      "   Nodes=node1 CPU_IDs=0 Mem=0 GRES=tflops:gpu:4(IDX:0-3)\n"
+      "   Nodes=node0 CPU_IDs=0-1 Mem=0 GRES=tflops:gpu:2(IDX:16-17),tflops:npu:4(IDX:18-21)\n"
+      "   TresPerNode=gres:tflops:6\n";
+  const EnvMap after = env_after_move(before, scontrol);
+  const EnvMap expected = env_for(range(16, 21));
+  EXPECT_EQ(after.at("SLURM_TFLOPS_CARDS"), expected.at("SLURM_TFLOPS_CARDS"));
+  EXPECT_EQ(after.at("SLURM_TFLOPS_BLOCKS"), "16-21");
+  const Allocation alloc = allocation_from_env(after);
+  ASSERT_EQ(alloc.cards.size(), 2u);
+  EXPECT_EQ(alloc.cards[0].name, "gpu1");
+  EXPECT_EQ(alloc.cards[1].blocks, range(18, 21));
+}
+
+TEST(Allocation, BlocksAfterAMoveNeedSlurmToListThisNode) {
+  const EnvMap before = env_for(range(0, 5));
+  EXPECT_THROW(env_after_move(before, "JobId=7\n   Nodes=node3 CPU_IDs=0 Mem=0 GRES=tflops:gpu:1(IDX:0)\n"),
+               Error);
+  // A list Slurm cut short (fewer indexes than its count) cannot be trusted, nor one it garbled.
+  EXPECT_THROW(env_after_move(before, "JobId=7\n   Nodes=node0 CPU_IDs=0 Mem=0 GRES=tflops:gpu:9(IDX:0-3,5)\n"),
+               Error);
+  EXPECT_THROW(env_after_move(before, "JobId=7\n   Nodes=node0 CPU_IDs=0 Mem=0 GRES=tflops:gpu:9(IDX:0-3\n"),
+               Error);
+}
+
 TEST(Allocation, VersionIsChecked) {
   EnvMap env = env_for(range(0, 9));
   env["SLURM_TFLOPS_VERSION"] = "2";

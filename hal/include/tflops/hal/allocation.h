@@ -23,10 +23,10 @@
 //     CUDA_VISIBLE_DEVICES (N when unset); any other card -> opencl:N, N = the number its
 //     device ends in (0 when none).
 //
-// Suspend/resume re-reads the allocation (the job's blocks may have moved). A running process's
-// environment cannot change from outside, so current_allocation() reads, in this order:
-// the file named by SLURM_TFLOPS_ALLOC_FILE (lines `NAME=value` with the same SLURM_TFLOPS_*
-// variables, rewritten by Slurm's side before it sends SIGCONT), else the process environment.
+// Suspend/resume re-reads the allocation (the job's blocks may have moved): see
+// resumed_allocation() below. current_allocation() reads the file named by
+// SLURM_TFLOPS_ALLOC_FILE (lines `NAME=value` with the same SLURM_TFLOPS_* variables, for use
+// outside Slurm and in tests), else the process environment.
 #pragma once
 
 #include <cstdint>
@@ -75,6 +75,16 @@ EnvMap read_env_file(const std::string& path);
 Allocation allocation_from_env(const EnvMap& env);
 // allocation_from_env(process_env()), or from $SLURM_TFLOPS_ALLOC_FILE where that is set.
 Allocation current_allocation();
+
+// The allocation after a suspension. select/cons_tres_tflops may have moved the job's blocks
+// while it was suspended, and a running process's environment cannot change from outside: this
+// reads $SLURM_TFLOPS_ALLOC_FILE where that is set; else, in a Slurm job, asks Slurm which blocks
+// the job holds on this node now (`scontrol show job -d $SLURM_JOB_ID`) and maps them onto
+// SLURM_TFLOPS_LAYOUT; else current_allocation(). Throws Error when Slurm cannot be asked.
+Allocation resumed_allocation();
+// The pure part: `env` with SLURM_TFLOPS_CARDS and SLURM_TFLOPS_BLOCKS rebuilt from what
+// `scontrol_job_text` (the output of `scontrol show job -d`) says this node holds.
+EnvMap env_after_move(const EnvMap& env, std::string_view scontrol_job_text);
 
 // Parses an explicit card list (form (b) above). Backend rules from `env` apply as in (a).
 Allocation parse_card_list(std::string_view text, const EnvMap& env = {});

@@ -4,7 +4,7 @@
 // SIGCONT. With the hooks installed, SIGTSTP makes the HAL save every device buffer of the
 // registered cards to host memory and release their devices (so the blocks really are free for
 // the preempting job), and SIGCONT makes it re-read the job's blocks (they may have moved; see
-// current_allocation in allocation.h) and rebuild the slices before the program continues.
+// resumed_allocation in allocation.h) and rebuild the slices before the program continues.
 //
 // Signal handlers only write to a pipe; a watcher thread does the work, calling the cards'
 // suspend()/resume(), which wait for the operation in flight. A program may also call

@@ -42,7 +42,7 @@ struct CardOptions {
   std::size_t calibration_size = 256;  // n of the n x n x n GEMM timed per slice (measured)
   bool enforce_share = true;           // sub-devices / thread counts / MPS as above
   std::vector<int> host_cpus;          // CPUs for host slices; empty = usable_cpus()
-  // Where resume() reads the allocation; empty = current_allocation().
+  // Where resume() reads the allocation; empty = resumed_allocation().
   std::function<Allocation()> source;
 };
 
@@ -100,7 +100,7 @@ class VirtualCard {
 
   bool suspended() const;
   void suspend();
-  void resume();                   // from options.source (or current_allocation())
+  void resume();                   // from options.source (or resumed_allocation())
   void resume(Allocation alloc);   // onto an explicit allocation
 
   // Internal state shared with Buffer and ops.

@@ -7,7 +7,7 @@
 #include "tflops/pool/error.h"
 #include "tflops/pool/words.h"
 
-namespace tflops::cli {
+namespace tflops::gres {
 
 namespace {
 
@@ -170,4 +170,4 @@ std::vector<GresItem> parse_gres_text(std::string_view text) {
   return items;
 }
 
-}  // namespace tflops::cli
+}  // namespace tflops::gres

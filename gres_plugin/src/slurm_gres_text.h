@@ -19,7 +19,7 @@
 
 #include "tflops/pool/layout.h"
 
-namespace tflops::cli {
+namespace tflops::gres {
 
 struct GresItem {
   std::string name;                      // "tflops"
@@ -38,4 +38,4 @@ void merge_ranges(std::vector<pool::BlockRange>& ranges);
 // Throws tflops::pool::Error quoting `text` and the offending part.
 std::vector<GresItem> parse_gres_text(std::string_view text);
 
-}  // namespace tflops::cli
+}  // namespace tflops::gres
