@@ -43,5 +43,5 @@ cards=(--cards "gpu:host0::0=host" --cards "npu:npu0::1=opencl:0")
 cmd=("$build/bench/hal/hal_bench" --n "$n" --repeats "$repeats" --host-cpus 1 "${cards[@]}" --json "$out/hal_bench.json")
 echo "+ ${cmd[*]}" >&2
 "${cmd[@]}" | tee "$out/hal_bench.txt"
-python3 bench/hal/plot_hal_bench.py "$out/hal_bench.json" "$out/hal_bench.png"
+/usr/bin/python3 bench/hal/plot_hal_bench.py "$out/hal_bench.json" "$out/hal_bench.png"
 echo "results: $out/hal_bench.json $out/hal_bench.png" >&2
