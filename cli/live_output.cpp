@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "block_ranges.h"
+#include "card_table.h"
 #include "text_table.h"
 
 namespace tflops::cli {
@@ -101,23 +102,9 @@ void print_live_table(const LiveView& view, std::ostream& out) {
       << " free\n"
       << "jobs holding blocks: " << jobs_summary(view) << "\n\n";
 
-  TextTable cards({"NODE", "CARD", "KIND", "DEVICE", "TFLOPS", "LOCAL", "POOL", "STATE"});
-  for (std::uint32_t node = 0; node < layout.nodes().size(); ++node) {
-    const auto& node_layout = layout.nodes()[node];
-    bool first_row = true;
-    for (const auto index : node_layout.cards) {
-      const auto& card_layout = layout.cards()[index];
-      const auto& card = inventory.cards[card_layout.card];
-      const auto local = card_layout.blocks;
-      cards.add_row({first_row ? node_layout.name : "", card.name,
-                     std::string(pool::kind_name(card_layout.kind)),
-                     card.device.empty() ? "-" : card.device, format_number(card.tflops),
-                     format_range(local.first, local.end() - 1),
-                     format_range(to_global(layout, node, local)),
-                     usage_text(holdings(view, card_layout))});
-      first_row = false;
-    }
-  }
+  TextTable cards = card_table(layout, [&](const pool::CardLayout& card) {
+    return usage_text(holdings(view, card));
+  });
   cards.print(out);
 
   if (!view.jobs.empty()) {

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "block_ranges.h"
+#include "card_table.h"
 #include "command_line.h"
 #include "commands.h"
 #include "job_names.h"
@@ -90,23 +91,9 @@ void print_table(const pool::Scheduler& scheduler) {
             << "regions " << region_order_text(layout.options()) << ", migration "
             << pool::migration_policy_name(layout.options().migration) << "\n\n";
 
-  TextTable table({"NODE", "CARD", "KIND", "DEVICE", "TFLOPS", "LOCAL", "POOL", "STATE"});
-  for (std::uint32_t node = 0; node < layout.nodes().size(); ++node) {
-    const auto& node_layout = layout.nodes()[node];
-    bool first_row = true;
-    for (const auto index : node_layout.cards) {
-      const auto& card_layout = layout.cards()[index];
-      const auto& card = inventory.cards[card_layout.card];
-      const auto local = card_layout.blocks;
-      table.add_row({first_row ? node_layout.name : "", card.name,
-                     std::string(pool::kind_name(card_layout.kind)),
-                     card.device.empty() ? "-" : card.device, format_number(card.tflops),
-                     format_range(local.first, local.end() - 1),
-                     format_range(to_global(layout, node, local)),
-                     usage_text(scheduler, holdings(scheduler, card_layout))});
-      first_row = false;
-    }
-  }
+  TextTable table = card_table(layout, [&](const pool::CardLayout& card) {
+    return usage_text(scheduler, holdings(scheduler, card));
+  });
   table.print(std::cout);
 }
 

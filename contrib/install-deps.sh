@@ -31,8 +31,8 @@ PKGS_SLURM=(slurmctld slurmd slurm-client munge libslurm-dev dpkg-dev)
 # hal/: hwloc for topology, OpenBLAS for the host backend's GEMM, OpenCL headers and loader with
 # PoCL (its CPU device stands in for an NPU or FPGA in tests), CLBlast for OpenCL GEMM.
 PKGS_HAL=(libhwloc-dev hwloc libopenblas-dev ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo libclblast-dev)
-# mpi_runtime/: Open MPI, and Fashion-MNIST for the example training job.
-PKGS_MPI=(openmpi-bin libopenmpi-dev dataset-fashion-mnist)
+# mpi_runtime/: Open MPI; Fashion-MNIST for the example training job, and zlib to read its .gz files.
+PKGS_MPI=(openmpi-bin libopenmpi-dev dataset-fashion-mnist zlib1g-dev)
 }
 
 PARTS=(BUILD CLANG TESTS CLI BENCH SLURM HAL MPI)

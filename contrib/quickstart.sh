@@ -7,9 +7,12 @@
 #   3. migration on a 10-block pool: every job ends up contiguous      (migration-10t.*)
 #   4. priority preemption: suspend, release, refuse, resume           (preemption.scenario)
 #   5. estimating the blocks a model needs                             (tflopsctl estimate)
-#   6. the same 50 TFLOPS job on a real local Slurm cluster with gres/tflops loaded:
+#   6. the same 50 TFLOPS job on a real local Slurm cluster with our plugins loaded:
 #      `sbatch --gres=tflops:50` (munged, slurmctld and four slurmd on 127.0.0.1, started in
 #      build/quickstart-cluster by contrib/cluster/tflops-cluster and stopped by pid afterwards)
+#   7. on the same cluster, a data-parallel training job: `sbatch --gres=tflops:8 -n 4` trains an
+#      MLP on Fashion-MNIST with one virtual card per MPI rank (progress per epoch, final test
+#      accuracy, the curves in build/quickstart-cluster/train-JOBID.png)
 #
 # Environment: TFLOPS_JOBS (parallel compile jobs, default 2), TFLOPS_SKIP_DEPS=1 (do not call
 # install-deps.sh), TFLOPS_BUILD_DIR (default build).
@@ -87,17 +90,41 @@ else
   printf '\n$ sbatch --gres=tflops:50 --wrap "env | grep ^SLURM_TFLOPS_"\n'
   job=$(sbatch --parsable --gres=tflops:50 -o "$cluster_dir/job-%j.out" \
     --wrap 'env | grep -E "^(SLURM_TFLOPS_|CUDA_VISIBLE_DEVICES)" | sort')
-  for _ in $(seq 120); do
-    state=$(scontrol show job "$job" | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p')
-    [[ $state == COMPLETED || $state == FAILED || $state == CANCELLED ]] && break
-    sleep 0.5
-  done
+  # wait_end JOB SECONDS: prints the job's final state.
+  wait_end() {
+    local state=
+    for _ in $(seq $(($2 * 2))); do
+      state=$(scontrol show job "$1" | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p')
+      [[ $state == COMPLETED || $state == FAILED || $state == CANCELLED ]] && break
+      sleep 0.5
+    done
+    echo "$state"
+  }
+  state=$(wait_end "$job" 60)
   echo "job $job: $state"
   scontrol show job -d "$job" | grep -E 'NodeList=|GRES=' | sed 's/^ */  /'
   cat "$cluster_dir/job-$job.out"
+  [[ $state == COMPLETED ]] || { echo "quickstart: the tflops job ended $state" >&2; exit 1; }
+
+  if [[ -x $build/mpi_runtime/tflops-train ]]; then
+    say "7. a training job: sbatch --gres=tflops:8 -n 4 contrib/examples/train-fashion-mnist.sbatch"
+    # The example cluster's cards are stand-ins for real ones: run their blocks on the host (GPU)
+    # and on PoCL's OpenCL CPU device (NPU, FPGA).
+    export TFLOPS_HAL_BACKENDS=gpu=host,npu=opencl:0,fpga=opencl:0
+    export TFLOPS_TRAIN=$PWD/$build/mpi_runtime/tflops-train TFLOPS_PLOT=$PWD/mpi_runtime/tools/plot_training.py
+    export TFLOPS_TRAIN_OUT=$cluster_dir POCL_CACHE_DIR=$PWD/$build/pocl-cache
+    printf '\n$ sbatch --gres=tflops:8 -n 4 contrib/examples/train-fashion-mnist.sbatch --epochs 3\n'
+    job=$(sbatch --parsable --gres=tflops:8 -n 4 -o "$cluster_dir/train-%j.out" \
+      contrib/examples/train-fashion-mnist.sbatch --epochs 3)
+    state=$(wait_end "$job" 600)
+    cat "$cluster_dir/train-$job.out"
+    echo "job $job: $state; curves in $cluster_dir/train-$job.png"
+    [[ $state == COMPLETED ]] || { echo "quickstart: the training job ended $state" >&2; exit 1; }
+  else
+    say "7. skipped: tflops-train was not built (needs Open MPI and the HAL; configure says why)"
+  fi
   "$cluster" stop "$cluster_dir"
   trap - EXIT
-  [[ $state == COMPLETED ]] || { echo "quickstart: the tflops job ended $state" >&2; exit 1; }
 fi
 
 say "done: $ctl --help lists the commands; see README.md"

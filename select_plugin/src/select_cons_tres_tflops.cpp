@@ -95,11 +95,14 @@ std::int64_t preempt_priority(const job_record_t* job) {
   return job->part_ptr ? job->part_ptr->priority_tier : 0;
 }
 
+// Suspends or resumes a job for the plugin's own reasons. As gang scheduling does (indf_susp
+// false), the job keeps its cores while suspended: only its blocks are given to others, so it
+// can always resume where it was once blocks are free.
 int suspend_or_resume(job_record_t* job, uint16_t op) {
   suspend_msg_t msg = {};
   msg.op = op;
   msg.job_id = job->job_id;
-  return job_suspend(&msg, 0, -1, true, NO_VAL16);
+  return job_suspend(&msg, 0, -1, false, NO_VAL16);
 }
 
 template <typename Fn>
@@ -295,14 +298,28 @@ int suspend_victims_and_place(job_record_t* job, bitstr_t* bitmap, uint32_t min_
   info("%sJobId=%u (priority %lld) suspends JobId=%s and takes their blocks", kPrefix, job->job_id,
        static_cast<long long>(preempt_priority(job)), names.c_str());
 
-  // cons_tres's earlier answer came from a simulation; now place the job for real.
-  bit_copybits(bitmap, original_bitmap);
-  int rc = cons_tres.job_test(job, bitmap, min_nodes, max_nodes, req_nodes, mode, nullptr, nullptr,
+  // cons_tres's earlier answer came from a simulation; now place the job for real. The victims
+  // keep their cores unless the job cannot run without them.
+  auto place = [&] {
+    bit_copybits(bitmap, original_bitmap);
+    return cons_tres.job_test(job, bitmap, min_nodes, max_nodes, req_nodes, mode, nullptr, nullptr,
                               exc_core_bitmap);
+  };
+  int rc = place();
+  if (rc != SLURM_SUCCESS) {
+    for (auto* victim : suspended) {
+      cons_tres.job_suspend(victim, true);
+      SuspendedJob entry = *g_suspended->find(victim->job_id);
+      entry.released_cores = true;
+      g_suspended->add(std::move(entry));
+    }
+    rc = place();
+  }
   if (rc != SLURM_SUCCESS) {
     error("%sJobId=%u still does not fit after suspending JobId=%s; they resume", kPrefix,
           job->job_id, names.c_str());
     for (auto* victim : suspended) {
+      if (g_suspended->find(victim->job_id)->released_cores) cons_tres.job_resume(victim, true);
       g_suspended->remove(victim->job_id);
       (void)suspend_or_resume(victim, RESUME_JOB);
     }
@@ -388,8 +405,9 @@ void resume_preempted_jobs() {
       g_suspended->remove(id);
       continue;
     }
-    if (cores_busy(job)) continue;
-    const bool holds = g_suspended->find(id)->holds_blocks;
+    const SuspendedJob* entry = g_suspended->find(id);
+    if (entry->released_cores && cores_busy(job)) continue;
+    const bool holds = entry->holds_blocks;
     if (!holds && !blocks_free(job) && !move_to_free_blocks(job)) continue;
     if (suspend_or_resume(job, RESUME_JOB) == SLURM_SUCCESS) {
       info("%sJobId=%u resumes on blocks %s", kPrefix, id, job_blocks_text(job).c_str());
@@ -596,8 +614,9 @@ TFLOPS_EXPORT int select_p_job_fini(job_record_t* job_ptr) {
 
 TFLOPS_EXPORT int select_p_job_suspend(job_record_t* job_ptr, bool indf_susp) {
   int rc = cons_tres.job_suspend(job_ptr, indf_susp);
-  // Gang time slicing (indf_susp false) keeps everything, as in cons_tres.
-  if (rc != SLURM_SUCCESS || !indf_susp || !g_suspended) return rc;
+  // Gang time slicing (indf_susp false, not ours) keeps everything, as in cons_tres.
+  const bool ours = g_cause != SuspendCause::admin;
+  if (rc != SLURM_SUCCESS || (!indf_susp && !ours) || !g_suspended) return rc;
   if (tflops_entries(job_ptr->gres_list_alloc).empty()) return rc;
   return guarded("job_suspend", rc, [&] {
     SuspendedJob entry;
@@ -619,9 +638,12 @@ TFLOPS_EXPORT int select_p_job_suspend(job_record_t* job_ptr, bool indf_susp) {
 }
 
 TFLOPS_EXPORT int select_p_job_resume(job_record_t* job_ptr, bool indf_susp) {
-  if (!indf_susp || !g_suspended || !g_suspended->find(job_ptr->job_id)) {
+  if (!g_suspended || !g_suspended->find(job_ptr->job_id)) {
     return cons_tres.job_resume(job_ptr, indf_susp);
   }
+  // Its cores, where they were given away, come back as for an indefinite suspension.
+  const bool cores_back = g_suspended->find(job_ptr->job_id)->released_cores;
+  if (cores_back && cores_busy(job_ptr)) return ESLURM_NODES_BUSY;
   int busy = guarded("job_resume", static_cast<int>(ESLURM_NODES_BUSY), [&] {
     if (g_suspended->find(job_ptr->job_id)->holds_blocks) {
       g_suspended->remove(job_ptr->job_id);
@@ -637,7 +659,7 @@ TFLOPS_EXPORT int select_p_job_resume(job_record_t* job_ptr, bool indf_susp) {
     return static_cast<int>(SLURM_SUCCESS);
   });
   if (busy != SLURM_SUCCESS) return busy;
-  return cons_tres.job_resume(job_ptr, indf_susp);
+  return cons_tres.job_resume(job_ptr, indf_susp || cores_back);
 }
 
 TFLOPS_EXPORT bitstr_t* select_p_step_pick_nodes(job_record_t* job_ptr,

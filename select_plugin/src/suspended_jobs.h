@@ -31,6 +31,9 @@ struct SuspendedJob {
   // Moved while suspended: it holds its new blocks already and only waits to be resumed.
   // Otherwise its blocks were given back and it takes them (or others) when it resumes.
   bool holds_blocks = false;
+  // Its cores were given away too, because the job that preempted it needed them: on resume
+  // they must be free again and cons_tres takes them back.
+  bool released_cores = false;
   std::int64_t priority = 0;  // its preemption priority: the higher resume first
   std::uint64_t order = 0;    // when it was suspended: the earlier resume first among equals
   std::string blocks;         // what it held, as "node0:0-17,node1:4-9" (for people and logs)

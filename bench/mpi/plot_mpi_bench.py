@@ -1,0 +1,71 @@
+#!/usr/bin/python3
+"""Plots run_mpi_bench.sh's results and prints the summary against the targets.
+
+    plot_mpi_bench.py RESULTS_DIR
+
+Reads mpi_allreduce_<ranks>.csv (ranks,bytes,variant,time_us,algbw_gbs,busbw_gbs) and
+mpi_train_split.csv; writes mpi_bench.png and mpi_bench_summary.txt. Targets (issue 5): tflops'
+all-reduce never below 0.95x MPI_Allreduce, at least 1.3x from 16 MiB up on host buffers.
+"""
+import csv
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+FLOOR, LARGE_TARGET, LARGE_FROM = 0.95, 1.3, 16 << 20
+
+
+def main():
+    out = Path(sys.argv[1])
+    runs = sorted(out.glob("mpi_allreduce_*.csv"))
+    if not runs:
+        sys.exit(f"{out}: no mpi_allreduce_*.csv")
+    fig, axes = plt.subplots(2, len(runs), figsize=(6 * len(runs), 8), squeeze=False)
+    lines = []
+    for col, path in enumerate(runs):
+        data = defaultdict(dict)
+        ranks = None
+        for row in csv.DictReader(open(path)):
+            ranks = int(row["ranks"])
+            data[row["variant"]][int(row["bytes"])] = float(row["busbw_gbs"])
+        sizes = sorted(data["mpi"])
+        for variant, style in (("tflops", "o-"), ("ring", "--"), ("rd", ":"), ("mpi", "s-")):
+            if variant in data:
+                axes[0][col].plot(sizes, [data[variant][s] for s in sizes], style, label=variant, ms=3)
+        axes[0][col].set(xscale="log", yscale="log", xlabel="bytes", ylabel="busbw (GB/s)",
+                         title=f"all-reduce, {ranks} ranks (median)")
+        axes[0][col].legend()
+        ratio = [data["tflops"][s] / data["mpi"][s] for s in sizes]
+        axes[1][col].plot(sizes, ratio, "o-")
+        axes[1][col].axhline(FLOOR, color="r", ls=":", label="0.95x floor")
+        axes[1][col].axhline(LARGE_TARGET, color="g", ls=":", label="1.3x target (>= 16 MiB)")
+        axes[1][col].set(xscale="log", xlabel="bytes", ylabel="tflops / MPI_Allreduce", title="busbw ratio")
+        axes[1][col].legend()
+        below = [(s, r) for s, r in zip(sizes, ratio) if r < FLOOR]
+        large = [r for s, r in zip(sizes, ratio) if s >= LARGE_FROM]
+        crossover = next((s for s in sizes if "ring" in data and "rd" in data and data["ring"][s] > data["rd"][s]), None)
+        lines.append(f"{ranks} ranks: ratio min {min(ratio):.2f}x, max {max(ratio):.2f}x; "
+                     f"below 0.95x at {len(below)} sizes {[s for s, _ in below]}; "
+                     f">= 16 MiB: min {min(large):.2f}x (target 1.3x)" if large else "")
+        lines.append(f"{ranks} ranks: ring first beats recursive doubling at {crossover} bytes")
+    split = out / "mpi_train_split.csv"
+    if split.exists():
+        rows = {r["split"]: r for r in csv.DictReader(open(split))}
+        if {"proportional", "equal"} <= rows.keys():
+            p, e = float(rows["proportional"]["samples_per_s"]), float(rows["equal"]["samples_per_s"])
+            lines.append(f"training on unequal cards: proportional {p:.0f} samples/s, equal {e:.0f}: {p / e:.2f}x")
+    fig.tight_layout()
+    fig.savefig(out / "mpi_bench.png", dpi=100)
+    summary = "\n".join(lines)
+    (out / "mpi_bench_summary.txt").write_text(summary + "\n")
+    print(summary)
+    print(f"wrote {out / 'mpi_bench.png'}")
+
+
+if __name__ == "__main__":
+    main()

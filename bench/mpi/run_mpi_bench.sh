@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# MPI runtime benchmarks, each against its reference in the same run:
+#  1. all-reduce bus bandwidth, 2 and 4 ranks, 8 B .. 256 MiB: tflops (automatic choice), the
+#     ring and recursive doubling forced (their crossover), and MPI_Allreduce;
+#  2. training throughput on virtual cards of unequal speed: batch split proportional to TFLOPS
+#     against an equal split (samples/s ratio).
+# Writes BUILD/results/mpi_allreduce_{2,4}.csv, mpi_train_split.csv and mpi_bench.png, and prints
+# the summary against the targets (>= 0.95x MPI_Allreduce everywhere, >= 1.3x from 16 MiB).
+#
+#   bench/mpi/run_mpi_bench.sh [--build DIR] [--out DIR] [--quick] [--ranks "2 4"]
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+build=$repo/build-mpi
+out=
+repeats=5
+max=$((256 << 20))
+factor=2
+ranks_list="2 4"
+while (($#)); do
+  case $1 in
+    --build) build=$2; shift 2 ;;
+    --out) out=$2; shift 2 ;;
+    --ranks) ranks_list=$2; shift 2 ;;
+    --quick) repeats=3; max=$((64 << 20)); factor=4; shift ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    *) echo "run_mpi_bench.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+  esac
+done
+out=${out:-$build/results}
+mkdir -p "$out"
+[[ -f $build/CMakeCache.txt ]] || cmake -S "$repo" -B "$build" -DCMAKE_BUILD_TYPE=Release
+cmake --build "$build" --target allreduce_bench tflops-train -j2
+
+export OMPI_MCA_btl=${OMPI_MCA_btl:-self,vader} POCL_MAX_PTHREAD_COUNT=1 OPENBLAS_NUM_THREADS=1
+if [ "$(id -u)" = 0 ]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
+bench=$(find "$build" -name allreduce_bench -type f -perm -u+x | head -1)
+train=$(find "$build" -name tflops-train -type f -perm -u+x | head -1)
+
+for ranks in $ranks_list; do
+  echo "== all-reduce, $ranks ranks"
+  mpirun --oversubscribe -n "$ranks" "$bench" --max "$max" --factor "$factor" --repeats "$repeats" \
+    --csv "$out/mpi_allreduce_$ranks.csv"
+done
+
+# Unequal cards: a host card of 3 blocks and a PoCL (OpenCL) card of 1 block, one rank each.
+cards=${TFLOPS_BENCH_CARDS:-gpu:cpu0::0-2=host,npu:pocl0::3=opencl:0}
+echo "== training throughput on '$cards': proportional vs equal split"
+echo "split,samples_per_s,step_ms" >"$out/mpi_train_split.csv"
+for split in proportional equal; do
+  line=$(mpirun --oversubscribe -n 2 "$train" --cards "$cards" --split "$split" --epochs 2 \
+           --train-samples 12800 | tail -2 | head -1)
+  echo "$split: $line"
+  awk -v s="$split" '{print s "," $6 "," $7}' <<<"$line" >>"$out/mpi_train_split.csv"
+done
+/usr/bin/python3 "$repo/bench/mpi/plot_mpi_bench.py" "$out"

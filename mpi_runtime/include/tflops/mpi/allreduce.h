@@ -1,0 +1,46 @@
+// Sum all-reduce of a host buffer across the ranks of a Communicator, in place.
+//
+// Two algorithms (cost model in docs/collectives-and-devices.md; p ranks, n bytes):
+//  * ring: reduce-scatter then all-gather, 2(p-1) steps, each rank sends 2(p-1)/p * n bytes.
+//    Each of the p segments is cut into chunks; chunk lanes run the 2(p-1) steps independently,
+//    `window` lanes at a time, so one chunk's reduction overlaps the next chunk's transfer.
+//    Results are bitwise identical on every rank (each segment is summed once, then copied).
+//  * recursive doubling: lg p exchanges of the whole buffer (non-powers of two fold the extra
+//    ranks in first and out last): fewer latencies, more bytes; wins for small messages.
+// `automatic` picks recursive doubling up to Tuning::small_bytes, the ring above.
+// Any count works, 0 and fewer elements than ranks included.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+#include "tflops/mpi/communicator.h"
+#include "tflops/mpi/dtype.h"
+
+namespace tflops::mpi {
+
+enum class Algorithm : unsigned char { automatic, ring, recursive_doubling };
+
+std::string_view algorithm_name(Algorithm algorithm);
+
+struct Tuning {
+  // Messages up to this many bytes take recursive doubling. bench/mpi/run_mpi_bench.sh measures
+  // the crossover (its "ring first beats recursive doubling" line): on a loaded 2-core machine,
+  // 512 KiB with 2 ranks and 2 MiB with 4, noisy; 256 KiB keeps the ring where it clearly wins.
+  std::size_t small_bytes = 256 * 1024;
+  std::size_t chunk_bytes = 256 * 1024;  // ring chunk
+  int window = 4;                        // ring chunk lanes in flight
+};
+
+// The defaults, overridden by $TFLOPS_ALLREDUCE_SMALL_BYTES, $TFLOPS_ALLREDUCE_CHUNK_BYTES and
+// $TFLOPS_ALLREDUCE_WINDOW. Throws std::invalid_argument naming a variable with a bad value.
+Tuning tuning_from_environment();
+
+Algorithm choose_algorithm(std::size_t bytes, int ranks, const Tuning& tuning);
+
+// Sums `count` elements of `type` at `data` over all ranks; every rank ends with the sum.
+// Throws RankFailure (see communicator.h) when a peer fails.
+void allreduce_sum(Communicator& comm, void* data, std::size_t count, DType type,
+                   Algorithm algorithm = Algorithm::automatic, const Tuning& tuning = Tuning{});
+
+}  // namespace tflops::mpi

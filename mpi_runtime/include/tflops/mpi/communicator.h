@@ -1,0 +1,86 @@
+// The communicator every tflops collective runs on, and its failure detection.
+//
+// A Communicator duplicates the application's communicator, so the runtime's messages never
+// match the application's, and sets MPI_ERRORS_RETURN on the copy, so a transport error comes
+// back as a RankFailure instead of killing the process without a word.
+//
+// Failure: collectives wait with a watchdog. When none of the messages a rank waits for moves
+// for `timeout` seconds, the wait throws RankFailure naming the ranks it was waiting on. A rank
+// that died outright is usually reported sooner by the launcher (mpirun, srun
+// --kill-on-bad-exit); the watchdog bounds the wait when a rank hangs or a launcher does not
+// notice. Time a process spends stopped (SIGSTOP/SIGTSTP, e.g. a job suspended by Slurm
+// preemption) does not count: a gap of more than a second between two polls restarts the clock.
+// After a RankFailure the communicator is unusable: print what() and call abort_job().
+#pragma once
+
+#include <mpi.h>
+
+#include <cstddef>
+#include <functional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tflops::mpi {
+
+class RankFailure : public std::runtime_error {
+ public:
+  RankFailure(const std::string& message, std::vector<int> suspects)
+      : std::runtime_error(message), suspects_(std::move(suspects)) {}
+  // The ranks whose messages did not arrive or were not taken (ranks of the communicator).
+  const std::vector<int>& suspects() const { return suspects_; }
+
+ private:
+  std::vector<int> suspects_;
+};
+
+// Seconds without progress before a wait gives up: $TFLOPS_MPI_TIMEOUT, else 120. Throws
+// std::invalid_argument naming the variable for a value that is not a positive number.
+double timeout_from_environment();
+
+class Communicator {
+ public:
+  explicit Communicator(MPI_Comm parent, double timeout_s = timeout_from_environment());
+  ~Communicator();
+  Communicator(const Communicator&) = delete;
+  Communicator& operator=(const Communicator&) = delete;
+
+  MPI_Comm get() const { return comm_; }
+  int rank() const { return rank_; }
+  int size() const { return size_; }
+  double timeout() const { return timeout_s_; }
+
+  // Waits until at least one of the active requests completes and returns the indices of those
+  // that did (empty when none is active). peers[i] is the rank request i talks to; `what`
+  // names the operation in the error message.
+  std::span<const int> wait_some(std::span<MPI_Request> requests, std::span<const int> peers,
+                                 std::string_view what);
+  void wait_all(std::span<MPI_Request> requests, std::span<const int> peers, std::string_view what);
+
+  // Called every ~10 ms while a wait has nothing to do:
+  // lets a trainer honour a suspend request while it waits on its peers (suspend_point.h).
+  void set_idle_hook(std::function<void()> hook) { idle_hook_ = std::move(hook); }
+
+  // A reusable host buffer of at least `bytes` (valid until the next call): collectives stage
+  // received data here instead of allocating per call, which small messages would feel.
+  std::byte* scratch(std::size_t bytes);
+
+  // Ends the whole job: prints `message` prefixed with this rank and calls MPI_Abort.
+  [[noreturn]] void abort_job(std::string_view message, int code = 1) const;
+
+ private:
+  MPI_Comm comm_ = MPI_COMM_NULL;
+  int rank_ = 0;
+  int size_ = 1;
+  double timeout_s_;
+  std::vector<int> done_;
+  std::vector<std::byte> scratch_;
+  std::function<void()> idle_hook_;
+};
+
+// Throws RankFailure for an MPI error code other than MPI_SUCCESS; `what` says what was done.
+void check_mpi(int code, std::string_view what, std::span<const int> peers = {});
+
+}  // namespace tflops::mpi

@@ -1,0 +1,34 @@
+// Suspension (Slurm preemption) at points where the program can afford it.
+//
+// `scontrol suspend` sends SIGTSTP, then SIGSTOP; `scontrol resume` sends SIGCONT. The HAL's own
+// hooks (hal/suspend_hooks.h) suspend a card between two operations, which is too fine for a
+// training step: the step's next operation would find the card gone. A SuspendPoint instead
+// records SIGTSTP and lets the program act at a step boundary, or while it waits on its peers
+// (Communicator::set_idle_hook): honour() saves the card's buffers and releases its devices
+// (VirtualCard::suspend), sleeps until SIGCONT, then resumes the card on the blocks the job holds
+// now (possibly other ones). Without a SIGTSTP, honour() returns at once.
+#pragma once
+
+#include "tflops/hal/virtual_card.h"
+
+namespace tflops::mpi {
+
+class SuspendPoint {
+ public:
+  // Installs SIGTSTP and SIGCONT handlers (one SuspendPoint per process); the destructor
+  // restores the previous ones.
+  SuspendPoint();
+  ~SuspendPoint();
+  SuspendPoint(const SuspendPoint&) = delete;
+  SuspendPoint& operator=(const SuspendPoint&) = delete;
+
+  bool pending() const;
+  // Returns true when it suspended and resumed the card.
+  bool honour(hal::VirtualCard& card);
+  unsigned suspensions() const { return suspensions_; }
+
+ private:
+  unsigned suspensions_ = 0;
+};
+
+}  // namespace tflops::mpi

@@ -1,0 +1,70 @@
+#include "tflops/mpi/allreduce.h"
+
+#include <climits>
+#include <cstdlib>
+#include <stdexcept>
+#include <string>
+
+#include "host_algorithms.h"
+
+namespace tflops::mpi {
+
+namespace {
+
+std::size_t positive_from_environment(const char* name, std::size_t fallback) {
+  const char* text = std::getenv(name);
+  if (text == nullptr || *text == '\0') return fallback;
+  char* end = nullptr;
+  const unsigned long long value = std::strtoull(text, &end, 10);
+  if (end == text || *end != '\0' || value == 0 || text[0] == '-') {
+    throw std::invalid_argument(std::string(name) + "='" + text +
+                                "' is not a positive whole number; unset it or give e.g. " + name + "=" +
+                                std::to_string(fallback));
+  }
+  return static_cast<std::size_t>(value);
+}
+
+}  // namespace
+
+std::string_view algorithm_name(Algorithm algorithm) {
+  switch (algorithm) {
+    case Algorithm::automatic: return "automatic";
+    case Algorithm::ring: return "ring";
+    case Algorithm::recursive_doubling: return "recursive-doubling";
+  }
+  return "?";
+}
+
+Tuning tuning_from_environment() {
+  Tuning tuning;
+  tuning.small_bytes = positive_from_environment("TFLOPS_ALLREDUCE_SMALL_BYTES", tuning.small_bytes);
+  tuning.chunk_bytes = positive_from_environment("TFLOPS_ALLREDUCE_CHUNK_BYTES", tuning.chunk_bytes);
+  tuning.window = static_cast<int>(positive_from_environment("TFLOPS_ALLREDUCE_WINDOW",
+                                                             static_cast<std::size_t>(tuning.window)));
+  return tuning;
+}
+
+Algorithm choose_algorithm(std::size_t bytes, int ranks, const Tuning& tuning) {
+  if (ranks > 1 && bytes <= tuning.small_bytes) return Algorithm::recursive_doubling;
+  return Algorithm::ring;
+}
+
+void allreduce_sum(Communicator& comm, void* data, std::size_t count, DType type,
+                   Algorithm algorithm, const Tuning& tuning) {
+  if (count == 0 || comm.size() == 1) return;
+  if (algorithm == Algorithm::automatic) {
+    algorithm = choose_algorithm(count * dtype_size(type), comm.size(), tuning);
+  }
+  auto* bytes = static_cast<std::byte*>(data);
+  if (algorithm == Algorithm::ring) {
+    detail::ring_allreduce(comm, bytes, count, type, tuning);
+  } else {
+    if (count * dtype_size(type) > static_cast<std::size_t>(INT_MAX)) {
+      throw std::invalid_argument("recursive-doubling all-reduce of " + std::to_string(count) +
+                                  " elements is over 2 GiB, which one MPI message cannot carry; use the ring");
+    }
+    detail::recursive_doubling_allreduce(comm, bytes, count, type);
+  }
+}
+
+}  // namespace tflops::mpi

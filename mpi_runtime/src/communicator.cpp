@@ -1,0 +1,132 @@
+#include "tflops/mpi/communicator.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <thread>
+
+namespace tflops::mpi {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// A poll loop never pauses this long on its own: a longer gap means the process was stopped.
+constexpr auto kStoppedGap = std::chrono::seconds(1);
+// Polls spin this long before yielding the core, which an oversubscribed node needs.
+constexpr auto kSpinBeforeYield = std::chrono::microseconds(50);
+constexpr auto kIdleHookEvery = std::chrono::milliseconds(10);
+
+std::string peer_list(std::span<const int> peers) {
+  std::string text;
+  for (int peer : peers) {
+    if (!text.empty()) text += ", ";
+    text += std::to_string(peer);
+  }
+  return text;
+}
+
+}  // namespace
+
+double timeout_from_environment() {
+  const char* text = std::getenv("TFLOPS_MPI_TIMEOUT");
+  if (text == nullptr || *text == '\0') return 120.0;
+  char* end = nullptr;
+  const double seconds = std::strtod(text, &end);
+  if (end == text || *end != '\0' || !(seconds > 0)) {
+    throw std::invalid_argument("TFLOPS_MPI_TIMEOUT='" + std::string(text) +
+                                "' is not a positive number of seconds; set e.g. TFLOPS_MPI_TIMEOUT=120");
+  }
+  return seconds;
+}
+
+void check_mpi(int code, std::string_view what, std::span<const int> peers) {
+  if (code == MPI_SUCCESS) return;
+  char text[MPI_MAX_ERROR_STRING];
+  int length = 0;
+  MPI_Error_string(code, text, &length);
+  std::string message = std::string(what) + " failed: " + std::string(text, length);
+  if (!peers.empty()) message += " (talking to rank " + peer_list(peers) + ")";
+  throw RankFailure(message, {peers.begin(), peers.end()});
+}
+
+Communicator::Communicator(MPI_Comm parent, double timeout_s) : timeout_s_(timeout_s) {
+  check_mpi(MPI_Comm_dup(parent, &comm_), "MPI_Comm_dup");
+  MPI_Comm_set_errhandler(comm_, MPI_ERRORS_RETURN);
+  MPI_Comm_rank(comm_, &rank_);
+  MPI_Comm_size(comm_, &size_);
+}
+
+Communicator::~Communicator() {
+  if (comm_ != MPI_COMM_NULL) MPI_Comm_free(&comm_);
+}
+
+std::span<const int> Communicator::wait_some(std::span<MPI_Request> requests,
+                                             std::span<const int> peers, std::string_view what) {
+  done_.resize(requests.size());
+  const int count = static_cast<int>(requests.size());
+  auto last_progress = Clock::now();
+  auto last_poll = last_progress;
+  auto last_hook = last_progress;
+  for (;;) {
+    int completed = 0;
+    const int code = MPI_Testsome(count, requests.data(), &completed, done_.data(), MPI_STATUSES_IGNORE);
+    if (code != MPI_SUCCESS) {
+      std::vector<int> pending;
+      for (std::size_t i = 0; i < requests.size(); ++i) {
+        if (requests[i] != MPI_REQUEST_NULL) pending.push_back(peers[i]);
+      }
+      check_mpi(code, what, pending);
+    }
+    if (completed == MPI_UNDEFINED) return {};
+    if (completed > 0) return {done_.data(), static_cast<std::size_t>(completed)};
+
+    const auto now = Clock::now();
+    if (now - last_poll > kStoppedGap) last_progress = now;  // we were stopped, not the peers
+    last_poll = now;
+    const std::chrono::duration<double> idle = now - last_progress;
+    if (idle.count() > timeout_s_) {
+      std::vector<int> pending;
+      for (std::size_t i = 0; i < requests.size(); ++i) {
+        if (requests[i] != MPI_REQUEST_NULL) pending.push_back(peers[i]);
+      }
+      std::sort(pending.begin(), pending.end());
+      pending.erase(std::unique(pending.begin(), pending.end()), pending.end());
+      char seconds[32];
+      std::snprintf(seconds, sizeof seconds, "%.1f", timeout_s_);
+      throw RankFailure(std::string(what) + ": no message from or to rank " + peer_list(pending) +
+                            " moved for " + seconds + " s: that rank (or one it waits on) has " +
+                            "failed or hung (TFLOPS_MPI_TIMEOUT sets the limit)",
+                        pending);
+    }
+    if (idle_hook_ && now - last_hook > kIdleHookEvery) {
+      last_hook = now;
+      idle_hook_();
+      last_poll = Clock::now();  // time spent suspended in the hook is not the peers' fault
+      if (last_poll - now > kStoppedGap) last_progress = last_poll;
+    }
+    if (idle > kSpinBeforeYield) std::this_thread::yield();
+  }
+}
+
+void Communicator::wait_all(std::span<MPI_Request> requests, std::span<const int> peers,
+                            std::string_view what) {
+  while (!wait_some(requests, peers, what).empty()) {
+  }
+}
+
+std::byte* Communicator::scratch(std::size_t bytes) {
+  if (scratch_.size() < bytes) scratch_.resize(bytes);
+  return scratch_.data();
+}
+
+void Communicator::abort_job(std::string_view message, int code) const {
+  std::fprintf(stderr, "tflops-mpi: rank %d: %.*s; aborting the job\n", rank_,
+               static_cast<int>(message.size()), message.data());
+  std::fflush(stderr);
+  MPI_Abort(comm_, code);
+  std::abort();  // MPI_Abort does not return; this keeps [[noreturn]] honest
+}
+
+}  // namespace tflops::mpi

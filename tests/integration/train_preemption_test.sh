@@ -1,0 +1,68 @@
+#!/bin/bash
+# End-to-end preemption of a training job (issue 5) on real Slurm daemons with select/cons_tres_tflops:
+# a low-priority MPI training job (2 ranks, each its own virtual card) is suspended for a
+# high-priority job, its blocks released; when blocks free up elsewhere it resumes on OTHER blocks
+# (its old ones are still taken), the HAL re-reads where they are, and the run finishes with the
+# same test accuracy (within 0.5 points) as an uninterrupted run of the same job.
+#
+#   train_preemption_test.sh BUILD_DIR
+#
+# Exit 0: passed; 1: failed; 77: skipped (not root, Slurm/munge/MPI/dataset missing, not built).
+set -uo pipefail
+
+BUILD=$(cd "${1:?usage: train_preemption_test.sh BUILD_DIR}" && pwd)
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+[ -f "$BUILD/slurm-plugins/select_cons_tres_tflops.so" ] || skip "select_cons_tres_tflops.so not built in $BUILD"
+TRAIN=$BUILD/mpi_runtime/tflops-train
+[ -x "$TRAIN" ] || skip "tflops-train not built in $BUILD (needs Open MPI and the HAL)"
+[ -e /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || skip "dataset-fashion-mnist not installed"
+
+"$CLUSTER" start "$DIR" --build "$BUILD" --select tflops \
+  --tflops-conf "$REPO/contrib/examples/migration-10t.conf" \
+  || { FAILS=1; echo "FAIL - cluster did not start"; exit 1; }
+export SLURM_CONF=$DIR/etc/slurm.conf
+cd "$DIR"
+
+# The cards of this test cluster are stand-ins: their blocks run on the host backend.
+export TFLOPS_HAL_BACKENDS=gpu=host TFLOPS_TRAIN=$TRAIN TFLOPS_PLOT=$REPO/mpi_runtime/tools/plot_training.py
+SCRIPT=$REPO/contrib/examples/train-fashion-mnist.sbatch
+TRAIN_ARGS=(--epochs 12)
+accuracy() { sed -n 's/^final test accuracy: \([0-9.]*\)%.*/\1/p' "$1"; }
+
+# The reference: the same job, uninterrupted.
+REF=$(sbatch --parsable -p debug --gres=tflops:4 -n 2 -o "$DIR/ref.out" "$SCRIPT" "${TRAIN_ARGS[@]}")
+check_eq "reference run completes" COMPLETED "$(wait_job "$REF")"
+REF_ACC=$(accuracy "$DIR/ref.out")
+[ -n "$REF_ACC" ] || fail "reference run printed no accuracy: $(tail -5 "$DIR/ref.out")"
+
+# A job on blocks 0-5, then the training job on 6-9.
+HOLDER=$(sbatch --parsable -p debug --gres=tflops:6 -o /dev/null --wrap 'sleep 600')
+check_eq "holder runs" RUNNING "$(wait_running "$HOLDER")"
+LOW=$(sbatch --parsable -p debug --gres=tflops:4 -n 2 -o "$DIR/low.out" "$SCRIPT" "${TRAIN_ARGS[@]}")
+check_eq "training job runs" RUNNING "$(wait_running "$LOW")"
+check_eq "training job on blocks 6-9" 6-9 "$(job_idx "$LOW")"
+# Into the training (the run takes about 20 s here): past MPI start-up, well before the end.
+sleep 4
+
+# The high-priority job needs 4 blocks: the pool suspends the training job (the fewest blocks).
+HIGH=$(sbatch --parsable -p high --gres=tflops:4 -o /dev/null --wrap 'sleep 10')
+check_eq "high job runs" RUNNING "$(wait_running "$HIGH")"
+check_eq "training job suspended" SUSPENDED "$(job_state "$LOW")"
+check_eq "high job took the training job's blocks" 6-9 "$(job_idx "$HIGH")"
+check_eq "holder not disturbed" RUNNING "$(job_state "$HOLDER")"
+
+# Blocks free up elsewhere: the training job resumes there, on other blocks.
+scancel "$HOLDER"
+check_eq "training job resumes" RUNNING "$(wait_state "$LOW" RUNNING 60)"
+check_eq "training job moved to blocks 0-3" 0-3 "$(job_idx "$LOW")"
+check_eq "training job completes" COMPLETED "$(wait_job "$LOW")"
+LOW_ACC=$(accuracy "$DIR/low.out")
+if [ -n "$LOW_ACC" ] && [ -n "$REF_ACC" ] &&
+   /usr/bin/python3 -c "import sys; sys.exit(abs($LOW_ACC - $REF_ACC) > 0.5)"; then
+  pass "final accuracy $LOW_ACC% within 0.5 points of the uninterrupted $REF_ACC%"
+else
+  fail "final accuracy '$LOW_ACC' against uninterrupted '$REF_ACC'"
+fi
+[ -f "$DIR/train-$LOW.png" ] && pass "training curves plotted" || fail "no train-$LOW.png"
+
+finish
