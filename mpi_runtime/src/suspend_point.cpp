@@ -14,6 +14,7 @@ std::atomic<unsigned> stop_requests{0};   // SIGTSTP received
 std::atomic<unsigned> continues{0};       // SIGCONT received
 std::atomic<unsigned> continues_at_stop{0};
 unsigned stops_handled = 0;
+unsigned continues_handled = 0;
 struct sigaction previous_tstp, previous_cont;
 
 void on_tstp(int) {
@@ -33,6 +34,7 @@ SuspendPoint::SuspendPoint() {
   action.sa_handler = on_cont;
   sigaction(SIGCONT, &action, &previous_cont);
   stops_handled = stop_requests.load();
+  continues_handled = continues.load();
 }
 
 SuspendPoint::~SuspendPoint() {
@@ -40,10 +42,20 @@ SuspendPoint::~SuspendPoint() {
   sigaction(SIGCONT, &previous_cont, nullptr);
 }
 
-bool SuspendPoint::pending() const { return stop_requests.load() != stops_handled; }
+bool SuspendPoint::pending() const {
+  return stop_requests.load() != stops_handled || continues.load() != continues_handled;
+}
 
 bool SuspendPoint::honour(hal::VirtualCard& card) {
   if (!pending()) return false;
+  if (stop_requests.load() == stops_handled) {
+    // Stopped and continued without a SIGTSTP: its blocks may have moved all the same.
+    continues_handled = continues.load();
+    card.suspend();
+    card.resume();
+    ++suspensions_;
+    return true;
+  }
   stops_handled = stop_requests.load();
   card.suspend();  // buffers to host memory, devices released: the blocks are really free now
   // Sleep until a SIGCONT that came after the SIGTSTP. Polled, not sigsuspend: the signal goes
@@ -53,6 +65,7 @@ bool SuspendPoint::honour(hal::VirtualCard& card) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   card.resume();  // re-reads this rank's share of the job's blocks, restores every buffer
+  continues_handled = continues.load();
   ++suspensions_;
   return true;
 }

@@ -53,7 +53,8 @@ wait_running() {
   local i state
   for ((i = 0; i < 300; i++)); do
     state=$(job_state "$1")
-    [ "$state" != PENDING ] && [ "$state" != CONFIGURING ] && break
+    # Empty: scontrol did not answer this time (a busy slurmctld); ask again.
+    [ -n "$state" ] && [ "$state" != PENDING ] && [ "$state" != CONFIGURING ] && break
     sleep 0.1
   done
   echo "$state"

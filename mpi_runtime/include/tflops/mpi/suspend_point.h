@@ -7,6 +7,10 @@
 // (Communicator::set_idle_hook): honour() saves the card's buffers and releases its devices
 // (VirtualCard::suspend), sleeps until SIGCONT, then resumes the card on the blocks the job holds
 // now (possibly other ones). Without a SIGTSTP, honour() returns at once.
+//
+// A SIGCONT without a SIGTSTP before it also counts: under mpirun the ranks do not all receive
+// the SIGTSTP (mpirun forwards it to some; slurmstepd's SIGSTOP and SIGCONT reach all), so a rank
+// that was stopped without warning still resumes its card on the blocks the job holds now.
 #pragma once
 
 #include "tflops/hal/virtual_card.h"
