@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "block_ranges.h"
+#include "card_json.h"
 #include "card_table.h"
 #include "text_table.h"
 
@@ -135,9 +136,6 @@ json live_json(const LiveView& view) {
     auto cards = json::array();
     for (const auto index : node_layout.cards) {
       const auto& card_layout = layout.cards()[index];
-      const auto& card = inventory.cards[card_layout.card];
-      const auto local = card_layout.blocks;
-      const auto global = to_global(layout, node, local);
       auto used = json::array();
       for (const auto& run : holdings(view, card_layout)) {
         if (run.owner.holder == Holder::none) continue;
@@ -151,13 +149,7 @@ json live_json(const LiveView& view) {
         entry["last"] = run.blocks.last;
         used.push_back(std::move(entry));
       }
-      cards.push_back({{"name", card.name},
-                       {"kind", pool::kind_name(card_layout.kind)},
-                       {"device", card.device.empty() ? json(nullptr) : json(card.device)},
-                       {"tflops", card.tflops},
-                       {"blocks", {{"first", global.first}, {"last", global.last}}},
-                       {"local_blocks", {{"first", local.first}, {"last", local.end() - 1}}},
-                       {"used", std::move(used)}});
+      cards.emplace_back(card_json(layout, node, card_layout, std::move(used)));
     }
     const auto& live = view.nodes[node];
     auto used_by_kind = json::object();

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "block_ranges.h"
+#include "card_json.h"
 #include "card_table.h"
 #include "command_line.h"
 #include "commands.h"
@@ -99,16 +100,12 @@ void print_table(const pool::Scheduler& scheduler) {
 
 json pool_json(const pool::Scheduler& scheduler) {
   const auto& layout = scheduler.layout();
-  const auto& inventory = layout.inventory();
   auto nodes = json::array();
   for (std::uint32_t node = 0; node < layout.nodes().size(); ++node) {
     const auto& node_layout = layout.nodes()[node];
     auto cards = json::array();
     for (const auto index : node_layout.cards) {
       const auto& card_layout = layout.cards()[index];
-      const auto& card = inventory.cards[card_layout.card];
-      const auto local = card_layout.blocks;
-      const auto global = to_global(layout, node, local);
       auto used = json::array();
       for (const auto& run : holdings(scheduler, card_layout)) {
         if (run.job == pool::kNoJob) continue;
@@ -117,13 +114,7 @@ json pool_json(const pool::Scheduler& scheduler) {
                         {"first", run.blocks.first},
                         {"last", run.blocks.last}});
       }
-      cards.push_back({{"name", card.name},
-                       {"kind", pool::kind_name(card_layout.kind)},
-                       {"device", card.device.empty() ? json(nullptr) : json(card.device)},
-                       {"tflops", card.tflops},
-                       {"blocks", {{"first", global.first}, {"last", global.last}}},
-                       {"local_blocks", {{"first", local.first}, {"last", local.end() - 1}}},
-                       {"used", std::move(used)}});
+      cards.emplace_back(card_json(layout, node, card_layout, std::move(used)));
     }
     nodes.push_back({{"name", node_layout.name},
                      {"blocks", node_layout.blocks},
