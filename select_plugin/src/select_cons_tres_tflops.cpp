@@ -77,6 +77,9 @@ constexpr const char kStateFile[] = "tflops_select_state";
 // Heap objects only: nothing with a destructor runs at dlclose.
 PoolView* g_view = nullptr;            // slurmctld, once node_init read the inventory
 SuspendedJobs* g_suspended = nullptr;  // slurmctld
+// Set whenever a job is registered, cleared by the resumer when none is left: so that it takes
+// slurmctld's locks only while there is something to resume.
+std::atomic<bool> g_may_resume{false};
 // Why the next job_suspend happens: the plugin preempting (the victim resumes by itself), moving
 // a job (it resumes at once, elsewhere), or neither (an admin).
 enum class SuspendCause { admin, preemption, move };
@@ -179,6 +182,7 @@ void run_moves(int i, const pool::MigrationPlan& plan) {
     SuspendedJob moved = *entry;
     moved.holds_blocks = true;
     g_suspended->add(std::move(moved));
+    g_may_resume = true;
   }
 }
 
@@ -312,6 +316,7 @@ int suspend_victims_and_place(job_record_t* job, bitstr_t* bitmap, uint32_t min_
       SuspendedJob entry = *g_suspended->find(victim->job_id);
       entry.released_cores = true;
       g_suspended->add(std::move(entry));
+      g_may_resume = true;
     }
     rc = place();
   }
@@ -440,10 +445,12 @@ class Resumer {
   void run() {
     std::unique_lock<std::mutex> lock(mutex_);
     while (!wake_.wait_for(lock, std::chrono::seconds(1), [this] { return stop_; })) {
+      if (!g_may_resume) continue;
       slurmctld_lock_t locks = {NO_LOCK, WRITE_LOCK, WRITE_LOCK, READ_LOCK, NO_LOCK};
       lock_slurmctld(locks);
       guarded("resume", 0, [] {
         resume_preempted_jobs();
+        if (g_suspended->empty()) g_may_resume = false;
         return 0;
       });
       unlock_slurmctld(locks);
@@ -523,6 +530,7 @@ TFLOPS_EXPORT int select_p_state_restore(char* dir_name) {
     auto jobs = SuspendedJobs::restore(text.str(), path);
     if (!g_suspended) g_suspended = new SuspendedJobs();
     *g_suspended = std::move(jobs);
+    g_may_resume = !g_suspended->empty();
     info("%srecovered %zu suspended jobs whose blocks were released", kPrefix,
          g_suspended->all().size());
     return rc;
@@ -629,6 +637,7 @@ TFLOPS_EXPORT int select_p_job_suspend(job_record_t* job_ptr, bool indf_susp) {
     entry.blocks = job_blocks_text(job_ptr);
     release_blocks(job_ptr);
     g_suspended->add(std::move(entry));
+    g_may_resume = true;
     if (g_cause == SuspendCause::admin) {
       info("%sJobId=%u suspended: its blocks %s are free until it resumes", kPrefix,
            job_ptr->job_id, job_blocks_text(job_ptr).c_str());
