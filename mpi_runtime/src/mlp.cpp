@@ -48,7 +48,8 @@ Mlp::Activations& Mlp::activations(std::size_t rows) {
   return *slot;
 }
 
-double Mlp::forward(const Buffer& x, const Buffer& labels) {
+// The forward pass and the loss; the loss gradient (scaled) lands in the activations' dlogits.
+double Mlp::forward_pass(const Buffer& x, const Buffer& labels, float grad_scale) {
   Activations& a = activations(x.rows());
   last_ = &a;
   hal::gemm(Trans::no, Trans::no, 1.0f, x, weights_[0], 0.0f, a.hidden);
@@ -56,18 +57,14 @@ double Mlp::forward(const Buffer& x, const Buffer& labels) {
   hal::relu(a.hidden, a.hidden);
   hal::gemm(Trans::no, Trans::no, 1.0f, a.hidden, weights_[2], 0.0f, a.logits);
   hal::bias_add(a.logits, weights_[3]);
-  return hal::softmax_xent(a.logits, labels, 1.0f, a.dlogits);
+  return hal::softmax_xent(a.logits, labels, grad_scale, a.dlogits);
 }
 
+double Mlp::forward(const Buffer& x, const Buffer& labels) { return forward_pass(x, labels, 1.0f); }
+
 double Mlp::forward_backward(const Buffer& x, const Buffer& labels, float grad_scale) {
-  Activations& a = activations(x.rows());
-  last_ = &a;
-  hal::gemm(Trans::no, Trans::no, 1.0f, x, weights_[0], 0.0f, a.hidden);
-  hal::bias_add(a.hidden, weights_[1]);
-  hal::relu(a.hidden, a.hidden);
-  hal::gemm(Trans::no, Trans::no, 1.0f, a.hidden, weights_[2], 0.0f, a.logits);
-  hal::bias_add(a.logits, weights_[3]);
-  const double loss = hal::softmax_xent(a.logits, labels, grad_scale, a.dlogits);
+  const double loss = forward_pass(x, labels, grad_scale);
+  Activations& a = *last_;
   hal::gemm(Trans::yes, Trans::no, 1.0f, a.hidden, a.dlogits, 0.0f, partial_[2]);  // dW2 = H^T dY
   hal::col_sum(a.dlogits, partial_[3]);                                            // db2
   hal::gemm(Trans::no, Trans::yes, 1.0f, a.dlogits, weights_[2], 0.0f, a.dhidden);  // dH = dY W2^T

@@ -79,12 +79,19 @@ void PoolView::load_node(std::uint32_t node, const std::vector<Holder>& holders,
       pool_.take({span}, holder.job);
     }
   }
+  // The rest of what is in use, taken a run at a time (this runs on slurmctld's scheduling path).
   for (const auto& run : in_use) {
-    for (std::uint32_t b = run.first; b < run.end() && b < size; ++b) {
-      if (!claimed[b]) {
-        claimed[b] = true;
-        pool_.take({{node, b, 1}}, kSomeoneElse);
+    std::uint32_t b = run.first;
+    const std::uint32_t end = std::min(run.end(), size);
+    while (b < end) {
+      if (claimed[b]) {
+        ++b;
+        continue;
       }
+      std::uint32_t stop = b;
+      while (stop < end && !claimed[stop]) claimed[stop++] = true;
+      pool_.take({{node, b, stop - b}}, kSomeoneElse);
+      b = stop;
     }
   }
   holders_[node] = holders;

@@ -50,6 +50,7 @@ class Mlp {
   void set_state(std::span<const float> state);
 
  private:
+  double forward_pass(const hal::Buffer& x, const hal::Buffer& labels, float grad_scale);
   struct Activations;
   Activations& activations(std::size_t rows);
 
