@@ -36,6 +36,10 @@ struct CardState {
   void check_active(const char* what) const;
 };
 
+// Sets the weights (positive, one per slice; normalised here) and re-splits every sharded buffer.
+// The card's lock must be held and the card active.
+void apply_weights(CardState& card, const std::vector<double>& weights);
+
 struct BufferState {
   std::shared_ptr<CardState> card;
   std::size_t rows = 0, cols = 0;

@@ -93,10 +93,7 @@ void open_slices(CardState& card) {
 
 }  // namespace detail
 
-namespace {
-
-// Sets weights and re-splits every sharded buffer (lock held, card active).
-void apply_weights(detail::CardState& card, const std::vector<double>& weights) {
+void detail::apply_weights(CardState& card, const std::vector<double>& weights) {
   if (weights.size() != card.slices.size())
     throw Error("set_weights: " + std::to_string(weights.size()) + " weights for " +
                 std::to_string(card.slices.size()) + " slices");
@@ -120,6 +117,8 @@ void apply_weights(detail::CardState& card, const std::vector<double>& weights) 
     b->scatter(values[v++].data());
   }
 }
+
+namespace {
 
 // Each slice's GFLOPS alone (one at a time: the weights mean "speed when working").
 std::vector<double> time_gemm(detail::CardState& card, std::size_t n) {
@@ -184,7 +183,7 @@ std::vector<double> VirtualCard::weights() const {
 void VirtualCard::set_weights(const std::vector<double>& weights) {
   std::lock_guard lock(state_->mutex);
   state_->check_active("set_weights");
-  apply_weights(*state_, weights);
+  detail::apply_weights(*state_, weights);
 }
 
 std::vector<double> VirtualCard::calibrate(std::size_t n) {

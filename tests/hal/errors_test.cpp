@@ -52,7 +52,9 @@ TEST(Errors, MisuseIsExplained) {
   EXPECT_NE(layout.find("no split"), std::string::npos) << layout;
   EXPECT_NE(message_of([&] { a.copy_from_host(std::vector<float>(3)); }).find("3 floats"), std::string::npos);
   EXPECT_THROW(Buffer(card, 0, 3, Layout::sharded), Error);
+  EXPECT_NE(message_of([&] { card.balance(0, 4, 4); }).find("got 0, 4, 4"), std::string::npos);
   card.suspend();
+  EXPECT_NE(message_of([&] { card.balance(8, 4, 4); }).find("suspended"), std::string::npos);
   EXPECT_NE(message_of([&] { scale(2.0f, a); }).find("suspended"), std::string::npos);
 }
 

@@ -237,6 +237,30 @@ TEST_P(Ops, MeasuredWeightsResplitShardedBuffers) {
   EXPECT_EQ(bx.to_host(), x);
 }
 
+TEST_P(Ops, BalancedSplitKeepsValuesAndComputesTheSameProduct) {
+  const auto x = test::random_floats(rng, kBatch * kIn), w = test::random_floats(rng, kIn * kOut);
+  Buffer bx = upload(kBatch, kIn, Layout::sharded, x), bw = upload(kIn, kOut, Layout::replicated, w);
+  const std::vector<double> before = card->weights();
+  const std::vector<double> balanced = card->balance(kBatch, kOut, kIn, 2);
+  EXPECT_EQ(balanced, card->weights());
+  double total = 0;
+  for (double weight : balanced) {
+    EXPECT_GT(weight, 0.0);
+    total += weight;
+  }
+  EXPECT_NEAR(total, 1.0, 1e-12);
+  EXPECT_EQ(bx.to_host(), x);  // re-split, not lost
+  std::size_t rows = 0;
+  for (std::size_t s = 0; s < bx.slice_count(); ++s) rows += bx.slice_rows(s);
+  EXPECT_EQ(rows, kBatch);
+  Buffer by(*card, kBatch, kOut, Layout::sharded);
+  gemm(Trans::no, Trans::no, 1.0f, bx, bw, 0.0f, by);
+  const Matrix want = test::gemm(false, false, 1.0, test::widen(x), kBatch, kIn, test::widen(w), kIn,
+                                 kOut, 0.0, Matrix(kBatch * kOut));
+  EXPECT_LT(test::relative_error(by.to_host(), want), kTolerance);
+  card->set_weights(before);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, Ops, ::testing::ValuesIn(kConfigs),
                          [](const auto& info) { return std::string(info.param.name); });
 

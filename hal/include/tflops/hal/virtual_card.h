@@ -95,6 +95,12 @@ class VirtualCard {
   // Times an n x n x n SGEMM on every slice alone; returns each slice's GFLOPS (does not change
   // the weights; with Weighting::measured the constructor and resume() apply it).
   std::vector<double> calibrate(std::size_t n);
+  // Sets the weights that finish a row-sharded GEMM (rows x k) x (k x n) soonest: every slice
+  // runs its rows at once, its next weight is the rows per second it achieved, for `rounds`
+  // rounds starting from the current weights; the split with the shortest makespan is kept.
+  // For work whose rate per device depends on the shape (small shares pay fixed costs). Returns
+  // the weights set. Re-splits every sharded buffer.
+  std::vector<double> balance(std::size_t rows, std::size_t n, std::size_t k, int rounds = 4);
 
   RowSplit split(std::size_t rows) const;
 

@@ -1,0 +1,94 @@
+// VirtualCard::balance: weights from the slices' rates measured at the shape of the work, with
+// every slice running at once. A device's rate alone on a square GEMM is not its rate on its row
+// share: a small share pays fixed costs (CLBlast pads rows to its tile size and packs B on every
+// call), and devices running together share memory bandwidth. So the split is refined from what
+// each slice achieves on its own rows, and the split with the shortest makespan is kept (a
+// rate that jumps at tile boundaries can make the refinement oscillate).
+#include <algorithm>
+#include <chrono>
+#include <numeric>
+
+#include "card_state.h"
+#include "tflops/hal/error.h"
+#include "tflops/hal/virtual_card.h"
+
+namespace tflops::hal {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Round {
+  std::vector<double> seconds;  // per slice, best of the repeats (0: no rows)
+  double makespan = 0;
+};
+
+// Runs each slice's rows of (rows x k) x (k x n) on all slices at once, `repeats` times after a
+// warm-up; returns each slice's best time.
+Round time_split(detail::CardState& card, const RowSplit& split, std::size_t n, std::size_t k,
+                 int repeats) {
+  const std::size_t count = card.slices.size();
+  Round round;
+  round.seconds.assign(count, 0.0);
+  std::vector<double> best(count, 1e30);
+  card.each_slice([&](std::size_t s) {
+    const std::size_t rows = split.rows[s];
+    if (rows == 0) return;
+    detail::Device& d = *card.slices[s].device;
+    auto a = d.alloc(rows * k), b = d.alloc(k * n), c = d.alloc(rows * n);
+    d.fill(rows * k, 0.5f, *a);
+    d.fill(k * n, 0.5f, *b);
+    for (int r = 0; r <= repeats; ++r) {  // run 0 warms up
+      const auto start = Clock::now();
+      d.gemm(false, false, rows, n, k, 1.0f, *a, k, *b, n, 0.0f, *c, n);
+      d.finish();
+      const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+      if (r > 0) best[s] = std::min(best[s], seconds);
+    }
+  });
+  for (std::size_t s = 0; s < count; ++s) {
+    if (split.rows[s] == 0) continue;
+    round.seconds[s] = best[s];
+    round.makespan = std::max(round.makespan, best[s]);
+  }
+  return round;
+}
+
+}  // namespace
+
+std::vector<double> VirtualCard::balance(std::size_t rows, std::size_t n, std::size_t k, int rounds) {
+  if (rows == 0 || n == 0 || k == 0 || rounds < 1)
+    throw Error("balance: rows, n, k and rounds must be positive (got " + std::to_string(rows) + ", " +
+                std::to_string(n) + ", " + std::to_string(k) + ", " + std::to_string(rounds) + ")");
+  std::lock_guard lock(state_->mutex);
+  state_->check_active("balance");
+  detail::CardState& card = *state_;
+  std::vector<double> weights = card.weights, best_weights = weights;
+  double best_makespan = 1e30;
+  for (int r = 0; r < rounds; ++r) {
+    const RowSplit split = split_rows(rows, weights);
+    const Round round = time_split(card, split, n, k, 2);
+    if (round.makespan < best_makespan) {
+      best_makespan = round.makespan;
+      best_weights = weights;
+    }
+    // Each slice's next weight is the rows per second it achieved; a slice given no rows keeps
+    // its weight (scaled like the others).
+    const double total_rate = [&] {
+      double sum = 0;
+      for (std::size_t s = 0; s < weights.size(); ++s)
+        if (split.rows[s]) sum += split.rows[s] / round.seconds[s];
+      return sum;
+    }();
+    double measured_weight = 0;
+    for (std::size_t s = 0; s < weights.size(); ++s)
+      if (split.rows[s]) measured_weight += weights[s];
+    for (std::size_t s = 0; s < weights.size(); ++s)
+      weights[s] = split.rows[s] ? split.rows[s] / round.seconds[s] / total_rate * measured_weight
+                                 : weights[s];
+  }
+  detail::apply_weights(card, best_weights);
+  return card.weights;
+}
+
+}  // namespace tflops::hal
