@@ -42,6 +42,9 @@ def main():
             ratio = c["mean_runs_per_allocation"] / runs_ref["mean_runs_per_allocation"]
             runs = (f"runs/allocation {c['mean_runs_per_allocation']:.3f} (x{ratio:.2f} vs {runs_ref['key']}), "
                     f"{100 * c['fragmented_share']:.1f}% split, {c['allocations_seen']} seen")
+        if c.get("jobs_moved"):
+            runs += (f"; {c['jobs_moved']} running jobs moved, "
+                     f"{c.get('splits_without_free_run', 0)} split for want of a free run")
         lines.append(f"  {c['key']}  {c['name']:<42} {rate}  {runs}")
     summary = "\n".join(lines)
     print(summary)

@@ -11,7 +11,8 @@
 # Measured per configuration: jobs started per second (all jobs are submitted held, then released
 # at once; rate = jobs / time until the last one started) and the mean number of contiguous runs
 # per allocation (node-local block numbers of every job, read with `tflopsctl pool --live` while
-# the jobs run). Writes DIR/slurm_bench.json and slurm_bench.png (bench/slurm/plot_slurm_bench.py).
+# the jobs run); for c also how many running jobs the select plugin moved, and how many
+# allocations it split because no free run held them (its log says why for each). Writes DIR/slurm_bench.json and slurm_bench.png (bench/slurm/plot_slurm_bench.py).
 #
 #   bench/slurm/run_slurm_bench.sh [--build DIR] [--out DIR] [--jobs N] [--seed S] [--port P]
 #                                  [--configs a,b,c] [--max-sleep SECONDS]
@@ -158,9 +159,14 @@ run_config() {  # key name select extra-conf-lines
     snapshot
     sleep 0.5
   done
-  results+=("$(/usr/bin/python3 - "$key" "$name" "$jobs" "$t0" "$t1" "$live" "${ids[0]}" "${ids[-1]}" <<'PY'
+  # Running jobs the select plugin moved so that a request got one run (0 for stock).
+  # and allocations it split because no free run held them and no move made one.
+  local moves splits
+  moves=$(grep -c 'moves on' "$dir/log/slurmctld.log" || true)
+  splits=$(grep -c 'runs on .*no free run' "$dir/log/slurmctld.log" || true)
+  results+=("$(/usr/bin/python3 - "$key" "$name" "$jobs" "$t0" "$t1" "$live" "${ids[0]}" "${ids[-1]}" "$moves" "$splits" <<'PY'
 import json, sys
-key, name, jobs, t0, t1, live, first, last = sys.argv[1:]
+key, name, jobs, t0, t1, live, first, last, moves, splits = sys.argv[1:]
 seen = {}
 for line in open(live):
     for job in json.loads(line):
@@ -175,6 +181,8 @@ print(json.dumps({
     "allocations_seen": len(runs),
     "mean_runs_per_allocation": (sum(runs) / len(runs)) if runs else None,
     "fragmented_share": (sum(r > 1 for r in runs) / len(runs)) if runs else None,
+    "jobs_moved": int(moves),
+    "splits_without_free_run": int(splits),
 }))
 PY
 )")

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,6 +18,12 @@
 #include "tflops/pool/layout.h"
 
 namespace tflops::select {
+
+// A Slurm bitmap freed when it goes out of scope.
+struct BitmapFree {
+  void operator()(bitstr_t* bits) const { bit_free(bits); }
+};
+using OwnedBitmap = std::unique_ptr<bitstr_t, BitmapFree>;
 
 // gres_build_id("tflops").
 std::uint32_t tflops_gres_id();

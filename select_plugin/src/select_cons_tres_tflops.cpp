@@ -1,9 +1,10 @@
 // select/cons_tres_tflops: select/cons_tres plus the TFLOPS block pool's decisions (slurmctld).
 //
 // Every hook goes to Debian's own cons_tres (cons_tres.h). Around a few of them the pool decides:
-//   job_test   after cons_tres picks nodes and blocks, each job's blocks on a node become one
-//              contiguous run when a free run holds them; when none does, running jobs move
-//              (the inventory's MigrationPolicy). When cons_tres says lower-priority jobs must
+//   job_test   cons_tres first picks among the nodes where the job's blocks fit in one free run
+//              (without preempting); when none will do, among all. Then each job's blocks on a
+//              node become one contiguous run when a free run holds them; when none does,
+//              running jobs move (the inventory's MigrationPolicy). When cons_tres says lower-priority jobs must
 //              go, the pool chooses which; they are suspended and their blocks released (stock
 //              Slurm keeps a suspended job's GRES), then the job is placed.
 //   job_suspend / job_resume   a suspended job's blocks go back to the node; on resume they are
@@ -229,9 +230,57 @@ void place_contiguously(job_record_t* job) {
       bit_or(taken, chosen);
       debug("%sJobId=%u node %s tflops blocks %s -> %s", kPrefix, job->job_id,
             node_record_table_ptr[i]->name, before.c_str(), runs_text(runs).c_str());
+      if (runs.size() > 1)  // for the admin: why this job is not one run
+        info("%sJobId=%u gets %zu runs on %s (%s): no free run of %u blocks there, and %s",
+             kPrefix, job->job_id, runs.size(), node_record_table_ptr[i]->name,
+             runs_text(runs).c_str(), blocks,
+             g_view->layout().options().migration == pool::MigrationPolicy::none
+                 ? "MigrationPolicy=none moves no running job"
+                 : "moving running jobs could not make one (blocks of suspended or completing "
+                   "jobs stay put)");
     }
     FREE_NULL_BITMAP(taken);
   }
+}
+
+// --- steering a job to nodes where its blocks fit in one run -------------------------------
+
+// Whether every tflops entry of the job finds one free run of its blocks on node `i`, each entry
+// after the ones before it.
+bool fits_in_runs(const std::vector<gres_state_t*>& entries, int i) {
+  auto node = pool_node(i);
+  gres_node_state_t* ns = node_blocks_state(node_record_table_ptr[i]);
+  if (!node || !ns || !ns->gres_bit_alloc) return false;
+  OwnedBitmap taken(bit_copy(ns->gres_bit_alloc));
+  for (auto* entry : entries) {
+    const auto* js = static_cast<const gres_job_state_t*>(entry->gres_data);
+    g_view->load_node(*node, {}, runs_of(taken.get()));
+    auto placed = g_view->place(*node, static_cast<std::uint32_t>(js->gres_per_node), entry_kind(entry));
+    if (!placed || placed->size() != 1) return false;
+    const auto& run = placed->front();
+    bit_nset(taken.get(), run.first, run.first + run.count - 1);
+  }
+  return true;
+}
+
+// The nodes of `candidates` on which the job's blocks fit in one free run per entry, so that
+// cons_tres picks among them first: a job goes where it need not be split or move others.
+// nullptr (no steering) when every candidate qualifies, when fewer than `min_nodes` do (the job
+// is split or others move anyway), when the job names its nodes, or when its blocks per node are
+// not known before nodes are picked (per-job or per-task counts).
+OwnedBitmap nodes_with_free_runs(job_record_t* job, bitstr_t* candidates, uint32_t min_nodes) {
+  if (job->details && job->details->req_node_bitmap) return nullptr;
+  auto entries = tflops_entries(job->gres_list_req);
+  if (entries.empty()) return nullptr;
+  for (auto* entry : entries)
+    if (!static_cast<const gres_job_state_t*>(entry->gres_data)->gres_per_node) return nullptr;
+  OwnedBitmap fits(bit_copy(candidates));
+  for (int i = bit_ffs(candidates); i >= 0 && i < node_record_count; ++i)
+    if (bit_test(candidates, i) && !fits_in_runs(entries, i)) bit_clear(fits.get(), i);
+  const auto count = static_cast<std::uint32_t>(bit_set_count(fits.get()));
+  if (count == static_cast<std::uint32_t>(bit_set_count(candidates)) || count < std::max(min_nodes, 1u))
+    return nullptr;
+  return fits;
 }
 
 // --- preemption -----------------------------------------------------------------------------
@@ -564,9 +613,23 @@ TFLOPS_EXPORT int select_p_job_test(job_record_t* job_ptr, bitstr_t* bitmap, uin
     return cons_tres.job_test(job_ptr, bitmap, min_nodes, max_nodes, req_nodes, mode,
                               preemptee_candidates, preemptee_job_list, exc_core_bitmap);
   }
+  // First on the nodes where the job's blocks fit in one run, without preempting anyone; then,
+  // when that fails, as cons_tres would have.
   bitstr_t* original = bit_copy(bitmap);
-  int rc = cons_tres.job_test(job_ptr, bitmap, min_nodes, max_nodes, req_nodes, mode,
-                              preemptee_candidates, preemptee_job_list, exc_core_bitmap);
+  int rc = SLURM_ERROR;
+  OwnedBitmap steered;
+  guarded("job_test", 0, [&] {
+    steered = nodes_with_free_runs(job_ptr, bitmap, min_nodes);
+    return 0;
+  });
+  if (steered) {
+    rc = cons_tres.job_test(job_ptr, steered.get(), min_nodes, max_nodes, req_nodes, mode, nullptr,
+                            nullptr, exc_core_bitmap);
+    if (rc == SLURM_SUCCESS) bit_copybits(bitmap, steered.get());
+  }
+  if (rc != SLURM_SUCCESS)
+    rc = cons_tres.job_test(job_ptr, bitmap, min_nodes, max_nodes, req_nodes, mode,
+                            preemptee_candidates, preemptee_job_list, exc_core_bitmap);
   if (rc == SLURM_SUCCESS) {
     rc = guarded("job_test", rc, [&] {
       if (preemptee_job_list && *preemptee_job_list && list_count(*preemptee_job_list) > 0) {

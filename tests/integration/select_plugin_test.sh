@@ -2,7 +2,8 @@
 # Integration test of select/cons_tres_tflops on real Slurm daemons (issue 3, tests 2, 3, 5 and 6)
 # on a one-node, 10-block cluster (contrib/examples/migration-10t.conf): SPEC's migration example,
 # preemption that suspends the low job and releases its blocks, a slurmctld restart while a
-# victim is suspended, and a slurmd killed while its node holds blocks.
+# victim is suspended, and a slurmd killed while its node holds blocks. Then, on two such nodes:
+# a job goes to the node where its blocks fit in one free run, rather than split or moving others.
 #
 #   select_plugin_test.sh BUILD_DIR
 #
@@ -96,5 +97,28 @@ check_eq "no block left in use" "" "$(node_idx node0)"
 "$CLUSTER" start-node "$DIR" node0 || fail "slurmd node0 did not start again"
 J=$(sbatch --parsable --gres=tflops:10 -o /dev/null --wrap true)
 check_eq "all 10 blocks usable again" COMPLETED "$(wait_job "$J")"
+
+# --- a job goes where its blocks fit in one run: no split, nobody moved ---
+# node0 is left with 5 free blocks in two runs (3-5, 8-9) and more jobs (cons_tres alone would
+# pick it: fewer CPUs left); node1 is empty.
+"$CLUSTER" stop "$DIR" >/dev/null 2>&1
+printf 'MigrationPolicy=compact\nNodeName=node[0-1] Kind=gpu Name=gpu0 TFLOPS=10\n' > "$DIR/two-nodes.conf"
+"$CLUSTER" start "$DIR" --build "$BUILD" --select tflops --tflops-conf "$DIR/two-nodes.conf" \
+  || { FAILS=$((FAILS + 1)); echo "FAIL - two-node cluster did not start"; exit 1; }
+logged=$(wc -l < "$DIR/log/slurmctld.log")  # the log goes on from the first cluster's
+B1=$(sbatch --parsable -w node0 --gres=tflops:3 -o /dev/null --wrap 'sleep 600')
+B2=$(sbatch --parsable -w node0 --gres=tflops:3 -o /dev/null --wrap 'sleep 600')
+B3=$(sbatch --parsable -w node0 --gres=tflops:2 -o /dev/null --wrap 'sleep 600')
+for b in "$B1" "$B2" "$B3"; do wait_running "$b" >/dev/null; done
+check_eq "node0 blocks in use" 0-7 "$(node_idx node0)"
+scancel "$B2"
+wait_job "$B2" >/dev/null
+B4=$(sbatch --parsable --gres=tflops:4 -o /dev/null --wrap 'sleep 600')
+check_eq "4-block job runs" RUNNING "$(wait_running "$B4")"
+check_eq "it runs on node1" node1 "$(squeue -h -j "$B4" -o %N)"
+check_eq "in one run" 0-3 "$(job_idx "$B4")"
+check_eq "node0's jobs stay where they were" 0-2,6-7 "$(node_idx node0)"
+if tail -n +$((logged + 1)) "$DIR/log/slurmctld.log" | grep -q "moves on"; then fail "a running job was moved"; else pass "no running job moved"; fi
+scancel "$B1" "$B3" "$B4"
 
 finish
