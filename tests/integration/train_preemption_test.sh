@@ -26,7 +26,7 @@ cd "$DIR"
 # The cards of this test cluster are stand-ins: their blocks run on the host backend.
 export TFLOPS_HAL_BACKENDS=gpu=host TFLOPS_TRAIN=$TRAIN TFLOPS_PLOT=$REPO/mpi_runtime/tools/plot_training.py
 SCRIPT=$REPO/contrib/examples/train-fashion-mnist.sbatch
-TRAIN_ARGS=(--epochs 16)
+TRAIN_ARGS=(--epochs 32)
 accuracy() { sed -n 's/^final test accuracy: \([0-9.]*\)%.*/\1/p' "$1"; }
 
 # The reference: the same job, uninterrupted.
@@ -40,9 +40,13 @@ HOLDER=$(sbatch --parsable -p debug --gres=tflops:6 -o /dev/null --wrap 'sleep 6
 check_eq "holder runs" RUNNING "$(wait_running "$HOLDER")"
 LOW=$(sbatch --parsable -p debug --gres=tflops:4 -n 2 -o "$DIR/low.out" "$SCRIPT" "${TRAIN_ARGS[@]}")
 check_eq "training job runs" RUNNING "$(wait_running "$LOW")"
-# Into the training (16 epochs, about 25 s here; mpirun's output to the file comes late, so the
-# time, not the output, says where it is): past MPI start-up, well before the end.
-sleep 5
+# Into the training (32 epochs, about 50 s here: the high job may wait for the backfill pass,
+# which runs every 30 s by default): once rank 0 has written its first epoch to the
+# CSV (its own file, flushed each epoch; mpirun's copy of stdout comes late), the job is past MPI
+# start-up and the suspension hooks, and well before the end. A fixed sleep raced a slow start-up.
+epochs_written() { wc -l < "$DIR/train-$LOW.csv" 2>/dev/null || echo 0; }
+for ((i = 0; i < 300 && $(epochs_written) < 2; i++)); do sleep 0.2; done
+if [ "$(epochs_written)" -ge 2 ]; then pass "training job is training"; else fail "training job wrote no epoch in 60 s"; fi
 
 # The high-priority job needs 4 blocks: the pool suspends the training job (the fewest blocks).
 HIGH=$(sbatch --parsable -p high --gres=tflops:4 -o /dev/null --wrap 'sleep 10')
