@@ -27,10 +27,8 @@ struct Round {
 // warm-up; returns each slice's best time.
 Round time_split(detail::CardState& card, const RowSplit& split, std::size_t n, std::size_t k,
                  int repeats) {
-  const std::size_t count = card.slices.size();
   Round round;
-  round.seconds.assign(count, 0.0);
-  std::vector<double> best(count, 1e30);
+  round.seconds.assign(card.slices.size(), 0.0);
   card.each_slice([&](std::size_t s) {
     const std::size_t rows = split.rows[s];
     if (rows == 0) return;
@@ -38,19 +36,17 @@ Round time_split(detail::CardState& card, const RowSplit& split, std::size_t n, 
     auto a = d.alloc(rows * k), b = d.alloc(k * n), c = d.alloc(rows * n);
     d.fill(rows * k, 0.5f, *a);
     d.fill(k * n, 0.5f, *b);
+    double best = 1e30;
     for (int r = 0; r <= repeats; ++r) {  // run 0 warms up
       const auto start = Clock::now();
       d.gemm(false, false, rows, n, k, 1.0f, *a, k, *b, n, 0.0f, *c, n);
       d.finish();
       const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-      if (r > 0) best[s] = std::min(best[s], seconds);
+      if (r > 0) best = std::min(best, seconds);
     }
+    round.seconds[s] = best;  // each worker writes its own element
   });
-  for (std::size_t s = 0; s < count; ++s) {
-    if (split.rows[s] == 0) continue;
-    round.seconds[s] = best[s];
-    round.makespan = std::max(round.makespan, best[s]);
-  }
+  round.makespan = *std::max_element(round.seconds.begin(), round.seconds.end());
   return round;
 }
 
@@ -72,20 +68,16 @@ std::vector<double> VirtualCard::balance(std::size_t rows, std::size_t n, std::s
       best_makespan = round.makespan;
       best_weights = weights;
     }
-    // Each slice's next weight is the rows per second it achieved; a slice given no rows keeps
-    // its weight (scaled like the others).
-    const double total_rate = [&] {
-      double sum = 0;
-      for (std::size_t s = 0; s < weights.size(); ++s)
-        if (split.rows[s]) sum += split.rows[s] / round.seconds[s];
-      return sum;
-    }();
-    double measured_weight = 0;
+    // Each slice's next weight is the rows per second it achieved, scaled so that the measured
+    // slices keep their total weight; a slice given no rows keeps its weight.
+    double rate = 0, measured_weight = 0;
+    for (std::size_t s = 0; s < weights.size(); ++s) {
+      if (split.rows[s] == 0) continue;
+      rate += split.rows[s] / round.seconds[s];
+      measured_weight += weights[s];
+    }
     for (std::size_t s = 0; s < weights.size(); ++s)
-      if (split.rows[s]) measured_weight += weights[s];
-    for (std::size_t s = 0; s < weights.size(); ++s)
-      weights[s] = split.rows[s] ? split.rows[s] / round.seconds[s] / total_rate * measured_weight
-                                 : weights[s];
+      if (split.rows[s]) weights[s] = split.rows[s] / round.seconds[s] / rate * measured_weight;
   }
   detail::apply_weights(card, best_weights);
   return card.weights;
