@@ -12,7 +12,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 build=$repo/build-mpi
 out=
-repeats=5
+repeats=9
 max=$((256 << 20))
 factor=2
 ranks_list="2 4"

@@ -1,5 +1,6 @@
 #include "tflops/mpi/allreduce.h"
 
+#include <bit>
 #include <climits>
 #include <cstdlib>
 #include <stdexcept>
@@ -39,13 +40,18 @@ Tuning tuning_from_environment() {
   Tuning tuning;
   tuning.small_bytes = positive_from_environment("TFLOPS_ALLREDUCE_SMALL_BYTES", tuning.small_bytes);
   tuning.chunk_bytes = positive_from_environment("TFLOPS_ALLREDUCE_CHUNK_BYTES", tuning.chunk_bytes);
+  tuning.eager_bytes = positive_from_environment("TFLOPS_ALLREDUCE_EAGER_BYTES", tuning.eager_bytes);
   tuning.window = static_cast<int>(positive_from_environment("TFLOPS_ALLREDUCE_WINDOW",
                                                              static_cast<std::size_t>(tuning.window)));
   return tuning;
 }
 
 Algorithm choose_algorithm(std::size_t bytes, int ranks, const Tuning& tuning) {
-  if (ranks > 1 && bytes <= tuning.small_bytes) return Algorithm::recursive_doubling;
+  if (ranks < 2) return Algorithm::ring;
+  // Recursive doubling moves the whole buffer lg p times, the ring under twice: the crossover
+  // falls as lg p grows (measured: 256 KiB at 2 ranks, 64 KiB at 4).
+  const std::size_t rounds = std::bit_width(static_cast<unsigned>(ranks - 1));
+  if (bytes <= tuning.small_bytes / (rounds * rounds)) return Algorithm::recursive_doubling;
   return Algorithm::ring;
 }
 
@@ -63,7 +69,7 @@ void allreduce_sum(Communicator& comm, void* data, std::size_t count, DType type
       throw std::invalid_argument("recursive-doubling all-reduce of " + std::to_string(count) +
                                   " elements is over 2 GiB, which one MPI message cannot carry; use the ring");
     }
-    detail::recursive_doubling_allreduce(comm, bytes, count, type);
+    detail::recursive_doubling_allreduce(comm, bytes, count, type, tuning);
   }
 }
 

@@ -10,6 +10,6 @@ namespace tflops::mpi::detail {
 void ring_allreduce(Communicator& comm, std::byte* data, std::size_t count, DType type,
                     const Tuning& tuning);
 void recursive_doubling_allreduce(Communicator& comm, std::byte* data, std::size_t count,
-                                  DType type);
+                                  DType type, const Tuning& tuning);
 
 }  // namespace tflops::mpi::detail

@@ -123,7 +123,7 @@ int main(int argc, char** argv) {
   MPI_Init(&argc, &argv);
   int failures = 0;
   try {
-    std::vector<std::string> counts = {"0", "1", "N-1", "2", "3", "5", "7", "13", "1009", "65537", "1MiB"};
+    std::vector<std::string> counts = {"0", "1", "N-1", "2", "3", "5", "7", "13", "1009", "4999", "65537", "1MiB"};
     std::vector<DType> types(std::begin(kAllDTypes), std::end(kAllDTypes));
     std::vector<Algorithm> algorithms = {Algorithm::ring, Algorithm::recursive_doubling, Algorithm::automatic};
     for (int i = 1; i + 1 < argc; i += 2) {

@@ -7,7 +7,7 @@
 //    Results are bitwise identical on every rank (each segment is summed once, then copied).
 //  * recursive doubling: lg p exchanges of the whole buffer (non-powers of two fold the extra
 //    ranks in first and out last): fewer latencies, more bytes; wins for small messages.
-// `automatic` picks recursive doubling up to Tuning::small_bytes, the ring above.
+// `automatic` picks recursive doubling for small messages (Tuning::small_bytes), the ring above.
 // Any count works, 0 and fewer elements than ranks included.
 #pragma once
 
@@ -24,16 +24,20 @@ enum class Algorithm : unsigned char { automatic, ring, recursive_doubling };
 std::string_view algorithm_name(Algorithm algorithm);
 
 struct Tuning {
-  // Messages up to this many bytes take recursive doubling. bench/mpi/run_mpi_bench.sh measures
-  // the crossover (its "ring first beats recursive doubling" line): on a loaded 2-core machine,
-  // 512 KiB with 2 ranks and 2 MiB with 4, noisy; 256 KiB keeps the ring where it clearly wins.
+  // Messages up to this many bytes take recursive doubling with 2 ranks; with p ranks, up to
+  // small_bytes / ceil(lg p)^2. bench/mpi/run_mpi_bench.sh measures the crossover (its "ring
+  // first beats recursive doubling" line): about 256 KiB with 2 ranks and 64 KiB with 4 on an
+  // idle 2-core machine, noisy.
   std::size_t small_bytes = 256 * 1024;
+  // Recursive doubling sends messages up to 8 times this in pieces of this size, which the
+  // transport sends eagerly: Open MPI's shared-memory eager limit is 4 KiB, header included.
+  std::size_t eager_bytes = 4000;
   std::size_t chunk_bytes = 256 * 1024;  // ring chunk
   int window = 4;                        // ring chunk lanes in flight
 };
 
-// The defaults, overridden by $TFLOPS_ALLREDUCE_SMALL_BYTES, $TFLOPS_ALLREDUCE_CHUNK_BYTES and
-// $TFLOPS_ALLREDUCE_WINDOW. Throws std::invalid_argument naming a variable with a bad value.
+// The defaults, overridden by $TFLOPS_ALLREDUCE_SMALL_BYTES, $TFLOPS_ALLREDUCE_EAGER_BYTES,
+// $TFLOPS_ALLREDUCE_CHUNK_BYTES and $TFLOPS_ALLREDUCE_WINDOW. Throws std::invalid_argument naming a variable with a bad value.
 Tuning tuning_from_environment();
 
 Algorithm choose_algorithm(std::size_t bytes, int ranks, const Tuning& tuning);
