@@ -16,6 +16,8 @@ using Clock = std::chrono::steady_clock;
 constexpr auto kStoppedGap = std::chrono::seconds(1);
 // Polls spin this long before yielding the core, which an oversubscribed node needs.
 constexpr auto kSpinBeforeYield = std::chrono::microseconds(50);
+// Waits poll this often before the watchdog reads the clock: small messages finish within
+// these, and a clock read per poll made 8 B all-reduces 0.15 us (a quarter) slower.
 constexpr int kPollsBeforeWatchdog = 256;
 constexpr auto kIdleHookEvery = std::chrono::milliseconds(10);
 
