@@ -29,10 +29,12 @@ def main():
     lines = []
     for col, path in enumerate(runs):
         data = defaultdict(dict)
+        times = defaultdict(dict)  # ratios from these: the busbw column is rounded for small sizes
         ranks = None
         for row in csv.DictReader(open(path)):
             ranks = int(row["ranks"])
             data[row["variant"]][int(row["bytes"])] = float(row["busbw_gbs"])
+            times[row["variant"]][int(row["bytes"])] = float(row["time_us"])
         sizes = sorted(data["mpi"])
         for variant, style in (("tflops", "o-"), ("ring", "--"), ("rd", ":"), ("mpi", "s-")):
             if variant in data:
@@ -40,7 +42,7 @@ def main():
         axes[0][col].set(xscale="log", yscale="log", xlabel="bytes", ylabel="busbw (GB/s)",
                          title=f"all-reduce, {ranks} ranks (median)")
         axes[0][col].legend()
-        ratio = [data["tflops"][s] / data["mpi"][s] for s in sizes]
+        ratio = [times["mpi"][s] / times["tflops"][s] for s in sizes]
         axes[1][col].plot(sizes, ratio, "o-")
         axes[1][col].axhline(FLOOR, color="r", ls=":", label="0.95x floor")
         axes[1][col].axhline(LARGE_TARGET, color="g", ls=":", label="1.3x target (>= 16 MiB)")
@@ -48,7 +50,7 @@ def main():
         axes[1][col].legend()
         below = [(s, r) for s, r in zip(sizes, ratio) if r < FLOOR]
         large = [r for s, r in zip(sizes, ratio) if s >= LARGE_FROM]
-        crossover = next((s for s in sizes if "ring" in data and "rd" in data and data["ring"][s] > data["rd"][s]), None)
+        crossover = next((s for s in sizes if "ring" in data and "rd" in data and times["ring"][s] < times["rd"][s]), None)
         lines.append(f"{ranks} ranks: ratio min {min(ratio):.2f}x, max {max(ratio):.2f}x; "
                      f"below 0.95x at {len(below)} sizes {[s for s, _ in below]}; "
                      f">= 16 MiB: min {min(large):.2f}x (target 1.3x)" if large else "")
