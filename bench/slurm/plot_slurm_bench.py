@@ -42,6 +42,8 @@ def main():
             ratio = c["mean_runs_per_allocation"] / runs_ref["mean_runs_per_allocation"]
             runs = (f"runs/allocation {c['mean_runs_per_allocation']:.3f} (x{ratio:.2f} vs {runs_ref['key']}), "
                     f"{100 * c['fragmented_share']:.1f}% split, {c['allocations_seen']} seen")
+        if c.get("slurmctld_cpu_ms_per_job") is not None:
+            rate += f", slurmctld {c['slurmctld_cpu_ms_per_job']:.1f} ms CPU/job"
         if c.get("jobs_moved"):
             runs += (f"; {c['jobs_moved']} running jobs moved, "
                      f"{c.get('splits_without_free_run', 0)} split for want of a free run")
@@ -52,7 +54,7 @@ def main():
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
     labels = [f"{c['key']}: {c['name']}" for c in measured]
-    colors = ["#888888", "#4c72b0", "#dd8452"][: len(measured)]
+    colors = ["#888888", "#4c72b0", "#dd8452", "#55a868", "#c44e52"][: len(measured)]
     rates = [c["jobs_per_second"] for c in measured]
     bars = left.bar(range(len(measured)), rates, color=colors)
     for bar, c in zip(bars, measured):

@@ -5,17 +5,22 @@
 #
 #   a  stock    select/cons_tres, count-only tflops GRES (gres_tflops.so not loaded: no block numbers)
 #   b  gres     select/cons_tres + gres_tflops.so
-#   c  tflops   select/cons_tres_tflops (contiguous placement) + gres_tflops.so  (skipped when
-#               tflops-cluster or the build lacks it)
+#   c  tflops   select/cons_tres_tflops (contiguous placement) + gres_tflops.so, the example
+#               inventory's MigrationPolicy=compact (skipped when the build lacks the plugin)
+#   d  tflops, MigrationPolicy=minimal   (move as few running jobs as give one run)
+#   e  tflops, MigrationPolicy=none      (never move: one run where a free run holds the job)
+#
+# Moving a running job costs it Slurm's suspension (SIGTSTP, 2 s, SIGSTOP, then the resume), so d
+# and e show what the contiguity that moves buy costs in throughput.
 #
 # Measured per configuration: jobs started per second (all jobs are submitted held, then released
 # at once; rate = jobs / time until the last one started) and the mean number of contiguous runs
 # per allocation (node-local block numbers of every job, read with `tflopsctl pool --live` while
-# the jobs run); for c also how many running jobs the select plugin moved, and how many
+# the jobs run); slurmctld's CPU time per job started (user + system, release to last start); for c, d and e also how many running jobs the select plugin moved, and how many
 # allocations it split because no free run held them (its log says why for each). Writes DIR/slurm_bench.json and slurm_bench.png (bench/slurm/plot_slurm_bench.py).
 #
 #   bench/slurm/run_slurm_bench.sh [--build DIR] [--out DIR] [--jobs N] [--seed S] [--port P]
-#                                  [--configs a,b,c] [--max-sleep SECONDS]
+#                                  [--configs a,b,c,d,e] [--max-sleep SECONDS]
 #
 #   --build DIR      build with tflopsctl, gres_tflops.so (and select_cons_tres_tflops.so for c);
 #                    default build-live
@@ -99,15 +104,13 @@ snapshot() {
   fi
 }
 
+# CPU seconds (user + system) a process has used so far.
+cpu_seconds() { awk -v tck="$(getconf CLK_TCK)" '{print ($14 + $15) / tck}' "/proc/$1/stat"; }
+
 results=()
-run_config() {  # key name select extra-conf-lines
-  local key=$1 name=$2 select=$3 extra=$4
+run_config() {  # key name select extra-conf-lines [MigrationPolicy]
+  local key=$1 name=$2 select=$3 extra=$4 policy=${5:-}
   local p
-  if [ "$select" = tflops ] && ! grep -q -- '--select' "$cluster"; then
-    echo "== $key ($name): SKIPPED: contrib/cluster/tflops-cluster has no --select option yet"
-    results+=("{\"key\":\"$key\",\"name\":\"$name\",\"skipped\":\"tflops-cluster has no --select\"}")
-    return
-  fi
   if [ "$select" = tflops ] && [ ! -f "$build/slurm-plugins/select_cons_tres_tflops.so" ]; then
     echo "== $key ($name): SKIPPED: no $build/slurm-plugins/select_cons_tres_tflops.so (build target select_cons_tres_tflops)"
     results+=("{\"key\":\"$key\",\"name\":\"$name\",\"skipped\":\"select plugin not built\"}")
@@ -116,12 +119,16 @@ run_config() {  # key name select extra-conf-lines
   p=$(free_ports) || { echo "run_slurm_bench.sh: no 5 free ports from $port" >&2; exit 1; }
   dir=$(mktemp -d /tmp/tflops-bench.XXXXXX)
   { common_conf; printf '%s\n' "$extra"; } > "$dir/extra.conf"
-  local select_args=()
-  grep -q -- '--select' "$cluster" && select_args=(--select "$select")
+  local inventory=$repo/contrib/examples/tflops.conf
+  if [ -n "$policy" ]; then
+    sed "s/^MigrationPolicy=.*/MigrationPolicy=$policy/" "$repo/contrib/examples/tflops.conf" > "$dir/tflops.conf"
+    inventory=$dir/tflops.conf
+  fi
   # shellcheck disable=SC2064
   trap "'$cluster' stop '$dir' >/dev/null 2>&1 || true" EXIT
   echo "== $key ($name): cluster in $dir, port $p"
-  "$cluster" start "$dir" --build "$build" --port "$p" --extra-conf "$dir/extra.conf" "${select_args[@]}" >/dev/null
+  "$cluster" start "$dir" --build "$build" --port "$p" --extra-conf "$dir/extra.conf" \
+    --tflops-conf "$inventory" --select "$select" >/dev/null
   export SLURM_CONF=$dir/etc/slurm.conf
   if [ "$key" = a ] && grep -q 'gres_tflops' /proc/"$(cat "$dir/run/slurmd-node0.pid")"/maps; then
     echo "run_slurm_bench.sh: configuration a loaded gres_tflops.so; the PluginDir override did not take" >&2
@@ -142,6 +149,9 @@ run_config() {  # key name select extra-conf-lines
   live=$dir/live.jsonl
   local t0 t1 pending started=0 last=-1
   : > "$live"
+  local ctld cpu0 cpu1
+  ctld=$(cat "$dir/run/slurmctld.pid")
+  cpu0=$(cpu_seconds "$ctld")
   t0=$(date +%s.%N)
   scontrol release "$(IFS=,; echo "${ids[*]}")"
   while :; do
@@ -153,6 +163,7 @@ run_config() {  # key name select extra-conf-lines
     sleep 0.2
   done
   t1=$(date +%s.%N)
+  cpu1=$(cpu_seconds "$ctld")
   echo "   started $jobs jobs in $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b - a}') s          "
   # Jobs still running are read a few more times so that late starters are seen too.
   for _ in 1 2 3 4 5; do
@@ -164,9 +175,9 @@ run_config() {  # key name select extra-conf-lines
   local moves splits
   moves=$(grep -c 'moves on' "$dir/log/slurmctld.log" || true)
   splits=$(grep -c 'runs on .*no free run' "$dir/log/slurmctld.log" || true)
-  results+=("$(/usr/bin/python3 - "$key" "$name" "$jobs" "$t0" "$t1" "$live" "${ids[0]}" "${ids[-1]}" "$moves" "$splits" <<'PY'
+  results+=("$(/usr/bin/python3 - "$key" "$name" "$jobs" "$t0" "$t1" "$live" "${ids[0]}" "${ids[-1]}" "$moves" "$splits" "$cpu0" "$cpu1" <<'PY'
 import json, sys
-key, name, jobs, t0, t1, live, first, last, moves, splits = sys.argv[1:]
+key, name, jobs, t0, t1, live, first, last, moves, splits, cpu0, cpu1 = sys.argv[1:]
 seen = {}
 for line in open(live):
     for job in json.loads(line):
@@ -183,6 +194,7 @@ print(json.dumps({
     "fragmented_share": (sum(r > 1 for r in runs) / len(runs)) if runs else None,
     "jobs_moved": int(moves),
     "splits_without_free_run": int(splits),
+    "slurmctld_cpu_ms_per_job": 1000 * (float(cpu1) - float(cpu0)) / int(jobs),
 }))
 PY
 )")
@@ -204,7 +216,9 @@ for key in "${wanted[@]}"; do
     a) run_config a "stock cons_tres, count-only GRES" cons_tres "PluginDir=$debian_plugins" ;;
     b) run_config b "stock cons_tres + gres_tflops.so" cons_tres "" ;;
     c) run_config c "select/cons_tres_tflops + gres_tflops.so" tflops "" ;;
-    *) echo "run_slurm_bench.sh: unknown configuration '$key' (use a, b, c)" >&2; exit 2 ;;
+    d) run_config d "cons_tres_tflops, MigrationPolicy=minimal" tflops "" minimal ;;
+    e) run_config e "cons_tres_tflops, MigrationPolicy=none" tflops "" none ;;
+    *) echo "run_slurm_bench.sh: unknown configuration '$key' (use a, b, c, d, e)" >&2; exit 2 ;;
   esac
 done
 

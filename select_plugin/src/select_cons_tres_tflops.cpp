@@ -87,13 +87,22 @@ enum class SuspendCause { admin, preemption, move };
 SuspendCause g_cause = SuspendCause::admin;
 std::int64_t g_cause_priority = 0;
 
-// slurmstepd sends SIGTSTP, waits 2 s, then SIGSTOP; a resume sent before that is over can reach
-// the node first and leave the job stopped. A suspended job resumes only this long after.
-constexpr std::int64_t kSettleSeconds = 3;
+// slurmstepd sends SIGTSTP, waits 2 s, then SIGSTOP, and slurmd holds the job's suspend lock
+// all that time: a resume that reaches the node after the suspend waits for it and then
+// continues the job; one that overtook it would leave the job stopped. A suspended job resumes
+// only this long after its suspend was sent, so that the suspend has reached the node (a moved
+// job thus stops for Slurm's 2 s rather than 3-5 s, which the scheduling benchmark felt).
+constexpr std::int64_t kSettleMilliseconds = 1000;
+// How often the resumer looks for settled jobs while some are suspended.
+constexpr auto kResumerPoll = std::chrono::milliseconds(250);
 // Moved jobs resume before any preempted one.
 constexpr std::int64_t kMovedPriority = std::numeric_limits<std::int64_t>::max();
 
-std::int64_t now() { return static_cast<std::int64_t>(time(nullptr)); }
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 std::int64_t preempt_priority(const job_record_t* job) {
   return job->part_ptr ? job->part_ptr->priority_tier : 0;
@@ -453,7 +462,7 @@ bool cores_busy(const job_record_t* job) {
 
 void resume_preempted_jobs() {
   if (!g_suspended || g_suspended->empty()) return;
-  for (auto id : g_suspended->resume_order(now() - kSettleSeconds)) {
+  for (auto id : g_suspended->resume_order(now_ms() - kSettleMilliseconds)) {
     job_record_t* job = find_job_record(id);
     if (!job || !IS_JOB_SUSPENDED(job)) {
       g_suspended->remove(id);
@@ -493,7 +502,7 @@ class Resumer {
  private:
   void run() {
     std::unique_lock<std::mutex> lock(mutex_);
-    while (!wake_.wait_for(lock, std::chrono::seconds(1), [this] { return stop_; })) {
+    while (!wake_.wait_for(lock, kResumerPoll, [this] { return stop_; })) {
       if (!g_may_resume) continue;
       slurmctld_lock_t locks = {NO_LOCK, WRITE_LOCK, WRITE_LOCK, READ_LOCK, NO_LOCK};
       lock_slurmctld(locks);
@@ -696,7 +705,7 @@ TFLOPS_EXPORT int select_p_job_suspend(job_record_t* job_ptr, bool indf_susp) {
     entry.priority = g_cause == SuspendCause::preemption ? g_cause_priority
                      : g_cause == SuspendCause::move     ? kMovedPriority
                                                          : preempt_priority(job_ptr);
-    entry.suspended_at = now();
+    entry.suspended_at = now_ms();
     entry.blocks = job_blocks_text(job_ptr);
     release_blocks(job_ptr);
     g_suspended->add(std::move(entry));

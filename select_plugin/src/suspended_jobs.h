@@ -37,8 +37,8 @@ struct SuspendedJob {
   std::int64_t priority = 0;  // its preemption priority: the higher resume first
   std::uint64_t order = 0;    // when it was suspended: the earlier resume first among equals
   std::string blocks;         // what it held, as "node0:0-17,node1:4-9" (for people and logs)
-  // When it was suspended (seconds, any clock; 0 after a restart): a job resumes only once
-  // Slurm's suspension has settled on its node (slurmstepd stops the tasks 2 s after SIGTSTP).
+  // When it was suspended (milliseconds, any clock; 0 after a restart): a job resumes only
+  // once its suspend has reached its node (resuming earlier could overtake it).
   std::int64_t suspended_at = 0;
 };
 

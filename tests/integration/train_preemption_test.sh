@@ -44,7 +44,7 @@ check_eq "training job runs" RUNNING "$(wait_running "$LOW")"
 # which runs every 30 s by default): once rank 0 has written its first epoch to the
 # CSV (its own file, flushed each epoch; mpirun's copy of stdout comes late), the job is past MPI
 # start-up and the suspension hooks, and well before the end. A fixed sleep raced a slow start-up.
-epochs_written() { wc -l < "$DIR/train-$LOW.csv" 2>/dev/null || echo 0; }
+epochs_written() { { wc -l < "$DIR/train-$LOW.csv"; } 2>/dev/null || echo 0; }
 for ((i = 0; i < 300 && $(epochs_written) < 2; i++)); do sleep 0.2; done
 if [ "$(epochs_written)" -ge 2 ]; then pass "training job is training"; else fail "training job wrote no epoch in 60 s"; fi
 
