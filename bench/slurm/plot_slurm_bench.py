@@ -44,7 +44,7 @@ def main():
                     f"{100 * c['fragmented_share']:.1f}% split, {c['allocations_seen']} seen")
         if c.get("slurmctld_cpu_ms_per_job") is not None:
             rate += f", slurmctld {c['slurmctld_cpu_ms_per_job']:.1f} ms CPU/job"
-        if c.get("jobs_moved"):
+        if c.get("jobs_moved") or c.get("splits_without_free_run"):
             runs += (f"; {c['jobs_moved']} running jobs moved, "
                      f"{c.get('splits_without_free_run', 0)} split for want of a free run")
         lines.append(f"  {c['key']}  {c['name']:<42} {rate}  {runs}")
