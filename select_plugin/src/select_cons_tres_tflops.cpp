@@ -143,13 +143,18 @@ bool in_list(List list, job_record_t* job) {
   return list && list_find_first(list, same_pointer, job) != nullptr;
 }
 
-// Loads node `i` into the view: the blocks in use, and who holds them.
-void load_node(std::uint32_t node, int i, const job_record_t* self, List preemptable) {
+// Loads node `i` into the view: the blocks in use, and who holds them. The jobs in `leaving`
+// (victims already chosen) count as gone, their blocks free.
+void load_node(std::uint32_t node, int i, const job_record_t* self, List preemptable,
+               const std::vector<job_record_t*>& leaving = {}) {
   std::vector<Holder> holders;
+  auto gone = [&](const job_record_t* job) {
+    return std::find(leaving.begin(), leaving.end(), job) != leaving.end();
+  };
   if (job_list) {
     ListIterator it = list_iterator_create(job_list);
     while (auto* job = static_cast<job_record_t*>(list_next(it))) {
-      if (job == self || !IS_JOB_RUNNING(job)) continue;
+      if (job == self || !IS_JOB_RUNNING(job) || gone(job)) continue;
       auto runs = job_runs_on(job, i);
       if (runs.empty()) continue;
       Holder holder;
@@ -163,7 +168,14 @@ void load_node(std::uint32_t node, int i, const job_record_t* self, List preempt
     list_iterator_destroy(it);
   }
   gres_node_state_t* ns = node_blocks_state(node_record_table_ptr[i]);
-  g_view->load_node(node, holders, ns ? runs_of(ns->gres_bit_alloc) : std::vector<pool::BlockRange>{});
+  if (!ns || !ns->gres_bit_alloc) {
+    g_view->load_node(node, holders, {});
+    return;
+  }
+  OwnedBitmap in_use(bit_copy(ns->gres_bit_alloc));
+  for (const job_record_t* job : leaving)
+    for (const auto& run : job_runs_on(job, i)) bit_nclear(in_use.get(), run.first, run.end() - 1);
+  g_view->load_node(node, holders, runs_of(in_use.get()));
 }
 
 // --- moving running jobs so that a request gets one run --------------------------------------
@@ -302,7 +314,10 @@ std::uint32_t blocks_per_node(const gres_state_t* entry, std::uint32_t nodes) {
 }
 
 // The victims the pool chooses on the nodes cons_tres picked, among cons_tres's candidates;
-// cons_tres's own list where the job asks for no blocks or the pool finds no plan.
+// cons_tres's own list where the job asks for no blocks or the pool finds no plan. A request of
+// several kinds (tflops:gpu:4,tflops:npu:2) is planned kind by kind, each seeing the blocks that
+// the victims chosen for the kinds before it free; a kindless entry beside others could take
+// any region, so such a request keeps cons_tres's list.
 std::vector<job_record_t*> choose_victims(job_record_t* job, bitstr_t* chosen_nodes,
                                           List candidates, List cons_tres_victims) {
   std::vector<job_record_t*> victims;
@@ -315,18 +330,23 @@ std::vector<job_record_t*> choose_victims(job_record_t* job, bitstr_t* chosen_no
   for (int i = bit_ffs(chosen_nodes); pool_decided && i >= 0 && i < node_record_count; ++i) {
     if (!bit_test(chosen_nodes, i)) continue;
     auto node = pool_node(i);
-    if (!node || entries.size() != 1) {
-      pool_decided = false;  // several kinds at once: cons_tres's list
-      break;
-    }
-    load_node(*node, i, job, candidates);
-    auto plan = g_view->plan_preemption(*node, blocks_per_node(entries[0], nodes),
-                                        entry_kind(entries[0]), preempt_priority(job));
-    if (!plan) {
+    const bool kindless_among_several =
+        entries.size() > 1 &&
+        std::any_of(entries.begin(), entries.end(), [](auto* e) { return !entry_kind(e); });
+    if (!node || kindless_among_several) {
       pool_decided = false;
       break;
     }
-    for (auto id : plan->victims) add(find_job_record(id));
+    for (auto* entry : entries) {
+      load_node(*node, i, job, candidates, victims);
+      auto plan = g_view->plan_preemption(*node, blocks_per_node(entry, nodes), entry_kind(entry),
+                                          preempt_priority(job));
+      if (!plan) {
+        pool_decided = false;
+        break;
+      }
+      for (auto id : plan->victims) add(find_job_record(id));
+    }
   }
   if (!pool_decided) {
     victims.clear();

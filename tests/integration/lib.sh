@@ -72,5 +72,5 @@ wait_state() {
 envval() { sed -n "s/^$1=//p" "$2" | head -1; }
 # The node-local blocks a job holds, as scontrol show job -d prints them ("0-2"; kinds joined by ,).
 job_idx() { scontrol show job -d "$1" | grep -o 'IDX:[0-9,-]*' | sed 's/IDX://' | paste -sd, -; }
-# The blocks in use on a node, as scontrol show node -d prints them.
-node_idx() { scontrol show node -d "$1" | sed -n 's/.*GresUsed=.*(IDX:\([0-9,-]*\)).*/\1/p' | paste -sd, -; }
+# The blocks in use on a node, as scontrol show node -d prints them (kinds joined by ,).
+node_idx() { scontrol show node -d "$1" | grep -o 'GresUsed=[^ ]*' | grep -o 'IDX:[0-9,-]*' | sed 's/IDX://' | paste -sd, -; }

@@ -3,7 +3,8 @@
 # on a one-node, 10-block cluster (contrib/examples/migration-10t.conf): SPEC's migration example,
 # preemption that suspends the low job and releases its blocks, a slurmctld restart while a
 # victim is suspended, and a slurmd killed while its node holds blocks. Then, on two such nodes:
-# a job goes to the node where its blocks fit in one free run, rather than split or moving others.
+# a job goes to the node where its blocks fit in one free run, rather than split or moving others;
+# and on a node of two kinds, a request of both preempts the jobs holding the fewest blocks.
 #
 #   select_plugin_test.sh BUILD_DIR
 #
@@ -120,5 +121,28 @@ check_eq "in one run" 0-3 "$(job_idx "$B4")"
 check_eq "node0's jobs stay where they were" 0-2,6-7 "$(node_idx node0)"
 if tail -n +$((logged + 1)) "$DIR/log/slurmctld.log" | grep -q "moves on"; then fail "a running job was moved"; else pass "no running job moved"; fi
 scancel "$B1" "$B3" "$B4"
+
+# --- a request of two kinds preempts kind by kind: the victims holding the fewest blocks ---
+# node0: GPU blocks 0-5, NPU blocks 6-11. G holds every GPU block, N4 four NPU blocks, N2 two.
+# The high job asks for 2 of each: the pool suspends G and N2 (8 blocks); cons_tres alone, taking
+# its candidates in their order until the job fits, suspends G and N4 (10 blocks).
+"$CLUSTER" stop "$DIR" >/dev/null 2>&1
+printf 'MigrationPolicy=none\nNodeName=node0 Kind=gpu Name=gpu0 TFLOPS=6\nNodeName=node0 Kind=npu Name=npu0 TFLOPS=6\n' \
+  > "$DIR/two-kinds.conf"
+"$CLUSTER" start "$DIR" --build "$BUILD" --select tflops --tflops-conf "$DIR/two-kinds.conf" \
+  || { FAILS=$((FAILS + 1)); echo "FAIL - two-kind cluster did not start"; exit 1; }
+N4=$(sbatch --parsable -p debug --gres=tflops:npu:4 -o /dev/null --wrap 'sleep 600')
+N2=$(sbatch --parsable -p debug --gres=tflops:npu:2 -o /dev/null --wrap 'sleep 600')
+G=$(sbatch --parsable -p debug --gres=tflops:gpu:6 -o /dev/null --wrap 'sleep 600')
+for j in "$N4" "$N2" "$G"; do wait_running "$j" >/dev/null; done
+check_eq "node0 full" 0-5,6-11 "$(node_idx node0)"
+H=$(sbatch --parsable -p high --gres=tflops:gpu:2,tflops:npu:2 -o /dev/null --wrap 'sleep 5')
+check_eq "two-kind high job runs" RUNNING "$(wait_running "$H")"
+check_eq "victims G and N2, N4 runs on" "SUSPENDED SUSPENDED RUNNING" \
+  "$(for j in "$G" "$N2" "$N4"; do job_state "$j"; done | paste -sd' ')"
+check_eq "two-kind high job completes" COMPLETED "$(wait_job "$H")"
+check_eq "the victims resume" "RUNNING RUNNING" \
+  "$(for j in "$G" "$N2"; do wait_state "$j" RUNNING 30; done | paste -sd' ')"
+scancel "$N4" "$N2" "$G"
 
 finish
