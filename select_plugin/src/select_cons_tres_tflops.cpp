@@ -325,15 +325,15 @@ std::vector<job_record_t*> choose_victims(job_record_t* job, bitstr_t* chosen_no
     if (v && std::find(victims.begin(), victims.end(), v) == victims.end()) victims.push_back(v);
   };
   auto entries = tflops_entries(job->gres_list_req);
-  bool pool_decided = !entries.empty();
+  const bool kindless_among_several =
+      entries.size() > 1 &&
+      std::any_of(entries.begin(), entries.end(), [](auto* e) { return !entry_kind(e); });
+  bool pool_decided = !entries.empty() && !kindless_among_several;
   const auto nodes = static_cast<std::uint32_t>(bit_set_count(chosen_nodes));
   for (int i = bit_ffs(chosen_nodes); pool_decided && i >= 0 && i < node_record_count; ++i) {
     if (!bit_test(chosen_nodes, i)) continue;
     auto node = pool_node(i);
-    const bool kindless_among_several =
-        entries.size() > 1 &&
-        std::any_of(entries.begin(), entries.end(), [](auto* e) { return !entry_kind(e); });
-    if (!node || kindless_among_several) {
+    if (!node) {
       pool_decided = false;
       break;
     }
