@@ -20,7 +20,7 @@
 # allocations it split because no free run held them (its log says why for each). Writes DIR/slurm_bench.json and slurm_bench.png (bench/slurm/plot_slurm_bench.py).
 #
 #   bench/slurm/run_slurm_bench.sh [--build DIR] [--out DIR] [--jobs N] [--seed S] [--port P]
-#                                  [--configs a,b,c,d,e] [--max-sleep SECONDS]
+#                                  [--configs a,b,c,d,e] [--max-sleep SECONDS] [--rounds R]
 #
 #   --build DIR      build with tflopsctl, gres_tflops.so (and select_cons_tres_tflops.so for c);
 #                    default build-live
@@ -29,6 +29,10 @@
 #   --seed S         seed of the job stream (default 1)
 #   --port P         first slurmctld port tried (default 7400; 5 ports from there must be free)
 #   --max-sleep S    job run time is uniform in [0.2, S] seconds (default 2)
+#   --rounds R       run every configuration R times, round after round (default 1); each
+#                    figure is the median over the rounds, each ratio the median of the rounds'
+#                    ratios to stock's rate in the same round (rates drift between rounds on a
+#                    shared machine)
 # Needs root (slurmd), Slurm and munge. Each cluster runs in its own temporary directory and is
 # stopped by pid (tflops-cluster stop) when its configuration ends, failure included.
 set -euo pipefail
@@ -42,6 +46,7 @@ seed=1
 port=7400
 configs=a,b,c
 max_sleep=2
+rounds=1
 while (($#)); do
   case $1 in
     --build) build=$(cd "$2" && pwd); shift 2 ;;
@@ -51,7 +56,8 @@ while (($#)); do
     --port) port=$2; shift 2 ;;
     --configs) configs=$2; shift 2 ;;
     --max-sleep) max_sleep=$2; shift 2 ;;
-    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
+    --rounds) rounds=$2; shift 2 ;;
+    -h|--help) sed -n '2,36p' "$0"; exit 0 ;;
     *) echo "run_slurm_bench.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -126,7 +132,7 @@ run_config() {  # key name select extra-conf-lines [MigrationPolicy]
   fi
   # shellcheck disable=SC2064
   trap "'$cluster' stop '$dir' >/dev/null 2>&1 || true" EXIT
-  echo "== $key ($name): cluster in $dir, port $p"
+  echo "== round $round/$rounds, $key ($name): cluster in $dir, port $p"
   "$cluster" start "$dir" --build "$build" --port "$p" --extra-conf "$dir/extra.conf" \
     --tflops-conf "$inventory" --select "$select" >/dev/null
   export SLURM_CONF=$dir/etc/slurm.conf
@@ -175,9 +181,9 @@ run_config() {  # key name select extra-conf-lines [MigrationPolicy]
   local moves splits
   moves=$(grep -c 'moves on' "$dir/log/slurmctld.log" || true)
   splits=$(grep -c 'runs on .*no free run' "$dir/log/slurmctld.log" || true)
-  results+=("$(/usr/bin/python3 - "$key" "$name" "$jobs" "$t0" "$t1" "$live" "${ids[0]}" "${ids[-1]}" "$moves" "$splits" "$cpu0" "$cpu1" <<'PY'
+  results+=("$(/usr/bin/python3 - "$key" "$name" "$jobs" "$t0" "$t1" "$live" "${ids[0]}" "${ids[-1]}" "$moves" "$splits" "$cpu0" "$cpu1" "$round" <<'PY'
 import json, sys
-key, name, jobs, t0, t1, live, first, last, moves, splits, cpu0, cpu1 = sys.argv[1:]
+key, name, jobs, t0, t1, live, first, last, moves, splits, cpu0, cpu1, round_ = sys.argv[1:]
 seen = {}
 for line in open(live):
     for job in json.loads(line):
@@ -186,7 +192,7 @@ for line in open(live):
             seen[job["id"]] = sum(len(n["local"]) for n in job["nodes"])
 runs = list(seen.values())
 print(json.dumps({
-    "key": key, "name": name, "jobs": int(jobs),
+    "key": key, "name": name, "round": int(round_), "jobs": int(jobs),
     "seconds": float(t1) - float(t0),
     "jobs_per_second": int(jobs) / (float(t1) - float(t0)),
     "allocations_seen": len(runs),
@@ -209,6 +215,7 @@ PY
 }
 
 IFS=, read -ra wanted <<< "$configs"
+for ((round = 1; round <= rounds; round++)); do
 for key in "${wanted[@]}"; do
   case $key in
     # No gres_tflops.so: PluginDir (the last one in slurm.conf wins) names Debian's directory only,
@@ -221,9 +228,10 @@ for key in "${wanted[@]}"; do
     *) echo "run_slurm_bench.sh: unknown configuration '$key' (use a, b, c, d, e)" >&2; exit 2 ;;
   esac
 done
+done
 
 {
-  echo "{\"jobs\": $jobs, \"seed\": $seed, \"max_sleep\": $max_sleep, \"host_cpus\": $(nproc),"
+  echo "{\"jobs\": $jobs, \"seed\": $seed, \"max_sleep\": $max_sleep, \"rounds\": $rounds, \"host_cpus\": $(nproc),"
   echo " \"configurations\": [$(IFS=,; echo "${results[*]}")]}"
 } > "$out/slurm_bench.json"
 /usr/bin/python3 "$repo/bench/slurm/plot_slurm_bench.py" "$out/slurm_bench.json" "$out/slurm_bench.png"
