@@ -96,7 +96,7 @@ def main():
     bars = left.bar(range(len(measured)), rates, color=colors, yerr=spread if rounds > 1 else None, capsize=4)
     for bar, c in zip(bars, measured):
         left.annotate(f"{c['jobs_per_second']:.1f}\nx{c['ratio']:.2f}",
-                      (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center", va="bottom")
+                      (bar.get_x() + bar.get_width() / 2, max(c["round_rates"])), ha="center", va="bottom")
     left.set_title("jobs started per second (higher is better)" + (f", median of {rounds}" if rounds > 1 else ""))
     left.set_ylabel("jobs / s")
     left.set_ylim(0, max(rates) * 1.3)
