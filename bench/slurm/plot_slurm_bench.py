@@ -89,7 +89,8 @@ def main():
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
     labels = [f"{c['key']}: {c['name']}" for c in measured]
-    colors = ["#888888", "#4c72b0", "#dd8452", "#55a868", "#c44e52"][: len(measured)]
+    palette = {"a": "#888888", "b": "#4c72b0", "c": "#dd8452", "d": "#55a868", "e": "#c44e52"}
+    colors = [palette.get(c["key"], "#8172b3") for c in measured]
     rates = [c["jobs_per_second"] for c in measured]
     spread = [[c["jobs_per_second"] - min(c["round_rates"]) for c in measured],
               [max(c["round_rates"]) - c["jobs_per_second"] for c in measured]]
