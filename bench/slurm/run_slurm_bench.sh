@@ -216,18 +216,18 @@ PY
 
 IFS=, read -ra wanted <<< "$configs"
 for ((round = 1; round <= rounds; round++)); do
-for key in "${wanted[@]}"; do
-  case $key in
-    # No gres_tflops.so: PluginDir (the last one in slurm.conf wins) names Debian's directory only,
-    # so Slurm finds no gres/tflops plugin and counts the GRES only.
-    a) run_config a "stock cons_tres, count-only GRES" cons_tres "PluginDir=$debian_plugins" ;;
-    b) run_config b "stock cons_tres + gres_tflops.so" cons_tres "" ;;
-    c) run_config c "select/cons_tres_tflops + gres_tflops.so" tflops "" ;;
-    d) run_config d "cons_tres_tflops, MigrationPolicy=minimal" tflops "" minimal ;;
-    e) run_config e "cons_tres_tflops, MigrationPolicy=none" tflops "" none ;;
-    *) echo "run_slurm_bench.sh: unknown configuration '$key' (use a, b, c, d, e)" >&2; exit 2 ;;
-  esac
-done
+  for key in "${wanted[@]}"; do
+    case $key in
+      # No gres_tflops.so: PluginDir (the last one in slurm.conf wins) names Debian's directory only,
+      # so Slurm finds no gres/tflops plugin and counts the GRES only.
+      a) run_config a "stock cons_tres, count-only GRES" cons_tres "PluginDir=$debian_plugins" ;;
+      b) run_config b "stock cons_tres + gres_tflops.so" cons_tres "" ;;
+      c) run_config c "select/cons_tres_tflops + gres_tflops.so" tflops "" ;;
+      d) run_config d "cons_tres_tflops, MigrationPolicy=minimal" tflops "" minimal ;;
+      e) run_config e "cons_tres_tflops, MigrationPolicy=none" tflops "" none ;;
+      *) echo "run_slurm_bench.sh: unknown configuration '$key' (use a, b, c, d, e)" >&2; exit 2 ;;
+    esac
+  done
 done
 
 {
