@@ -5,18 +5,16 @@
 // each slice achieves on its own rows, and the split with the shortest makespan is kept (a
 // rate that jumps at tile boundaries can make the refinement oscillate).
 #include <algorithm>
-#include <chrono>
 #include <numeric>
 
 #include "card_state.h"
+#include "sgemm_timer.h"
 #include "tflops/hal/error.h"
 #include "tflops/hal/virtual_card.h"
 
 namespace tflops::hal {
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 struct Round {
   std::vector<double> seconds;  // per slice, best of the repeats (0: no rows)
@@ -29,22 +27,9 @@ Round time_split(detail::CardState& card, const RowSplit& split, std::size_t n, 
                  int repeats) {
   Round round;
   round.seconds.assign(card.slices.size(), 0.0);
-  card.each_slice([&](std::size_t s) {
-    const std::size_t rows = split.rows[s];
-    if (rows == 0) return;
-    detail::Device& d = *card.slices[s].device;
-    auto a = d.alloc(rows * k), b = d.alloc(k * n), c = d.alloc(rows * n);
-    d.fill(rows * k, 0.5f, *a);
-    d.fill(k * n, 0.5f, *b);
-    double best = 1e30;
-    for (int r = 0; r <= repeats; ++r) {  // run 0 warms up
-      const auto start = Clock::now();
-      d.gemm(false, false, rows, n, k, 1.0f, *a, k, *b, n, 0.0f, *c, n);
-      d.finish();
-      const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-      if (r > 0) best = std::min(best, seconds);
-    }
-    round.seconds[s] = best;  // each worker writes its own element
+  card.each_slice([&](std::size_t s) {  // each worker writes its own element
+    if (split.rows[s] > 0)
+      round.seconds[s] = detail::time_sgemm(*card.slices[s].device, split.rows[s], n, k, repeats);
   });
   round.makespan = *std::max_element(round.seconds.begin(), round.seconds.end());
   return round;

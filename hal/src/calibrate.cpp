@@ -7,15 +7,14 @@
 
 namespace tflops::hal {
 
-double detail::time_sgemm(Device& d, std::size_t n, int repeats) {
-  auto a = d.alloc(n * n), b = d.alloc(n * n), c = d.alloc(n * n);
-  const std::vector<float> values(n * n, 0.5f);
-  d.write(*a, values.data(), values.size());
-  d.write(*b, values.data(), values.size());
+double detail::time_sgemm(Device& d, std::size_t rows, std::size_t n, std::size_t k, int repeats) {
+  auto a = d.alloc(rows * k), b = d.alloc(k * n), c = d.alloc(rows * n);
+  d.fill(rows * k, 0.5f, *a);
+  d.fill(k * n, 0.5f, *b);
   double best = 1e30;
   for (int r = 0; r <= repeats; ++r) {  // run 0 warms up (kernel builds, page faults)
     const auto start = std::chrono::steady_clock::now();
-    d.gemm(false, false, n, n, n, 1.0f, *a, n, *b, n, 0.0f, *c, n);
+    d.gemm(false, false, rows, n, k, 1.0f, *a, k, *b, n, 0.0f, *c, n);
     d.finish();
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (r > 0) best = std::min(best, seconds);
@@ -32,7 +31,7 @@ Calibration calibrate_device(const DeviceInfo& device, std::size_t n, int repeat
   }
   try {
     auto d = backend->open(device, {format_selector(device.selector), 1.0, false, {}});
-    const double best = detail::time_sgemm(*d, n, repeats);
+    const double best = detail::time_sgemm(*d, n, n, n, repeats);
     result.tflops = 2.0 * static_cast<double>(n) * n * n / best / 1e12;
   } catch (const std::exception& error) {
     result.error = error.what();

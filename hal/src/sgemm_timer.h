@@ -1,5 +1,5 @@
 // Times SGEMM on one opened device: the calibration behind `tflopsctl devices` and
-// Weighting::measured.
+// Weighting::measured, and VirtualCard::balance's rounds.
 #pragma once
 
 #include <cstddef>
@@ -8,7 +8,7 @@
 
 namespace tflops::hal::detail {
 
-// Best wall time in seconds of `repeats` n x n x n SGEMMs after one untimed warm-up.
-double time_sgemm(Device& device, std::size_t n, int repeats);
+// Best wall time in seconds of `repeats` SGEMMs (rows x k) x (k x n) after one untimed warm-up.
+double time_sgemm(Device& device, std::size_t rows, std::size_t n, std::size_t k, int repeats);
 
 }  // namespace tflops::hal::detail

@@ -124,7 +124,7 @@ namespace {
 std::vector<double> time_gemm(detail::CardState& card, std::size_t n) {
   std::vector<double> gflops;
   for (detail::Slice& slice : card.slices)
-    gflops.push_back(2.0 * static_cast<double>(n * n * n) / detail::time_sgemm(*slice.device, n, 3) / 1e9);
+    gflops.push_back(2.0 * static_cast<double>(n * n * n) / detail::time_sgemm(*slice.device, n, n, n, 3) / 1e9);
   return gflops;
 }
 
