@@ -22,10 +22,6 @@ class Occupancy {
     std::fill_n(taken_.begin() + first, count, true);
   }
 
-  bool any_taken(std::uint32_t first, std::uint32_t count) const {
-    return std::any_of(taken_.begin() + first, taken_.begin() + first + count, [](bool b) { return b; });
-  }
-
   // The lowest start inside `range` of `count` untaken blocks.
   std::optional<std::uint32_t> first_fit(BlockRange range, std::uint32_t count) const {
     std::uint32_t run = 0;
@@ -68,22 +64,21 @@ class NodePlanner {
     }
   }
 
-  // SPEC's policy: movable jobs packed toward the start in block order, the request next. The
-  // packing stops as soon as the request fits, so the jobs after that point are not disturbed.
+  // SPEC's policy: movable jobs packed toward the start in block order, the request next.
   std::optional<MigrationPlan> compact() const {
-    Occupancy packed(blocks_);  // what stays put, and the jobs already packed at their new places
-    mark_fixed(packed, {});
+    Occupancy occupancy(blocks_);
+    mark_fixed(occupancy, {});
     std::vector<std::pair<std::size_t, std::uint32_t>> placed;  // job, new start
-    for (std::size_t next = 0; next < jobs_.size(); ++next) {
-      const std::size_t job = jobs_[next];
+    for (std::size_t job : jobs_) {
       if (!running_[job].migratable) continue;
-      auto start = packed.first_fit(range_of(job), detail::blocks_on(running_[job], node_));
+      auto start = occupancy.first_fit(range_of(job), detail::blocks_on(running_[job], node_));
       if (!start) return std::nullopt;
-      packed.mark(*start, detail::blocks_on(running_[job], node_));
+      occupancy.mark(*start, detail::blocks_on(running_[job], node_));
       placed.push_back({job, *start});
-      if (auto target = fit_leaving_rest(packed, next + 1)) return plan_of(placed, *target);
     }
-    return std::nullopt;
+    auto target = occupancy.best_fit(domain_, request_.blocks);
+    if (!target) return std::nullopt;
+    return plan_of(placed, *target);
   }
 
   // The window for the request whose clearing moves the fewest blocks.
@@ -111,20 +106,6 @@ class NodePlanner {
                     std::find(moving.begin(), moving.end(), s.job) == moving.end());
       if (stays) occupancy.mark(s.first, s.count);
     }
-  }
-
-  // Where the request goes when the movable jobs from jobs_[rest] on stay where they are, or
-  // nullopt when one of them sits where a packed job now is, or no free run holds the request.
-  std::optional<std::uint32_t> fit_leaving_rest(Occupancy occupancy, std::size_t rest) const {
-    for (std::size_t i = rest; i < jobs_.size(); ++i) {
-      if (!running_[jobs_[i]].migratable) continue;  // marked as fixed already
-      for (const Span& span : running_[jobs_[i]].spans) {
-        if (span.node != node_) continue;
-        if (occupancy.any_taken(span.first, span.count)) return std::nullopt;
-        occupancy.mark(span.first, span.count);
-      }
-    }
-    return occupancy.best_fit(domain_, request_.blocks);
   }
 
   std::optional<MigrationPlan> clear_window(std::uint32_t start) const {

@@ -47,29 +47,6 @@ TEST(Migration, CompactReproducesSpecExample) {
   EXPECT_EQ(plan->blocks_moved, 5u);
 }
 
-TEST(Migration, CompactStopsPackingOnceTheRequestFits) {
-  // 12 blocks: a [0-1] free, b [2-4], free [5], c [6-7], free [8], d [9-11]. Packing b to [0-2]
-  // leaves [3-5] free, enough for 3 blocks: c and d stay where they are.
-  Fixture f(layout_of("NodeName=n0 Kind=gpu Name=g0 TFLOPS=12"));
-  f.run(2, 2, 3);
-  f.run(3, 6, 2);
-  f.run(4, 9, 3);
-  auto plan = plan_migration(f.pool, Request{.blocks = 3}, f.running, MigrationPolicy::compact);
-  ASSERT_TRUE(plan);
-  ASSERT_EQ(plan->moves.size(), 1u);
-  EXPECT_EQ(plan->moves[0].job, 2u);
-  EXPECT_EQ(plan->moves[0].to, (Spans{{0, 0, 3}}));
-  EXPECT_EQ(plan->target, (Span{0, 3, 3}));
-  EXPECT_EQ(plan->blocks_moved, 3u);
-  // 4 blocks need c packed too ([0-2] b, [3-4] c, free [5-8]); d still stays.
-  plan = plan_migration(f.pool, Request{.blocks = 4}, f.running, MigrationPolicy::compact);
-  ASSERT_TRUE(plan);
-  ASSERT_EQ(plan->moves.size(), 2u);
-  EXPECT_EQ(plan->moves[1].job, 3u);
-  EXPECT_EQ(plan->moves[1].to, (Spans{{0, 3, 2}}));
-  EXPECT_EQ(plan->target, (Span{0, 5, 4}));
-}
-
 TEST(Migration, MinimalMovesApp3sTwoBlocksInsteadOfFive) {
   Fixture f = spec_t2();
   auto plan = plan_migration(f.pool, Request{.blocks = 4}, f.running, MigrationPolicy::minimal);
