@@ -1,14 +1,19 @@
 // All-reduce bus bandwidth, nccl-tests style: algbw = bytes / time, busbw = algbw * 2(n-1)/n.
 // In one run, for each size, alternating inside every repeat so that noise hits all alike:
-//   tflops      allreduce_sum with the automatic algorithm choice (what applications get)
+//   tflops      allreduce_sum with the automatic algorithm choice (what applications get) on
+//               the communicator's node buffer, where the trainer's gradients live: shared
+//               memory when all ranks share the node
+//   private     the automatic choice on ordinary memory of this process (recursive doubling
+//               or the ring), as for a caller's own buffer
 //   ring        the ring forced            (with recursive-doubling: where the crossover lies)
 //   rd          recursive doubling forced
-//   mpi         MPI_Allreduce (MPI_SUM) on the same buffer
+//   shm         shared memory forced
+//   mpi         MPI_Allreduce (MPI_SUM) on the node buffer
 // Each figure is the median over repeats of the mean time of a batch of calls. Rank 0 prints
 // one line per size (progress) and writes CSV and JSON.
 //
 //   allreduce_bench [--min BYTES] [--max BYTES] [--factor F] [--repeats R] [--dtype float32]
-//                   [--csv FILE] [--json FILE] [--variants tflops,ring,rd,mpi]
+//                   [--csv FILE] [--json FILE] [--variants tflops,private,ring,rd,shm,mpi]
 #include <mpi.h>
 
 #include <algorithm>
@@ -32,7 +37,7 @@ struct Options {
   int repeats = 5;
   DType type = DType::f32;
   std::string csv, json;
-  std::vector<std::string> variants = {"tflops", "ring", "rd", "mpi"};
+  std::vector<std::string> variants = {"tflops", "private", "ring", "rd", "shm", "mpi"};
 };
 
 Options parse(int argc, char** argv) {
@@ -87,8 +92,10 @@ int main(int argc, char** argv) {
     const int ranks = comm.size();
     const Tuning tuning = tuning_from_environment();
     const std::size_t element = dtype_size(options.type);
-    std::vector<std::byte> buffer(std::max(options.max_bytes, element));
-    std::fill(buffer.begin(), buffer.end(), std::byte{0});  // zeros stay zeros: no overflow
+    const std::size_t buffer_bytes = std::max(options.max_bytes, element);
+    std::byte* buffer = comm.node_buffer(buffer_bytes);
+    std::fill_n(buffer, buffer_bytes, std::byte{0});  // zeros stay zeros: no overflow
+    std::vector<std::byte> private_memory(buffer_bytes, std::byte{0});
 
     std::FILE* csv = nullptr;
     if (comm.rank() == 0 && !options.csv.empty()) {
@@ -105,7 +112,7 @@ int main(int argc, char** argv) {
                   std::string(dtype_name(options.type)).c_str(), options.repeats);
       std::printf("%12s", "bytes");
       for (const auto& v : options.variants) std::printf(" %10s", v.c_str());
-      std::printf("  tflops/mpi\n");
+      std::printf("  tflops/mpi private/mpi\n");
     }
 
     for (std::size_t bytes = options.min_bytes; bytes <= options.max_bytes; bytes *= options.factor) {
@@ -120,13 +127,14 @@ int main(int argc, char** argv) {
           const double start = MPI_Wtime();
           for (int call = 0; call < calls; ++call) {
             if (variant == "mpi") {
-              MPI_Allreduce(MPI_IN_PLACE, buffer.data(), static_cast<int>(count), mpi_type(options.type), MPI_SUM,
+              MPI_Allreduce(MPI_IN_PLACE, buffer, static_cast<int>(count), mpi_type(options.type), MPI_SUM,
                             comm.get());
             } else {
-              const Algorithm algorithm = variant == "ring" ? Algorithm::ring
-                                          : variant == "rd" ? Algorithm::recursive_doubling
-                                                            : Algorithm::automatic;
-              allreduce_sum(comm, buffer.data(), count, options.type, algorithm, tuning);
+              const Algorithm algorithm = variant == "ring"  ? Algorithm::ring
+                                          : variant == "rd"  ? Algorithm::recursive_doubling
+                                          : variant == "shm" ? Algorithm::shared_memory
+                                                             : Algorithm::automatic;
+              allreduce_sum(comm, variant == "private" ? private_memory.data() : buffer, count, options.type, algorithm, tuning);
             }
           }
           double elapsed = (MPI_Wtime() - start) / calls, slowest = 0;
@@ -150,7 +158,9 @@ int main(int argc, char** argv) {
                 ", \"algbw_gbs\": " + std::to_string(algbw) + ", \"busbw_gbs\": " + std::to_string(busbw[variant]) + "}";
         first_row = false;
       }
-      if (busbw.count("tflops") && busbw.count("mpi")) std::printf("  %9.2fx", busbw["tflops"] / busbw["mpi"]);
+      for (const char* ours : {"tflops", "private"}) {
+        if (busbw.count(ours) && busbw.count("mpi")) std::printf("  %9.2fx", busbw[ours] / busbw["mpi"]);
+      }
       std::printf("\n");
       std::fflush(stdout);
     }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # MPI runtime benchmarks, each against its reference in the same run:
-#  1. all-reduce bus bandwidth, 2 and 4 ranks, 8 B .. 256 MiB: tflops (automatic choice), the
-#     ring and recursive doubling forced (their crossover), and MPI_Allreduce;
+#  1. all-reduce bus bandwidth, 2 and 4 ranks, 8 B .. 256 MiB: tflops (automatic choice) on the
+#     communicator's node buffer (shared memory) and on ordinary memory (private), the ring,
+#     recursive doubling and shared memory forced (their crossovers), and MPI_Allreduce;
 #  2. training throughput on virtual cards of unequal speed: batch split proportional to TFLOPS
 #     against an equal split (samples/s ratio).
 # Writes BUILD/results/mpi_allreduce_{2,4}.csv, mpi_train_split.csv and mpi_bench.png, and prints

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "host_algorithms.h"
+#include "node_window.h"
 
 namespace tflops::mpi {
 
@@ -32,6 +33,7 @@ std::string_view algorithm_name(Algorithm algorithm) {
     case Algorithm::automatic: return "automatic";
     case Algorithm::ring: return "ring";
     case Algorithm::recursive_doubling: return "recursive-doubling";
+    case Algorithm::shared_memory: return "shared-memory";
   }
   return "?";
 }
@@ -41,13 +43,15 @@ Tuning tuning_from_environment() {
   tuning.small_bytes = positive_from_environment("TFLOPS_ALLREDUCE_SMALL_BYTES", tuning.small_bytes);
   tuning.chunk_bytes = positive_from_environment("TFLOPS_ALLREDUCE_CHUNK_BYTES", tuning.chunk_bytes);
   tuning.eager_bytes = positive_from_environment("TFLOPS_ALLREDUCE_EAGER_BYTES", tuning.eager_bytes);
+  tuning.shared_bytes = positive_from_environment("TFLOPS_ALLREDUCE_SHARED_BYTES", tuning.shared_bytes);
   tuning.window = static_cast<int>(positive_from_environment("TFLOPS_ALLREDUCE_WINDOW",
                                                              static_cast<std::size_t>(tuning.window)));
   return tuning;
 }
 
-Algorithm choose_algorithm(std::size_t bytes, int ranks, const Tuning& tuning) {
+Algorithm choose_algorithm(std::size_t bytes, int ranks, const Tuning& tuning, bool in_node_buffer) {
   if (ranks < 2) return Algorithm::ring;
+  if (in_node_buffer) return bytes < tuning.shared_bytes ? Algorithm::recursive_doubling : Algorithm::shared_memory;
   // Recursive doubling moves the whole buffer lg p times, the ring under twice: the crossover
   // falls as lg p grows (measured: 256 KiB at 2 ranks, 64 KiB at 4).
   const std::size_t rounds = std::bit_width(static_cast<unsigned>(ranks - 1));
@@ -58,11 +62,15 @@ Algorithm choose_algorithm(std::size_t bytes, int ranks, const Tuning& tuning) {
 void allreduce_sum(Communicator& comm, void* data, std::size_t count, DType type,
                    Algorithm algorithm, const Tuning& tuning) {
   if (count == 0 || comm.size() == 1) return;
-  if (algorithm == Algorithm::automatic) {
-    algorithm = choose_algorithm(count * dtype_size(type), comm.size(), tuning);
-  }
   auto* bytes = static_cast<std::byte*>(data);
-  if (algorithm == Algorithm::ring) {
+  if (algorithm == Algorithm::automatic) {
+    const detail::NodeWindow* window = comm.node_window();
+    const bool in_node_buffer = window != nullptr && window->holds(bytes, count * dtype_size(type));
+    algorithm = choose_algorithm(count * dtype_size(type), comm.size(), tuning, in_node_buffer);
+  }
+  if (algorithm == Algorithm::shared_memory) {
+    detail::shared_memory_allreduce(comm, bytes, count, type);
+  } else if (algorithm == Algorithm::ring) {
     detail::ring_allreduce(comm, bytes, count, type, tuning);
   } else {
     if (count * dtype_size(type) > static_cast<std::size_t>(INT_MAX)) {

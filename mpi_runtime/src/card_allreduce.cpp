@@ -19,20 +19,21 @@ void GradientReducer::allreduce(std::span<const hal::Buffer* const> partials, st
     }
     total += partials[i]->size();
   }
-  fusion_.resize(total);
+  // In the node buffer, so that ranks sharing a node sum it through shared memory.
+  const std::span<float> fusion(reinterpret_cast<float*>(comm_.node_buffer(total * sizeof(float))), total);
   std::size_t offset = 0;
   for (const hal::Buffer* partial : partials) {  // 1. across slices, into the fusion buffer
-    partial->copy_to_host(std::span<float>(fusion_).subspan(offset, partial->size()));
+    partial->copy_to_host(fusion.subspan(offset, partial->size()));
     offset += partial->size();
   }
-  std::copy(extras.begin(), extras.end(), fusion_.begin() + static_cast<std::ptrdiff_t>(offset));
-  allreduce_sum(comm_, fusion_.data(), fusion_.size(), DType::f32, Algorithm::automatic, tuning_);  // 2.
+  std::copy(extras.begin(), extras.end(), fusion.begin() + static_cast<std::ptrdiff_t>(offset));
+  allreduce_sum(comm_, fusion.data(), fusion.size(), DType::f32, Algorithm::automatic, tuning_);  // 2.
   offset = 0;
   for (hal::Buffer* sum : sums) {  // 3. back to every slice
-    sum->copy_from_host(std::span<const float>(fusion_).subspan(offset, sum->size()));
+    sum->copy_from_host(std::span<const float>(fusion).subspan(offset, sum->size()));
     offset += sum->size();
   }
-  std::copy_n(fusion_.begin() + static_cast<std::ptrdiff_t>(offset), extras.size(), extras.begin());
+  std::copy_n(fusion.begin() + static_cast<std::ptrdiff_t>(offset), extras.size(), extras.begin());
 }
 
 }  // namespace tflops::mpi

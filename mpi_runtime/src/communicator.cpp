@@ -4,7 +4,10 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <thread>
+
+#include "node_window.h"
 
 namespace tflops::mpi {
 
@@ -62,6 +65,7 @@ Communicator::Communicator(MPI_Comm parent, double timeout_s) : timeout_s_(timeo
 }
 
 Communicator::~Communicator() {
+  node_window_.reset();  // its MPI window belongs to comm_
   if (comm_ != MPI_COMM_NULL) MPI_Comm_free(&comm_);
 }
 
@@ -131,6 +135,20 @@ void Communicator::wait_all(std::span<MPI_Request> requests, std::span<const int
 std::byte* Communicator::scratch(std::size_t bytes) {
   if (scratch_.size() < bytes) scratch_.resize(bytes);
   return scratch_.data();
+}
+
+std::byte* Communicator::node_buffer(std::size_t bytes) {
+  if (on_one_node_ < 0) on_one_node_ = detail::on_one_node(comm_) ? 1 : 0;
+  if (!on_one_node_) {
+    if (private_buffer_.size() < bytes) private_buffer_.resize(bytes);
+    return private_buffer_.data();
+  }
+  if (!node_window_ || node_window_->bytes() < bytes) {
+    auto grown = std::make_unique<detail::NodeWindow>(comm_, bytes);
+    if (node_window_) std::memcpy(grown->mine(), node_window_->mine(), node_window_->bytes());
+    node_window_ = std::move(grown);
+  }
+  return node_window_->mine();
 }
 
 void Communicator::abort_job(std::string_view message, int code) const {

@@ -11,5 +11,7 @@ void ring_allreduce(Communicator& comm, std::byte* data, std::size_t count, DTyp
                     const Tuning& tuning);
 void recursive_doubling_allreduce(Communicator& comm, std::byte* data, std::size_t count,
                                   DType type, const Tuning& tuning);
+// `data` must lie in comm's node buffer (std::invalid_argument otherwise).
+void shared_memory_allreduce(Communicator& comm, std::byte* data, std::size_t count, DType type);
 
 }  // namespace tflops::mpi::detail

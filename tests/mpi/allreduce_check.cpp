@@ -3,13 +3,18 @@
 // printing the first one. Also checks that all ranks hold the same bits.
 //
 //   allreduce_check [--counts 0,1,N-1,7,1MiB,...] [--dtypes all|float32,...] [--algorithms all|ring,...]
+//                   [--buffer private|node|misplaced]
 // A count is a number of elements, `N-1` (ranks - 1), or a size in bytes with KiB/MiB.
+// --buffer node all-reduces inside the communicator's node buffer (shared memory is then among
+// the algorithms); misplaced passes rank r's data r elements into it, which every rank must
+// refuse (each checks its left neighbour), and succeeds when they all do.
 #include <mpi.h>
 
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -83,14 +88,24 @@ std::uint64_t fingerprint(const std::vector<std::byte>& buffer) {
   return hash;
 }
 
+enum class Memory { private_buffer, node, misplaced };
+
 // Returns the number of failures (0 or 1) on this rank.
-int check(Communicator& comm, std::size_t count, DType type, Algorithm algorithm, bool exact) {
+int check(Communicator& comm, std::size_t count, DType type, Algorithm algorithm, bool exact, Memory memory) {
   const int ranks = comm.size();
   const int rank = comm.rank();
   std::vector<std::byte> buffer(count * dtype_size(type));
   auto value = exact ? exact_value : real_value;
   for (std::size_t i = 0; i < count; ++i) store(type, buffer, i, value(rank, i));
-  allreduce_sum(comm, buffer.data(), count, type, algorithm, tuning_from_environment());
+  if (memory == Memory::private_buffer) {
+    allreduce_sum(comm, buffer.data(), count, type, algorithm, tuning_from_environment());
+  } else {
+    const std::size_t shift = memory == Memory::misplaced ? static_cast<std::size_t>(rank) * dtype_size(type) : 0;
+    std::byte* node = comm.node_buffer(buffer.size() + static_cast<std::size_t>(ranks) * dtype_size(type)) + shift;
+    std::copy(buffer.begin(), buffer.end(), node);
+    allreduce_sum(comm, node, count, type, algorithm, tuning_from_environment());
+    std::copy_n(node, buffer.size(), buffer.begin());
+  }
 
   for (std::size_t i = 0; i < count; ++i) {
     double expected = 0;
@@ -117,6 +132,18 @@ int check(Communicator& comm, std::size_t count, DType type, Algorithm algorithm
   return 0;
 }
 
+// Every rank passes its data at another place of its node buffer: each must refuse the call.
+bool misplaced_call_refused(Communicator& comm) {
+  try {
+    check(comm, 1000, DType::f32, Algorithm::shared_memory, true, Memory::misplaced);
+  } catch (const std::invalid_argument& e) {
+    if (comm.rank() == 0) std::printf("refused: %s\n", e.what());
+    return true;
+  }
+  std::fprintf(stderr, "rank %d: a misplaced node-buffer all-reduce was not refused\n", comm.rank());
+  return false;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -126,6 +153,7 @@ int main(int argc, char** argv) {
     std::vector<std::string> counts = {"0", "1", "N-1", "2", "3", "5", "7", "13", "1009", "4999", "65537", "1MiB"};
     std::vector<DType> types(std::begin(kAllDTypes), std::end(kAllDTypes));
     std::vector<Algorithm> algorithms = {Algorithm::ring, Algorithm::recursive_doubling, Algorithm::automatic};
+    Memory memory = Memory::private_buffer;
     for (int i = 1; i + 1 < argc; i += 2) {
       const std::string option = argv[i], value = argv[i + 1];
       if (option == "--counts") {
@@ -143,28 +171,40 @@ int main(int argc, char** argv) {
           if (word == "ring") algorithms.push_back(Algorithm::ring);
           else if (word == "recursive-doubling") algorithms.push_back(Algorithm::recursive_doubling);
           else if (word == "automatic") algorithms.push_back(Algorithm::automatic);
+          else if (word == "shared-memory") algorithms.push_back(Algorithm::shared_memory);
           else throw std::invalid_argument("unknown algorithm '" + word + "'");
         }
+      } else if (option == "--buffer") {
+        if (value == "private") memory = Memory::private_buffer;
+        else if (value == "node") memory = Memory::node;
+        else if (value == "misplaced") memory = Memory::misplaced;
+        else throw std::invalid_argument("unknown --buffer '" + value + "': private, node or misplaced");
       } else if (option != "--dtypes" && option != "--algorithms") {
         throw std::invalid_argument("unknown option '" + option + "'");
       }
     }
     Communicator comm(MPI_COMM_WORLD);
     std::size_t checked = 0;
+    if (memory == Memory::misplaced) algorithms.clear();  // only the refusal below
     for (Algorithm algorithm : algorithms) {
       for (DType type : types) {
         for (const std::string& word : counts) {
           const std::size_t count = parse_count(word, comm.size(), type);
-          failures += check(comm, count, type, algorithm, true);
-          if (type == DType::f32 || type == DType::f64) failures += check(comm, count, type, algorithm, false);
+          failures += check(comm, count, type, algorithm, true, memory);
+          if (type == DType::f32 || type == DType::f64) failures += check(comm, count, type, algorithm, false, memory);
           ++checked;
         }
       }
     }
+    if (memory == Memory::misplaced) failures += misplaced_call_refused(comm) ? 0 : 1;
     int total = 0;
     MPI_Allreduce(&failures, &total, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
     if (comm.rank() == 0) {
-      std::printf("%zu cases on %d ranks: %s\n", checked, comm.size(), total == 0 ? "all match the serial sum" : "FAILED");
+      if (memory == Memory::misplaced) {
+        std::printf("misplaced call on %d ranks: %s\n", comm.size(), total == 0 ? "refused by every rank" : "FAILED");
+      } else {
+        std::printf("%zu cases on %d ranks: %s\n", checked, comm.size(), total == 0 ? "all match the serial sum" : "FAILED");
+      }
     }
     failures = total;
   } catch (const std::exception& e) {

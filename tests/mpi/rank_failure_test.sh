@@ -1,13 +1,14 @@
 #!/bin/bash
 # A rank that dies or hangs mid all-reduce must stop the whole job, non-zero, within a bounded
-# time, with a message naming it.   rank_failure_test.sh MPIEXEC CHECK_BINARY RANKS exit|hang VICTIM
+# time, with a message naming it.
+#   rank_failure_test.sh MPIEXEC CHECK_BINARY RANKS exit|hang VICTIM [private|node]
 set -u
-mpiexec=$1 check=$2 ranks=$3 mode=$4 victim=$5
+mpiexec=$1 check=$2 ranks=$3 mode=$4 victim=$5 memory=${6:-private}
 bound=40   # seconds: the watchdog (TFLOPS_MPI_TIMEOUT=3) plus mpirun's teardown, with margin
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 start=$(date +%s)
-TFLOPS_MPI_TIMEOUT=3 timeout --kill-after=5 90 "$mpiexec" --oversubscribe -n "$ranks" "$check" "$mode" "$victim" >"$log" 2>&1
+TFLOPS_MPI_TIMEOUT=3 timeout --kill-after=5 90 "$mpiexec" --oversubscribe -n "$ranks" "$check" "$mode" "$victim" "$memory" >"$log" 2>&1
 status=$?
 elapsed=$(( $(date +%s) - start ))
 cat "$log"

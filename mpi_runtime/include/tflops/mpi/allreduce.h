@@ -7,7 +7,12 @@
 //    Results are bitwise identical on every rank (each segment is summed once, then copied).
 //  * recursive doubling: lg p exchanges of the whole buffer (non-powers of two fold the extra
 //    ranks in first and out last): fewer latencies, more bytes; wins for small messages.
-// `automatic` picks recursive doubling for small messages (Tuning::small_bytes), the ring above.
+//  * shared memory: for data inside the communicator's node buffer (Communicator::node_buffer,
+//    all ranks on one node), each rank sums its segment straight from the peers' buffers and
+//    copies the other segments from their owners: no staging copy, no rendezvous, three
+//    barriers. Every rank must pass the same place of its node buffer (checked).
+// `automatic` picks recursive doubling for small messages (Tuning::small_bytes), above them
+// shared memory for data in the node buffer (from Tuning::shared_bytes) and the ring otherwise.
 // Any count works, 0 and fewer elements than ranks included.
 #pragma once
 
@@ -19,7 +24,7 @@
 
 namespace tflops::mpi {
 
-enum class Algorithm : unsigned char { automatic, ring, recursive_doubling };
+enum class Algorithm : unsigned char { automatic, ring, recursive_doubling, shared_memory };
 
 std::string_view algorithm_name(Algorithm algorithm);
 
@@ -32,15 +37,19 @@ struct Tuning {
   // Recursive doubling sends messages up to 8 times this in pieces of this size, which the
   // transport sends eagerly: Open MPI's shared-memory eager limit is 4 KiB, header included.
   std::size_t eager_bytes = 4000;
+  // Data in the node buffer takes shared memory from this many bytes (recursive doubling below,
+  // whatever small_bytes says): about where its three barriers cost less than the exchanges.
+  std::size_t shared_bytes = 16 * 1024;
   std::size_t chunk_bytes = 256 * 1024;  // ring chunk
   int window = 4;                        // ring chunk lanes in flight
 };
 
 // The defaults, overridden by $TFLOPS_ALLREDUCE_SMALL_BYTES, $TFLOPS_ALLREDUCE_EAGER_BYTES,
-// $TFLOPS_ALLREDUCE_CHUNK_BYTES and $TFLOPS_ALLREDUCE_WINDOW. Throws std::invalid_argument naming a variable with a bad value.
+// $TFLOPS_ALLREDUCE_SHARED_BYTES, $TFLOPS_ALLREDUCE_CHUNK_BYTES and $TFLOPS_ALLREDUCE_WINDOW. Throws std::invalid_argument naming a variable with a bad value.
 Tuning tuning_from_environment();
 
-Algorithm choose_algorithm(std::size_t bytes, int ranks, const Tuning& tuning);
+// `in_node_buffer`: the data lies in the communicator's node buffer (shared memory usable).
+Algorithm choose_algorithm(std::size_t bytes, int ranks, const Tuning& tuning, bool in_node_buffer = false);
 
 // Sums `count` elements of `type` at `data` over all ranks; every rank ends with the sum.
 // Throws RankFailure (see communicator.h) when a peer fails.

@@ -2,8 +2,10 @@
 //  1. reduce across the card's slices: each gradient is `partial` (one addend per slice);
 //     copy_to_host sums the addends into one host buffer, all gradients packed back to back
 //     (a fusion buffer, as Horovod does: one ring for the whole model, not one per tensor);
-//  2. ring all-reduce of that host buffer across ranks (allreduce.h), whose slices may be on
-//     different backends: only host memory crosses ranks;
+//  2. all-reduce of that host buffer across ranks (allreduce.h), whose slices may be on
+//     different backends: only host memory crosses ranks. The fusion buffer is the
+//     communicator's node buffer, so ranks on one node sum through shared memory, and ranks
+//     across nodes take the ring;
 //  3. broadcast back: copy_from_host into a replicated buffer writes every slice.
 // Extra host values (a step's loss, its count of correct answers) can ride along in the same
 // fusion buffer, so they cost no extra latency.
@@ -29,7 +31,6 @@ class GradientReducer {
  private:
   Communicator& comm_;
   Tuning tuning_;
-  std::vector<float> fusion_;
 };
 
 }  // namespace tflops::mpi

@@ -17,6 +17,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -24,6 +25,8 @@
 #include <vector>
 
 namespace tflops::mpi {
+
+namespace detail { class NodeWindow; }
 
 class RankFailure : public std::runtime_error {
  public:
@@ -67,6 +70,15 @@ class Communicator {
   // received data here instead of allocating per call, which small messages would feel.
   std::byte* scratch(std::size_t bytes);
 
+  // `bytes` of this rank's memory that the other ranks can read too, when they all run on this
+  // node (MPI-3 shared memory): an all-reduce of data inside it reads the peers' copies directly
+  // instead of sending messages (allreduce.h). For data all-reduced again and again, like a
+  // training step's gradients. Collective: every rank asks for the same size. Valid, contents
+  // kept, until a call asks for more; when the ranks span nodes it is private memory.
+  std::byte* node_buffer(std::size_t bytes);
+  // The shared memory behind node_buffer; null before the first call or across nodes.
+  const detail::NodeWindow* node_window() const { return node_window_.get(); }
+
   // Ends the whole job: prints `message` prefixed with this rank and calls MPI_Abort.
   [[noreturn]] void abort_job(std::string_view message, int code = 1) const;
 
@@ -77,6 +89,9 @@ class Communicator {
   double timeout_s_;
   std::vector<int> done_;
   std::vector<std::byte> scratch_;
+  int on_one_node_ = -1;  // unknown until node_buffer first asks
+  std::unique_ptr<detail::NodeWindow> node_window_;
+  std::vector<std::byte> private_buffer_;  // node_buffer when the ranks span nodes
   std::function<void()> idle_hook_;
 };
 
