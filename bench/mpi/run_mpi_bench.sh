@@ -38,8 +38,12 @@ bench=$(find "$build" -name allreduce_bench -type f -perm -u+x | head -1)
 train=$(find "$build" -name tflops-train -type f -perm -u+x | head -1)
 
 for ranks in $ranks_list; do
-  echo "== all-reduce, $ranks ranks"
-  mpirun --oversubscribe -n "$ranks" "$bench" --max "$max" --factor "$factor" --repeats "$repeats" \
+  # Ranks that fit the cores run bound to one each, as mpirun places them by default; more
+  # ranks than cores need --oversubscribe, which leaves them unbound.
+  placement=()
+  if ((ranks > $(nproc))); then placement=(--oversubscribe); fi
+  echo "== all-reduce, $ranks ranks ${placement[*]:-(bound to cores)}"
+  mpirun "${placement[@]}" -n "$ranks" "$bench" --max "$max" --factor "$factor" --repeats "$repeats" \
     --csv "$out/mpi_allreduce_$ranks.csv"
 done
 
