@@ -3,12 +3,15 @@
 // one element):
 //  1. barrier: every rank's input is in place;
 //  2. rank r adds segment r of every peer's buffer into its own, in place (no peer reads rank
-//     r's segment r), a cache-sized block at a time over all peers;
+//     r's segment r), a block at a time over all peers, each peer's block first copied into
+//     an L1-sized staging block (a plain copy streams from the peer's cache or memory faster
+//     than a sum reading it there: 1.6-1.9x MPI_Allreduce at 1-4 MiB with 2 ranks, against
+//     0.8-0.9x summing straight from the peer);
 //  3. barrier: every segment is summed;
 //  4. rank r copies segment s of rank s's buffer into its own, for every s != r;
 //  5. barrier: no peer still reads this rank's buffer when the caller gets it back.
 // Per rank and n bytes: n read and n/p written to sum, (p-1)/p n read and written to gather.
-// The ring moves the same sums through a staging copy and 2(p-1) rendezvous messages; here the
+// The ring stages whole chunks and pays 2(p-1) rendezvous messages for the same sums; here the
 // only messages are the barriers' empty ones, so a failed peer is still named by the
 // communicator's watchdog. Each segment is summed once, so every rank ends with the same bits.
 #include <algorithm>
@@ -28,8 +31,8 @@ namespace {
 constexpr int kTag = (1 << 14) + 1024;
 constexpr const char* kWhat = "tflops shared-memory all-reduce";
 // Peers are summed a block at a time, so the block of this rank's segment stays in cache
-// while every peer's addend is added to it.
-constexpr std::size_t kBlockBytes = 64 * 1024;
+// while every peer's addend is staged and added to it; staging block included, it fits L1.
+constexpr std::size_t kBlockBytes = 16 * 1024;
 
 // Where a call's data sits: every rank must pass the same place of its node buffer.
 struct Placement {
@@ -86,11 +89,13 @@ void shared_memory_allreduce(Communicator& comm, std::byte* data, std::size_t co
   barrier(comm, *window, &placement);
   const std::size_t block = std::max<std::size_t>(1, kBlockBytes / element);
   const std::size_t end = segment_begin(rank) + segment_size(rank);
+  std::byte* stage = comm.scratch(block * element);
   for (std::size_t first = segment_begin(rank); first < end; first += block) {
     const std::size_t size = std::min(block, end - first);
     for (int step = 1; step < ranks; ++step) {
       const int peer = (rank + step) % ranks;
-      sum_into(type, data + first * element, window->of(peer) + offset + first * element, size);
+      std::memcpy(stage, window->of(peer) + offset + first * element, size * element);
+      sum_into(type, data + first * element, stage, size);
     }
   }
   barrier(comm, *window);
