@@ -43,7 +43,6 @@ Tuning tuning_from_environment() {
   tuning.small_bytes = positive_from_environment("TFLOPS_ALLREDUCE_SMALL_BYTES", tuning.small_bytes);
   tuning.chunk_bytes = positive_from_environment("TFLOPS_ALLREDUCE_CHUNK_BYTES", tuning.chunk_bytes);
   tuning.eager_bytes = positive_from_environment("TFLOPS_ALLREDUCE_EAGER_BYTES", tuning.eager_bytes);
-  tuning.shared_bytes = positive_from_environment("TFLOPS_ALLREDUCE_SHARED_BYTES", tuning.shared_bytes);
   tuning.window = static_cast<int>(positive_from_environment("TFLOPS_ALLREDUCE_WINDOW",
                                                              static_cast<std::size_t>(tuning.window)));
   return tuning;
@@ -51,7 +50,7 @@ Tuning tuning_from_environment() {
 
 Algorithm choose_algorithm(std::size_t bytes, int ranks, const Tuning& tuning, bool in_node_buffer) {
   if (ranks < 2) return Algorithm::ring;
-  if (in_node_buffer) return bytes < tuning.shared_bytes ? Algorithm::recursive_doubling : Algorithm::shared_memory;
+  if (in_node_buffer) return Algorithm::shared_memory;
   // Recursive doubling moves the whole buffer lg p times, the ring under twice: the crossover
   // falls as lg p grows (measured: 256 KiB at 2 ranks, 64 KiB at 4).
   const std::size_t rounds = std::bit_width(static_cast<unsigned>(ranks - 1));

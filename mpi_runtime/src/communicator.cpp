@@ -33,6 +33,53 @@ std::string peer_list(std::span<const int> peers) {
   return text;
 }
 
+// How a wait's error names the ranks it waited on: before and after the list.
+struct Stalled {
+  std::string_view before, after;
+};
+
+// The watchdog of one wait. The first kPollsBeforeWatchdog fruitless polls cost nothing; after
+// them each reads the clock, runs the idle hook now and then, yields the core after a short
+// spin, and throws RankFailure naming pending() once nothing moved for the timeout.
+class StallWatch {
+ public:
+  StallWatch(double timeout_s, const std::function<void()>& idle_hook)
+      : timeout_s_(timeout_s), idle_hook_(idle_hook) {}
+
+  template <class Pending>
+  void fruitless(int poll, const Pending& pending, std::string_view what, Stalled stalled) {
+    if (poll < kPollsBeforeWatchdog) return;
+    const auto now = Clock::now();
+    if (poll == kPollsBeforeWatchdog) last_progress_ = last_poll_ = last_hook_ = now;
+    if (now - last_poll_ > kStoppedGap) last_progress_ = now;  // we were stopped, not the peers
+    last_poll_ = now;
+    const std::chrono::duration<double> idle = now - last_progress_;
+    if (idle.count() > timeout_s_) {
+      std::vector<int> ranks = pending();
+      std::sort(ranks.begin(), ranks.end());
+      ranks.erase(std::unique(ranks.begin(), ranks.end()), ranks.end());
+      char seconds[32];
+      std::snprintf(seconds, sizeof seconds, "%.1f", timeout_s_);
+      throw RankFailure(std::string(what) + ": " + std::string(stalled.before) + peer_list(ranks) +
+                            std::string(stalled.after) + " for " + seconds + " s: that rank (or one it " +
+                            "waits on) has failed or hung (TFLOPS_MPI_TIMEOUT sets the limit)",
+                        ranks);
+    }
+    if (idle_hook_ && now - last_hook_ > kIdleHookEvery) {
+      last_hook_ = now;
+      idle_hook_();
+      last_poll_ = Clock::now();  // time spent suspended in the hook is not the peers' fault
+      if (last_poll_ - now > kStoppedGap) last_progress_ = last_poll_;
+    }
+    if (idle > kSpinBeforeYield) std::this_thread::yield();
+  }
+
+ private:
+  double timeout_s_;
+  const std::function<void()>& idle_hook_;
+  Clock::time_point last_progress_, last_poll_, last_hook_;
+};
+
 }  // namespace
 
 double timeout_from_environment() {
@@ -73,47 +120,30 @@ std::span<const int> Communicator::wait_some(std::span<MPI_Request> requests,
                                              std::span<const int> peers, std::string_view what) {
   done_.resize(requests.size());
   const int count = static_cast<int>(requests.size());
-  Clock::time_point last_progress, last_poll, last_hook;
+  auto pending = [&] {
+    std::vector<int> ranks;
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+      if (requests[i] != MPI_REQUEST_NULL) ranks.push_back(peers[i]);
+    }
+    return ranks;
+  };
+  StallWatch watch(timeout_s_, idle_hook_);
   for (int poll = 0;; ++poll) {
-    if (poll == kPollsBeforeWatchdog) last_progress = last_poll = last_hook = Clock::now();
     int completed = 0;
     const int code = MPI_Testsome(count, requests.data(), &completed, done_.data(), MPI_STATUSES_IGNORE);
-    if (code != MPI_SUCCESS) {
-      std::vector<int> pending;
-      for (std::size_t i = 0; i < requests.size(); ++i) {
-        if (requests[i] != MPI_REQUEST_NULL) pending.push_back(peers[i]);
-      }
-      check_mpi(code, what, pending);
-    }
+    if (code != MPI_SUCCESS) check_mpi(code, what, pending());
     if (completed == MPI_UNDEFINED) return {};
     if (completed > 0) return {done_.data(), static_cast<std::size_t>(completed)};
-    if (poll < kPollsBeforeWatchdog) continue;
+    watch.fruitless(poll, pending, what, {"no message from or to rank ", " moved"});
+  }
+}
 
-    const auto now = Clock::now();
-    if (now - last_poll > kStoppedGap) last_progress = now;  // we were stopped, not the peers
-    last_poll = now;
-    const std::chrono::duration<double> idle = now - last_progress;
-    if (idle.count() > timeout_s_) {
-      std::vector<int> pending;
-      for (std::size_t i = 0; i < requests.size(); ++i) {
-        if (requests[i] != MPI_REQUEST_NULL) pending.push_back(peers[i]);
-      }
-      std::sort(pending.begin(), pending.end());
-      pending.erase(std::unique(pending.begin(), pending.end()), pending.end());
-      char seconds[32];
-      std::snprintf(seconds, sizeof seconds, "%.1f", timeout_s_);
-      throw RankFailure(std::string(what) + ": no message from or to rank " + peer_list(pending) +
-                            " moved for " + seconds + " s: that rank (or one it waits on) has " +
-                            "failed or hung (TFLOPS_MPI_TIMEOUT sets the limit)",
-                        pending);
-    }
-    if (idle_hook_ && now - last_hook > kIdleHookEvery) {
-      last_hook = now;
-      idle_hook_();
-      last_poll = Clock::now();  // time spent suspended in the hook is not the peers' fault
-      if (last_poll - now > kStoppedGap) last_progress = last_poll;
-    }
-    if (idle > kSpinBeforeYield) std::this_thread::yield();
+void Communicator::wait_until(const std::function<bool()>& done,
+                              const std::function<std::vector<int>()>& lagging, std::string_view what) {
+  StallWatch watch(timeout_s_, idle_hook_);
+  for (int poll = 0; !done(); ++poll) {
+    if (oversubscribed_) std::this_thread::yield();
+    watch.fruitless(poll, lagging, what, {"rank ", " did not arrive"});
   }
 }
 
@@ -138,7 +168,10 @@ std::byte* Communicator::scratch(std::size_t bytes) {
 }
 
 std::byte* Communicator::node_buffer(std::size_t bytes) {
-  if (on_one_node_ < 0) on_one_node_ = detail::on_one_node(comm_) ? 1 : 0;
+  if (on_one_node_ < 0) {
+    on_one_node_ = detail::on_one_node(comm_) ? 1 : 0;
+    oversubscribed_ = on_one_node_ && size_ > static_cast<int>(std::thread::hardware_concurrency());
+  }
   if (!on_one_node_) {
     if (private_buffer_.size() < bytes) private_buffer_.resize(bytes);
     return private_buffer_.data();

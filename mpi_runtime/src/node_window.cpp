@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <new>
 
 #include "tflops/mpi/communicator.h"
 
@@ -28,8 +29,8 @@ NodeWindow::NodeWindow(MPI_Comm comm, std::size_t bytes) : bytes_(bytes) {
   MPI_Info_create(&info);
   MPI_Info_set(info, "alloc_shared_noncontig", "true");
   std::byte* base = nullptr;
-  const int code = MPI_Win_allocate_shared(static_cast<MPI_Aint>(std::max<std::size_t>(bytes, 1)), 1, info,
-                                           comm, &base, &window_);
+  const int code = MPI_Win_allocate_shared(static_cast<MPI_Aint>(kControlBytes + bytes), 1, info, comm,
+                                           &base, &window_);
   MPI_Info_free(&info);
   check_mpi(code, "MPI_Win_allocate_shared of the node buffer");
   segments_.resize(static_cast<std::size_t>(size));
@@ -39,7 +40,11 @@ NodeWindow::NodeWindow(MPI_Comm comm, std::size_t bytes) : bytes_(bytes) {
     check_mpi(MPI_Win_shared_query(window_, r, &segment_bytes, &unit, &segments_[static_cast<std::size_t>(r)]),
               "MPI_Win_shared_query of the node buffer");
   }
+  new (base) Control{};
+  for (std::size_t i = 0; i < 2; ++i) new (base + kSlotsAt + i * sizeof(Slot)) Slot{};
   check_mpi(MPI_Win_lock_all(MPI_MODE_NOCHECK, window_), "MPI_Win_lock_all on the node buffer");
+  // No rank may read a peer's control block before the peer has initialised it.
+  check_mpi(MPI_Barrier(comm), "MPI_Barrier after creating the node buffer");
 }
 
 NodeWindow::~NodeWindow() {
@@ -52,7 +57,5 @@ bool NodeWindow::holds(const std::byte* data, std::size_t bytes) const {
   const auto address = reinterpret_cast<std::uintptr_t>(data);
   return address >= first && bytes <= bytes_ && address - first <= bytes_ - bytes;
 }
-
-void NodeWindow::sync() const { MPI_Win_sync(window_); }
 
 }  // namespace tflops::mpi::detail

@@ -1,35 +1,59 @@
 // Memory every rank of a one-node communicator can load and store: an MPI-3 shared-memory
 // window (MPI_Win_allocate_shared) with one segment per rank, kept in a passive-target epoch
-// (MPI_Win_lock_all) for its whole life, so ranks use plain loads and stores and order them
-// with sync() around their messages, as the MPI standard's unified memory model asks.
+// (MPI_Win_lock_all) for its whole life. Each segment starts with a page holding the rank's
+// control block (its barrier count, written with release and read with acquire ordering, which
+// orders the plain data accesses around it) and two slots, then its data.
 #pragma once
 
 #include <mpi.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 namespace tflops::mpi::detail {
 
 class NodeWindow {
  public:
-  // Collective over `comm`, whose ranks must all share this node; `bytes` per rank.
+  struct Control {
+    std::uint64_t arrivals = 0;  // barriers this rank arrived at (only it writes)
+    std::uint64_t calls = 0;     // all-reduces it started (only it writes); parity picks a slot
+  };
+  // Two per rank, used by alternate calls, so a rank can fill the next call's slot while a slow
+  // peer still reads the last one: where the call's data sits in the rank's data, and small
+  // data itself, in the cache line of the counter that publishes it.
+  struct Slot {
+    std::uint64_t published = 0;  // 1 + the call whose data the slot holds (only its rank writes)
+    std::uint64_t offset = 0;
+    std::uint64_t count = 0;
+    std::byte data[10184];  // 8 KiB messages fit: the slot path beat the segments up to there
+  };
+
+  // Collective over `comm`, whose ranks must all share this node; `bytes` of data per rank.
   NodeWindow(MPI_Comm comm, std::size_t bytes);
   ~NodeWindow();
   NodeWindow(const NodeWindow&) = delete;
   NodeWindow& operator=(const NodeWindow&) = delete;
 
+  int ranks() const { return static_cast<int>(segments_.size()); }
   std::size_t bytes() const { return bytes_; }
-  std::byte* mine() const { return segments_[rank_]; }
-  // Rank `rank`'s segment, mapped into this process.
-  std::byte* of(int rank) const { return segments_[static_cast<std::size_t>(rank)]; }
-  // Whether [data, data + bytes) lies in this rank's segment.
+  std::byte* mine() const { return of(rank_); }
+  // Rank `rank`'s data, mapped into this process.
+  std::byte* of(int rank) const { return segments_[static_cast<std::size_t>(rank)] + kControlBytes; }
+  Control& control(int rank) const { return *reinterpret_cast<Control*>(segments_[static_cast<std::size_t>(rank)]); }
+  Slot& slot(int rank, std::uint64_t call) const {
+    return reinterpret_cast<Slot*>(segments_[static_cast<std::size_t>(rank)] + kSlotsAt)[call % 2];
+  }
+  // Whether [data, data + bytes) lies in this rank's data.
   bool holds(const std::byte* data, std::size_t bytes) const;
-  // A memory barrier for the window: stores before it are visible to a peer that syncs after
-  // a message that left after it.
-  void sync() const;
 
  private:
+  // The control block and the two slots take pages of their own ahead of the data, so the data
+  // starts page-aligned and shares no cache line with the counters that ranks spin on.
+  static constexpr std::size_t kControlBytes = 5 * 4096;
+  static constexpr std::size_t kSlotsAt = 64;  // the control block has the first cache line
+  static_assert(sizeof(Control) <= kSlotsAt && kSlotsAt + 2 * sizeof(Slot) <= kControlBytes);
+
   MPI_Win window_ = MPI_WIN_NULL;
   std::size_t bytes_;
   int rank_ = 0;

@@ -1,6 +1,14 @@
 // Shared-memory all-reduce, for ranks on one node and data inside the communicator's node
-// buffer (communicator.h). Rank r of p owns segment r (the ring's cut: sizes differ by at most
-// one element):
+// buffer (communicator.h). No messages: ranks meet at barriers of counters in shared memory
+// (node_window.h) and read each other's data directly.
+//
+// Every call announces where its data sits in a slot of the rank's control page (node_window.h).
+// Tiny messages (up to a slot's 10184 bytes), no barrier: the data travels in the slot, in the
+// cache line of the counter that publishes it, and every rank sums all p slots in rank order
+// straight into its buffer (alternate calls use alternate slots, so nothing has to wait for
+// readers: a rank can only refill a slot after every peer has published the call in between).
+// Larger ones, three barriers; rank r of p owns segment r (the ring's cut: sizes differ by at
+// most one element):
 //  1. barrier: every rank's input is in place;
 //  2. rank r adds segment r of every peer's buffer into its own, in place (no peer reads rank
 //     r's segment r), a block at a time over all peers, each peer's block first copied into
@@ -11,10 +19,12 @@
 //  4. rank r copies segment s of rank s's buffer into its own, for every s != r;
 //  5. barrier: no peer still reads this rank's buffer when the caller gets it back.
 // Per rank and n bytes: n read and n/p written to sum, (p-1)/p n read and written to gather.
-// The ring stages whole chunks and pays 2(p-1) rendezvous messages for the same sums; here the
-// only messages are the barriers' empty ones, so a failed peer is still named by the
-// communicator's watchdog. Each segment is summed once, so every rank ends with the same bits.
+// The ring stages whole chunks and pays 2(p-1) rendezvous messages for the same sums.
+// Either way each value is summed once or in the same order everywhere, so every rank ends
+// with the same bits. A barrier waits under the communicator's watchdog, which names the ranks
+// that did not arrive.
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <stdexcept>
@@ -27,46 +37,57 @@ namespace tflops::mpi::detail {
 
 namespace {
 
-// Apart from the ring's slot tags and recursive doubling's pieces; round i uses kTag + i.
-constexpr int kTag = (1 << 14) + 1024;
 constexpr const char* kWhat = "tflops shared-memory all-reduce";
 // Peers are summed a block at a time, so the block of this rank's segment stays in cache
 // while every peer's addend is staged and added to it; staging block included, it fits L1.
 constexpr std::size_t kBlockBytes = 16 * 1024;
 
-// Where a call's data sits: every rank must pass the same place of its node buffer.
-struct Placement {
-  std::uint64_t offset = 0;
-  std::uint64_t count = 0;
-};
+std::uint64_t acquire(std::uint64_t& counter) {
+  return std::atomic_ref<std::uint64_t>(counter).load(std::memory_order_acquire);
+}
 
-// A dissemination barrier of window syncs around zero-byte messages (lg p rounds). When
-// `placement` is given, the first round carries it instead, and a rank whose left
-// neighbour's differs throws: around the ring, that checks every rank.
-void barrier(Communicator& comm, const NodeWindow& window, const Placement* placement = nullptr) {
-  window.sync();
-  const int ranks = comm.size(), rank = comm.rank();
-  Placement left;
-  for (int distance = 1, round = 0; distance < ranks; distance *= 2, ++round) {
-    const int peers[2] = {(rank + distance) % ranks, (rank - distance + ranks) % ranks};
-    const bool carry = placement != nullptr && round == 0;
-    const int bytes = carry ? static_cast<int>(sizeof(Placement)) : 0;
-    MPI_Request requests[2];
-    check_mpi(MPI_Irecv(&left, bytes, MPI_BYTE, peers[1], kTag + round, comm.get(), &requests[0]), kWhat,
-              {&peers[1], 1});
-    check_mpi(MPI_Isend(placement, bytes, MPI_BYTE, peers[0], kTag + round, comm.get(), &requests[1]), kWhat,
-              {&peers[0], 1});
-    const int waited[2] = {peers[1], peers[0]};
-    comm.wait_all(requests, waited, kWhat);
-    if (carry && (left.offset != placement->offset || left.count != placement->count)) {
-      throw std::invalid_argument(
-          std::string(kWhat) + ": rank " + std::to_string(rank) + " passed " + std::to_string(placement->count) +
-          " elements at byte " + std::to_string(placement->offset) + " of its node buffer, rank " +
-          std::to_string(peers[1]) + " " + std::to_string(left.count) + " at byte " + std::to_string(left.offset) +
-          ": every rank must pass the same place of its node buffer");
-    }
-  }
-  window.sync();
+// Waits until arrived(peer) holds for every peer, under the communicator's watchdog.
+template <class Arrived>
+void wait_for_peers(Communicator& comm, const Arrived& arrived) {
+  const int rank = comm.rank(), ranks = comm.size();
+  comm.wait_until(
+      [&] {
+        for (int peer = 0; peer < ranks; ++peer) {
+          if (peer != rank && !arrived(peer)) return false;
+        }
+        return true;
+      },
+      [&] {
+        std::vector<int> lagging;
+        for (int peer = 0; peer < ranks; ++peer) {
+          if (peer != rank && !arrived(peer)) lagging.push_back(peer);
+        }
+        return lagging;
+      },
+      kWhat);
+}
+
+// This rank arrives (its stores before become visible to the peers that see it arrive) and
+// waits until every peer has arrived too (their stores before become visible here).
+void barrier(Communicator& comm, const NodeWindow& window) {
+  std::uint64_t& mine = window.control(comm.rank()).arrivals;
+  const std::uint64_t target = mine + 1;
+  std::atomic_ref<std::uint64_t>(mine).store(target, std::memory_order_release);
+  wait_for_peers(comm, [&](int peer) { return acquire(window.control(peer).arrivals) >= target; });
+}
+
+// After the first barrier: every rank must have passed the same place of its node buffer. Each
+// checks its left neighbour, which around the ring checks them all.
+void check_placement(const Communicator& comm, const NodeWindow& window, std::uint64_t call) {
+  const int rank = comm.rank(), left = (rank + comm.size() - 1) % comm.size();
+  const NodeWindow::Slot& mine = window.slot(rank, call);
+  const NodeWindow::Slot& theirs = window.slot(left, call);
+  if (mine.offset == theirs.offset && mine.count == theirs.count) return;
+  throw std::invalid_argument(std::string(kWhat) + ": rank " + std::to_string(rank) + " passed " +
+                              std::to_string(mine.count) + " elements at byte " + std::to_string(mine.offset) +
+                              " of its node buffer, rank " + std::to_string(left) + " " +
+                              std::to_string(theirs.count) + " at byte " + std::to_string(theirs.offset) +
+                              ": every rank must pass the same place of its node buffer");
 }
 
 }  // namespace
@@ -74,19 +95,32 @@ void barrier(Communicator& comm, const NodeWindow& window, const Placement* plac
 void shared_memory_allreduce(Communicator& comm, std::byte* data, std::size_t count, DType type) {
   const NodeWindow* window = comm.node_window();
   const std::size_t element = dtype_size(type);
-  if (window == nullptr || !window->holds(data, count * element)) {
+  const std::size_t bytes = count * element;
+  if (window == nullptr || !window->holds(data, bytes)) {
     throw std::invalid_argument(std::string(kWhat) + " needs its data inside the communicator's node buffer "
                                 "(Communicator::node_buffer) on a communicator of one node's ranks");
   }
   const int ranks = comm.size(), rank = comm.rank();
   const auto offset = static_cast<std::size_t>(data - window->mine());
-  const Placement placement{offset, count};
+  const std::uint64_t call = window->control(rank).calls++;
+  NodeWindow::Slot& slot = window->slot(rank, call);
+  slot.offset = offset;
+  slot.count = count;
+  if (bytes <= sizeof slot.data) {  // tiny: publish the data in the slot, wait for the peers' slots
+    std::memcpy(slot.data, data, bytes);
+    std::atomic_ref<std::uint64_t>(slot.published).store(call + 1, std::memory_order_release);
+    wait_for_peers(comm, [&](int peer) { return acquire(window->slot(peer, call).published) > call; });
+    check_placement(comm, *window, call);
+    std::memcpy(data, window->slot(0, call).data, bytes);
+    for (int peer = 1; peer < ranks; ++peer) sum_into(type, data, window->slot(peer, call).data, count);
+    return;
+  }
+  barrier(comm, *window);
+  check_placement(comm, *window, call);
   auto segment_begin = [&](int s) {
     return static_cast<std::size_t>(s) * (count / ranks) + std::min<std::size_t>(s, count % ranks);
   };
   auto segment_size = [&](int s) { return count / ranks + (static_cast<std::size_t>(s) < count % ranks ? 1 : 0); };
-
-  barrier(comm, *window, &placement);
   const std::size_t block = std::max<std::size_t>(1, kBlockBytes / element);
   const std::size_t end = segment_begin(rank) + segment_size(rank);
   std::byte* stage = comm.scratch(block * element);

@@ -8,11 +8,13 @@
 //  * recursive doubling: lg p exchanges of the whole buffer (non-powers of two fold the extra
 //    ranks in first and out last): fewer latencies, more bytes; wins for small messages.
 //  * shared memory: for data inside the communicator's node buffer (Communicator::node_buffer,
-//    all ranks on one node), each rank sums its segment straight from the peers' buffers and
-//    copies the other segments from their owners: no staging copy, no rendezvous, three
-//    barriers. Every rank must pass the same place of its node buffer (checked).
-// `automatic` picks recursive doubling for small messages (Tuning::small_bytes), above them
-// shared memory for data in the node buffer (from Tuning::shared_bytes) and the ring otherwise.
+//    all ranks on one node), no messages: ranks meet at counters in shared memory and read each
+//    other's buffers. Up to 10184 bytes the data travels beside the counter that publishes it
+//    and each rank sums all p copies (no barrier); above, each sums its segment from the peers'
+//    buffers and copies the other segments from their owners (three barriers). Every rank must
+//    pass the same place of its node buffer (checked).
+// `automatic` picks shared memory for data in the node buffer; otherwise recursive doubling for
+// small messages (Tuning::small_bytes) and the ring above them.
 // Any count works, 0 and fewer elements than ranks included.
 #pragma once
 
@@ -37,15 +39,12 @@ struct Tuning {
   // Recursive doubling sends messages up to 8 times this in pieces of this size, which the
   // transport sends eagerly: Open MPI's shared-memory eager limit is 4 KiB, header included.
   std::size_t eager_bytes = 4000;
-  // Data in the node buffer takes shared memory from this many bytes (recursive doubling below,
-  // whatever small_bytes says): about where its three barriers cost less than the exchanges.
-  std::size_t shared_bytes = 16 * 1024;
   std::size_t chunk_bytes = 256 * 1024;  // ring chunk
   int window = 4;                        // ring chunk lanes in flight
 };
 
 // The defaults, overridden by $TFLOPS_ALLREDUCE_SMALL_BYTES, $TFLOPS_ALLREDUCE_EAGER_BYTES,
-// $TFLOPS_ALLREDUCE_SHARED_BYTES, $TFLOPS_ALLREDUCE_CHUNK_BYTES and $TFLOPS_ALLREDUCE_WINDOW. Throws std::invalid_argument naming a variable with a bad value.
+// $TFLOPS_ALLREDUCE_CHUNK_BYTES and $TFLOPS_ALLREDUCE_WINDOW. Throws std::invalid_argument naming a variable with a bad value.
 Tuning tuning_from_environment();
 
 // `in_node_buffer`: the data lies in the communicator's node buffer (shared memory usable).

@@ -61,6 +61,12 @@ class Communicator {
   std::span<const int> wait_some(std::span<MPI_Request> requests, std::span<const int> peers,
                                  std::string_view what);
   void wait_all(std::span<MPI_Request> requests, std::span<const int> peers, std::string_view what);
+  // Waits until done() holds, under the same watchdog, for waits on shared memory rather than
+  // messages: lagging() names the ranks that have not done their part. When the node buffer
+  // found more ranks than cores, every fruitless poll yields the core, as MPI's own waits do
+  // then: the awaited rank may be waiting for it.
+  void wait_until(const std::function<bool()>& done, const std::function<std::vector<int>()>& lagging,
+                  std::string_view what);
 
   // Called every ~10 ms while a wait has nothing to do:
   // lets a trainer honour a suspend request while it waits on its peers (suspend_point.h).
@@ -90,6 +96,7 @@ class Communicator {
   std::vector<int> done_;
   std::vector<std::byte> scratch_;
   int on_one_node_ = -1;  // unknown until node_buffer first asks
+  bool oversubscribed_ = false;  // all ranks on this node, more of them than cores
   std::unique_ptr<detail::NodeWindow> node_window_;
   std::vector<std::byte> private_buffer_;  // node_buffer when the ranks span nodes
   std::function<void()> idle_hook_;
