@@ -111,6 +111,12 @@ void shared_memory_allreduce(Communicator& comm, std::byte* data, std::size_t co
     std::atomic_ref<std::uint64_t>(slot.published).store(call + 1, std::memory_order_release);
     wait_for_peers(comm, [&](int peer) { return acquire(window->slot(peer, call).published) > call; });
     check_placement(comm, *window, call);
+    // Ask for every peer line at once: fetched one by one as the sum reaches them, each
+    // cross-core miss waits for the last (256 B ran 0.85x MPI_Allreduce so).
+    for (int peer = 0; peer < ranks; ++peer) {
+      const std::byte* first = window->slot(peer, call).data;
+      for (std::size_t at = 0; at < bytes; at += 64) __builtin_prefetch(first + at);
+    }
     std::memcpy(data, window->slot(0, call).data, bytes);
     for (int peer = 1; peer < ranks; ++peer) sum_into(type, data, window->slot(peer, call).data, count);
     return;
