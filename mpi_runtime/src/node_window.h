@@ -35,7 +35,6 @@ class NodeWindow {
   NodeWindow(const NodeWindow&) = delete;
   NodeWindow& operator=(const NodeWindow&) = delete;
 
-  int ranks() const { return static_cast<int>(segments_.size()); }
   std::size_t bytes() const { return bytes_; }
   std::byte* mine() const { return of(rank_); }
   // Rank `rank`'s data, mapped into this process.

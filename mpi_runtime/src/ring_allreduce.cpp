@@ -70,12 +70,8 @@ class Ring {
     int step = 0;
   };
 
-  std::size_t segment_size(int segment) const {
-    return count_ / ranks_ + (static_cast<std::size_t>(segment) < count_ % ranks_ ? 1 : 0);
-  }
-  std::size_t segment_begin(int segment) const {
-    return segment * (count_ / ranks_) + std::min<std::size_t>(segment, count_ % ranks_);
-  }
+  std::size_t segment_size(int segment) const { return Segments{count_, ranks_}.size(segment); }
+  std::size_t segment_begin(int segment) const { return Segments{count_, ranks_}.begin(segment); }
   int wrap(int segment) const { return ((segment % ranks_) + ranks_) % ranks_; }
   int send_segment(int step) const {
     return step < ranks_ - 1 ? wrap(rank_ - step) : wrap(rank_ + 1 - (step - (ranks_ - 1)));

@@ -123,14 +123,11 @@ void shared_memory_allreduce(Communicator& comm, std::byte* data, std::size_t co
   }
   barrier(comm, *window);
   check_placement(comm, *window, call);
-  auto segment_begin = [&](int s) {
-    return static_cast<std::size_t>(s) * (count / ranks) + std::min<std::size_t>(s, count % ranks);
-  };
-  auto segment_size = [&](int s) { return count / ranks + (static_cast<std::size_t>(s) < count % ranks ? 1 : 0); };
+  const Segments segments{count, ranks};
   const std::size_t block = std::max<std::size_t>(1, kBlockBytes / element);
-  const std::size_t end = segment_begin(rank) + segment_size(rank);
+  const std::size_t end = segments.begin(rank) + segments.size(rank);
   std::byte* stage = comm.scratch(block * element);
-  for (std::size_t first = segment_begin(rank); first < end; first += block) {
+  for (std::size_t first = segments.begin(rank); first < end; first += block) {
     const std::size_t size = std::min(block, end - first);
     for (int step = 1; step < ranks; ++step) {
       const int peer = (rank + step) % ranks;
@@ -141,8 +138,8 @@ void shared_memory_allreduce(Communicator& comm, std::byte* data, std::size_t co
   barrier(comm, *window);
   for (int step = 1; step < ranks; ++step) {
     const int peer = (rank + step) % ranks;
-    const std::size_t first = segment_begin(peer) * element;
-    std::memcpy(data + first, window->of(peer) + offset + first, segment_size(peer) * element);
+    const std::size_t first = segments.begin(peer) * element;
+    std::memcpy(data + first, window->of(peer) + offset + first, segments.size(peer) * element);
   }
   barrier(comm, *window);
 }
