@@ -21,7 +21,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 
 MEDIAN_FIELDS = ("jobs_per_second", "mean_runs_per_allocation", "fragmented_share", "allocations_seen",
-                 "slurmctld_cpu_ms_per_job", "jobs_moved", "splits_without_free_run")
+                 "slurmctld_cpu_ms_per_job", "jobs_moved", "jobs_renumbered", "splits_without_free_run")
 
 
 def combine(configurations):
@@ -79,8 +79,9 @@ def main():
                     f"{100 * c['fragmented_share']:.1f}% split, {c['allocations_seen']:.0f} seen")
         if c.get("slurmctld_cpu_ms_per_job") is not None:
             rate += f", slurmctld {c['slurmctld_cpu_ms_per_job']:.1f} ms CPU/job"
-        if c.get("jobs_moved") or c.get("splits_without_free_run"):
-            runs += (f"; {c['jobs_moved']:.0f} running jobs moved, "
+        if c.get("jobs_moved") or c.get("jobs_renumbered") or c.get("splits_without_free_run"):
+            runs += (f"; running jobs: {c['jobs_moved']:.0f} moved (stopped), "
+                     f"{c.get('jobs_renumbered') or 0:.0f} renumbered (kept running); "
                      f"{c.get('splits_without_free_run') or 0:.0f} split for want of a free run")
         lines.append(f"  {c['key']}  {c['name']:<42} {rate}  {runs}")
     summary = "\n".join(lines)

@@ -10,14 +10,19 @@
 #   d  tflops, MigrationPolicy=minimal   (move as few running jobs as give one run)
 #   e  tflops, MigrationPolicy=none      (never move: one run where a free run holds the job)
 #
-# Moving a running job costs it Slurm's suspension (SIGTSTP, 2 s, SIGSTOP, then the resume), so d
-# and e show what the contiguity that moves buy costs in throughput.
+# Moving a running job to other cards costs it Slurm's suspension (SIGTSTP, 2 s, SIGSTOP, then the
+# resume), so d and e show what the contiguity that moves buy costs in throughput. A move that
+# keeps the job on the same cards with the same share of each only renumbers its blocks: it keeps
+# running, and is counted apart.
 #
 # Measured per configuration: jobs started per second (all jobs are submitted held, then released
 # at once; rate = jobs / time until the last one started) and the mean number of contiguous runs
 # per allocation (node-local block numbers of every job, read with `tflopsctl pool --live` while
-# the jobs run); slurmctld's CPU time per job started (user + system, release to last start); for c, d and e also how many running jobs the select plugin moved, and how many
-# allocations it split because no free run held them (its log says why for each). Writes DIR/slurm_bench.json and slurm_bench.png (bench/slurm/plot_slurm_bench.py).
+# the jobs run); slurmctld's CPU time per job started (user + system, release to last start); for
+# c, d and e also how many running jobs the select plugin moved (stopping them), how many it
+# renumbered (without stopping them), and how many allocations it split because no free run held
+# them (its log says why for each). Writes DIR/slurm_bench.json and slurm_bench.png
+# (bench/slurm/plot_slurm_bench.py).
 #
 #   bench/slurm/run_slurm_bench.sh [--build DIR] [--out DIR] [--jobs N] [--seed S] [--port P]
 #                                  [--configs a,b,c,d,e] [--max-sleep SECONDS] [--rounds R]
@@ -176,14 +181,16 @@ run_config() {  # key name select extra-conf-lines [MigrationPolicy]
     snapshot
     sleep 0.5
   done
-  # Running jobs the select plugin moved so that a request got one run (0 for stock).
-  # and allocations it split because no free run held them and no move made one.
-  local moves splits
+  # Running jobs the select plugin moved (stopped) or renumbered (kept running) so that a request
+  # got one run (0 for stock), and allocations it split because no free run held them and no move
+  # made one.
+  local moves renumbered splits
   moves=$(grep -c 'moves on' "$dir/log/slurmctld.log" || true)
+  renumbered=$(grep -c 'is renumbered on' "$dir/log/slurmctld.log" || true)
   splits=$(grep -c 'runs on .*no free run' "$dir/log/slurmctld.log" || true)
-  results+=("$(/usr/bin/python3 - "$key" "$name" "$jobs" "$t0" "$t1" "$live" "${ids[0]}" "${ids[-1]}" "$moves" "$splits" "$cpu0" "$cpu1" "$round" <<'PY'
+  results+=("$(/usr/bin/python3 - "$key" "$name" "$jobs" "$t0" "$t1" "$live" "${ids[0]}" "${ids[-1]}" "$moves" "$renumbered" "$splits" "$cpu0" "$cpu1" "$round" <<'PY'
 import json, sys
-key, name, jobs, t0, t1, live, first, last, moves, splits, cpu0, cpu1, round_ = sys.argv[1:]
+key, name, jobs, t0, t1, live, first, last, moves, renumbered, splits, cpu0, cpu1, round_ = sys.argv[1:]
 seen = {}
 for line in open(live):
     for job in json.loads(line):
@@ -199,6 +206,7 @@ print(json.dumps({
     "mean_runs_per_allocation": (sum(runs) / len(runs)) if runs else None,
     "fragmented_share": (sum(r > 1 for r in runs) / len(runs)) if runs else None,
     "jobs_moved": int(moves),
+    "jobs_renumbered": int(renumbered),
     "splits_without_free_run": int(splits),
     "slurmctld_cpu_ms_per_job": 1000 * (float(cpu1) - float(cpu0)) / int(jobs),
 }))

@@ -165,6 +165,20 @@ class NodePlanner {
   std::vector<std::size_t> jobs_;  // running jobs on the node, in block order
 };
 
+// How many of `spans`' blocks lie on each card, by index into Layout::cards.
+std::map<std::size_t, std::uint32_t> blocks_per_card(const Layout& layout, const Spans& spans) {
+  std::map<std::size_t, std::uint32_t> per_card;
+  for (const Span& span : spans) {
+    for (std::size_t c : layout.nodes().at(span.node).cards) {
+      const BlockRange& card = layout.cards()[c].blocks;
+      const std::uint32_t first = std::max(span.first, card.first);
+      const std::uint32_t end = std::min(span.end(), card.end());
+      if (first < end) per_card[c] += end - first;
+    }
+  }
+  return per_card;
+}
+
 }  // namespace
 
 std::optional<MigrationPlan> plan_migration(const BlockPool& pool, const Request& request,
@@ -192,6 +206,10 @@ std::optional<MigrationPlan> plan_migration(const BlockPool& pool, const Request
     if (!best || plan->blocks_moved < best->blocks_moved) best = std::move(plan);
   }
   return best;
+}
+
+bool renumbers_only(const Layout& layout, const Move& move) {
+  return blocks_per_card(layout, move.from) == blocks_per_card(layout, move.to);
 }
 
 }  // namespace tflops::pool

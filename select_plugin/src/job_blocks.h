@@ -73,7 +73,8 @@ class HiddenEntries {
 };
 
 // Rewrites which blocks the job holds on one node: every tflops entry's bitmap there that
-// holds `from` now holds `to` (same count). Only for a released job.
+// holds `from` now holds `to` (same count). Only for a job whose blocks are released
+// (release_blocks, or its suspension).
 void move_blocks(job_record_t* job, int node_index, const std::vector<pool::BlockRange>& to);
 
 }  // namespace tflops::select

@@ -44,6 +44,7 @@
 #include "tflops/pool/inventory.h"
 
 extern "C" {
+#include "src/common/cgroup.h"
 #include "src/common/run_in_daemon.h"
 #include "src/slurmctld/locks.h"
 }
@@ -55,6 +56,7 @@ extern "C" {
 #pragma weak node_record_count
 #pragma weak job_suspend
 #pragma weak find_job_record
+#pragma weak slurm_cgroup_conf
 
 #define TFLOPS_EXPORT __attribute__((visibility("default")))
 
@@ -106,6 +108,16 @@ std::int64_t now_ms() {
 
 std::int64_t preempt_priority(const job_record_t* job) {
   return job->part_ptr ? job->part_ptr->priority_tier : 0;
+}
+
+// Under ConstrainDevices (cgroup.conf; slurmctld reads it at start and reconfigure) a job's
+// device cgroup allows the cards it started on, and Slurm does not widen it while the job runs:
+// a running or suspended job may then only be renumbered, keeping its cards and its share of
+// each, never moved to other cards.
+bool jobs_pinned_to_cards() { return &slurm_cgroup_conf && slurm_cgroup_conf.constrain_devices; }
+
+bool allowed_move(const pool::Move& move) {
+  return !jobs_pinned_to_cards() || pool::renumbers_only(g_view->layout(), move);
 }
 
 // Suspends or resumes a job for the plugin's own reasons. As gang scheduling does (indf_susp
@@ -181,26 +193,37 @@ void load_node(std::uint32_t node, int i, const job_record_t* self, List preempt
 // --- moving running jobs so that a request gets one run --------------------------------------
 
 void run_moves(int i, const pool::MigrationPlan& plan) {
-  std::vector<std::pair<job_record_t*, const pool::Move*>> moving;
+  // A job that keeps its cards and its share of each only changes block numbers: it keeps
+  // running. The others stop, and resume once their suspension has settled
+  // (resume_preempted_jobs).
+  std::vector<std::pair<job_record_t*, const pool::Move*>> renumbered, stopped;
   for (const auto& move : plan.moves) {
     job_record_t* job = find_job_record(move.job);
-    if (job && IS_JOB_RUNNING(job)) moving.push_back({job, &move});
+    if (!job || !IS_JOB_RUNNING(job)) continue;
+    (pool::renumbers_only(g_view->layout(), move) ? renumbered : stopped).push_back({job, &move});
   }
-  // All leave first, then each takes its new blocks at once (a move's target may be another's
-  // source). They resume once their suspension has settled (resume_preempted_jobs).
-  g_cause = SuspendCause::move;
-  for (auto& [job, move] : moving) suspend_or_resume(job, SUSPEND_JOB);
-  g_cause = SuspendCause::admin;
-  for (auto& [job, move] : moving) {
-    const SuspendedJob* entry = g_suspended->find(job->job_id);
-    if (!entry || !IS_JOB_SUSPENDED(job)) continue;
+  auto new_blocks = [&](job_record_t* job, const pool::Move& move, const char* how,
+                        const char* why) {
     std::vector<pool::BlockRange> to;
-    for (const auto& span : move->to) to.push_back({span.first, span.count});
-    info("%sJobId=%u moves on %s: blocks %s -> %s", kPrefix, job->job_id,
+    for (const auto& span : move.to) to.push_back({span.first, span.count});
+    info("%sJobId=%u %s on %s: blocks %s -> %s%s", kPrefix, job->job_id, how,
          node_record_table_ptr[i]->name, runs_text(job_runs_on(job, i)).c_str(),
-         runs_text(to).c_str());
+         runs_text(to).c_str(), why);
     move_blocks(job, i, to);
     take_blocks(job);
+  };
+  // All leave first, then each takes its new blocks at once (a move's target may be another's
+  // source).
+  g_cause = SuspendCause::move;
+  for (auto& [job, move] : stopped) suspend_or_resume(job, SUSPEND_JOB);
+  g_cause = SuspendCause::admin;
+  for (auto& [job, move] : renumbered) release_blocks(job);
+  for (auto& [job, move] : renumbered)
+    new_blocks(job, *move, "is renumbered", " (same cards and shares: it keeps running)");
+  for (auto& [job, move] : stopped) {
+    const SuspendedJob* entry = g_suspended->find(job->job_id);
+    if (!entry || !IS_JOB_SUSPENDED(job)) continue;
+    new_blocks(job, *move, "moves", "");
     SuspendedJob moved = *entry;
     moved.holds_blocks = true;
     g_suspended->add(std::move(moved));
@@ -230,9 +253,19 @@ void place_contiguously(job_record_t* job) {
       if (blocks == 0) continue;
       g_view->load_node(*node, {}, runs_of(taken));
       auto placed = g_view->place(*node, blocks, entry_kind(entry));
+      const char* why_split = g_view->layout().options().migration == pool::MigrationPolicy::none
+                                  ? "MigrationPolicy=none moves no running job"
+                                  : "moving running jobs could not make one (blocks of suspended "
+                                    "or completing jobs stay put)";
       if (placed && placed->size() > 1) {
         load_node(*node, i, job, nullptr);
-        if (auto plan = g_view->plan_migration(*node, blocks, entry_kind(entry))) {
+        auto plan = g_view->plan_migration(*node, blocks, entry_kind(entry));
+        if (plan && !std::all_of(plan->moves.begin(), plan->moves.end(), allowed_move)) {
+          plan.reset();
+          why_split = "making one would move running jobs to other cards, which ConstrainDevices "
+                      "forbids (their device cgroups keep the cards they started on)";
+        }
+        if (plan) {
           run_moves(i, *plan);
           bit_copybits(taken, ns->gres_bit_alloc);
           for (auto* done : entries) {
@@ -254,11 +287,7 @@ void place_contiguously(job_record_t* job) {
       if (runs.size() > 1)  // for the admin: why this job is not one run
         info("%sJobId=%u gets %zu runs on %s (%s): no free run of %u blocks there, and %s",
              kPrefix, job->job_id, runs.size(), node_record_table_ptr[i]->name,
-             runs_text(runs).c_str(), blocks,
-             g_view->layout().options().migration == pool::MigrationPolicy::none
-                 ? "MigrationPolicy=none moves no running job"
-                 : "moving running jobs could not make one (blocks of suspended or completing "
-                   "jobs stay put)");
+             runs_text(runs).c_str(), blocks, why_split);
     }
     FREE_NULL_BITMAP(taken);
   }
@@ -415,7 +444,8 @@ int suspend_victims_and_place(job_record_t* job, bitstr_t* bitmap, uint32_t min_
 // --- resuming -------------------------------------------------------------------------------
 
 // A released job whose old blocks are busy moves to free blocks of the same kinds on its nodes,
-// when the pool places it there in one run per node and the MigrationPolicy allows moves.
+// when the pool places it there in one run per node, the MigrationPolicy allows moves, and
+// ConstrainDevices, if set, lets it (the same cards and shares).
 bool move_to_free_blocks(job_record_t* job) {
   if (!g_view || g_view->layout().options().migration == pool::MigrationPolicy::none) return false;
   std::vector<std::pair<int, std::vector<pool::BlockRange>>> targets;
@@ -437,6 +467,9 @@ bool move_to_free_blocks(job_record_t* job) {
     g_view->load_node(*node, {}, runs_of(ns->gres_bit_alloc));
     auto placed = g_view->place(*node, count, first);
     if (!placed) return false;
+    pool::Move move{job->job_id, {}, *placed};
+    for (const auto& run : runs) move.from.push_back({*node, run.first, run.count});
+    if (!allowed_move(move)) return false;
     std::vector<pool::BlockRange> to;
     for (const auto& span : *placed) to.push_back({span.first, span.count});
     targets.push_back({i, std::move(to)});

@@ -4,7 +4,10 @@
 # preemption that suspends the low job and releases its blocks, a slurmctld restart while a
 # victim is suspended, and a slurmd killed while its node holds blocks. Then, on two such nodes:
 # a job goes to the node where its blocks fit in one free run, rather than split or moving others;
-# and on a node of two kinds, a request of both preempts the jobs holding the fewest blocks.
+# on a node of two kinds, a request of both preempts the jobs holding the fewest blocks; and on a
+# node of two cards, SPEC's example again, where the moves change cards and so stop the jobs (on
+# one card they only renumber the jobs' blocks, and the jobs keep running), and where under
+# ConstrainDevices nothing moves to another card.
 #
 #   select_plugin_test.sh BUILD_DIR
 #
@@ -34,27 +37,54 @@ ticks_ok() {  # name file count
 }
 
 # --- 2. SPEC's 10T migration example: app4 gets one contiguous run ---
-A1=$(sbatch --parsable --gres=tflops:3 -o /dev/null --wrap 'sleep 600')
-check_eq "app1 runs" RUNNING "$(wait_running "$A1")"
-A2=$(sbatch --parsable --gres=tflops:3 -o "$DIR/app2.out" --wrap "$(counter 8)")
-check_eq "app2 runs" RUNNING "$(wait_running "$A2")"
-A3=$(sbatch --parsable --gres=tflops:2 -o /dev/null --wrap 'sleep 600')
-check_eq "app3 runs" RUNNING "$(wait_running "$A3")"
-check_eq "t1: app1 [1-3]" 0-2 "$(job_idx "$A1")"
-check_eq "t1: app2 [4-6]" 3-5 "$(job_idx "$A2")"
-check_eq "t1: app3 [7-8]" 6-7 "$(job_idx "$A3")"
-scancel "$A1"
-check_eq "app1 exits" CANCELLED "$(wait_job "$A1")"
-A4=$(sbatch --parsable --gres=tflops:4 -o /dev/null --wrap 'sleep 600')
-check_eq "app4 runs" RUNNING "$(wait_running "$A4")"
-check_eq "t2: app2 moved to [1-3]" 0-2 "$(job_idx "$A2")"
-check_eq "t2: app3 moved to [4-5]" 3-4 "$(job_idx "$A3")"
-check_eq "t2: app4 gets one run [6-9]" 5-8 "$(job_idx "$A4")"
-check_eq "t2: node0 blocks in use" 0-8 "$(node_idx node0)"
-check_eq "app2 finishes after its move" COMPLETED "$(wait_job "$A2")"
-ticks_ok "app2's output is whole" "$DIR/app2.out" 8
-scancel "$A3" "$A4"
-wait_job "$A3" >/dev/null; wait_job "$A4" >/dev/null
+# Replays the example on the running cluster up to t2 (app1 gone, app4 running); app2..app4 are
+# left in $A2 $A3 $A4.
+spec_migration_t2() {
+  local a1
+  a1=$(sbatch --parsable --gres=tflops:3 -o /dev/null --wrap 'sleep 600')
+  check_eq "app1 runs" RUNNING "$(wait_running "$a1")"
+  A2=$(sbatch --parsable --gres=tflops:3 -o "$DIR/app2.out" --wrap "$(counter 8)")
+  check_eq "app2 runs" RUNNING "$(wait_running "$A2")"
+  A3=$(sbatch --parsable --gres=tflops:2 -o /dev/null --wrap 'sleep 600')
+  check_eq "app3 runs" RUNNING "$(wait_running "$A3")"
+  check_eq "t1: app1 [1-3]" 0-2 "$(job_idx "$a1")"
+  check_eq "t1: app2 [4-6]" 3-5 "$(job_idx "$A2")"
+  check_eq "t1: app3 [7-8]" 6-7 "$(job_idx "$A3")"
+  scancel "$a1"
+  check_eq "app1 exits" CANCELLED "$(wait_job "$a1")"
+  A4=$(sbatch --parsable --gres=tflops:4 -o /dev/null --wrap 'sleep 600')
+  check_eq "app4 runs" RUNNING "$(wait_running "$A4")"
+}
+# SPEC's answer at t2, then app2 finishes with its whole output and the others are cancelled.
+spec_migration_example() {
+  spec_migration_t2
+  check_eq "t2: app2 moved to [1-3]" 0-2 "$(job_idx "$A2")"
+  check_eq "t2: app3 moved to [4-5]" 3-4 "$(job_idx "$A3")"
+  check_eq "t2: app4 gets one run [6-9]" 5-8 "$(job_idx "$A4")"
+  check_eq "t2: node0 blocks in use" 0-8 "$(node_idx node0)"
+  spec_migration_end
+}
+spec_migration_end() {
+  check_eq "app2 finishes" COMPLETED "$(wait_job "$A2")"
+  ticks_ok "app2's output is whole" "$DIR/app2.out" 8
+  scancel "$A3" "$A4"
+  wait_job "$A3" >/dev/null; wait_job "$A4" >/dev/null
+}
+# Which of app2 and app3 the slurmctld log (from line $LOG_FROM on) shows renumbered and which
+# moved (stopped to move).
+LOG_FROM=1
+move_kinds() {
+  local j log
+  log=$(tail -n +"$LOG_FROM" "$DIR/log/slurmctld.log")
+  for j in "$A2" "$A3"; do
+    if grep -q "JobId=$j is renumbered" <<< "$log"; then echo renumbered
+    elif grep -q "JobId=$j moves" <<< "$log"; then echo moved
+    else echo "neither"; fi
+  done | paste -sd' '
+}
+spec_migration_example
+# The node is one card: app2 and app3 keep it and their share of it, so they keep running.
+check_eq "one card: app2 and app3 renumbered, not stopped" "renumbered renumbered" "$(move_kinds)"
 
 # --- 3. preemption: the low job is suspended with its blocks released, then resumes ---
 LOW=$(sbatch --parsable -p debug --gres=tflops:8 -o "$DIR/low.out" --wrap "$(counter 12)")
@@ -144,5 +174,32 @@ check_eq "two-kind high job completes" COMPLETED "$(wait_job "$H")"
 check_eq "the victims resume" "RUNNING RUNNING" \
   "$(for j in "$G" "$N2"; do wait_state "$j" RUNNING 30; done | paste -sd' ')"
 scancel "$N4" "$N2" "$G"
+
+# --- SPEC's migration example on two 5-block cards: moves that change cards stop the job ---
+# app2 [4-6] spans gpu0 and gpu1 and goes to gpu0 only, app3 goes from gpu1 to gpu0: both are
+# suspended while their blocks change, and app2's output shows the suspension lost nothing.
+"$CLUSTER" stop "$DIR" >/dev/null 2>&1
+printf 'MigrationPolicy=compact\nNodeName=node0 Kind=gpu Name=gpu[0-1] TFLOPS=5\n' > "$DIR/two-cards.conf"
+"$CLUSTER" start "$DIR" --build "$BUILD" --select tflops --tflops-conf "$DIR/two-cards.conf" \
+  || { FAILS=$((FAILS + 1)); echo "FAIL - two-card cluster did not start"; exit 1; }
+LOG_FROM=$(($(wc -l < "$DIR/log/slurmctld.log") + 1))  # the log goes on from the clusters before
+spec_migration_example
+check_eq "two cards: app2 and app3 stopped to move" "moved moved" "$(move_kinds)"
+
+# --- the same under ConstrainDevices: no job moves to cards its device cgroup does not allow ---
+# app4 gets the free blocks as they are (0-2 on gpu0, 8 on gpu1: two runs), and the log says why.
+echo "ConstrainDevices=yes" > "$DIR/etc/cgroup.conf"
+scontrol reconfigure
+LOG_FROM=$(($(wc -l < "$DIR/log/slurmctld.log") + 1))
+spec_migration_t2
+check_eq "ConstrainDevices: app2 and app3 stay put" "3-5 6-7" "$(job_idx "$A2") $(job_idx "$A3")"
+check_eq "ConstrainDevices: app4 takes the free blocks" 0-2,8 "$(job_idx "$A4")"
+check_eq "ConstrainDevices: app2 and app3 neither moved nor renumbered" "neither neither" "$(move_kinds)"
+if tail -n +"$LOG_FROM" "$DIR/log/slurmctld.log" | grep -q "JobId=$A4 gets 2 runs.*ConstrainDevices forbids"; then
+  pass "the log says why app4 is split"
+else
+  fail "the log says why app4 is split"
+fi
+spec_migration_end
 
 finish

@@ -129,3 +129,28 @@ TEST(Preemption, NothingWhenVictimsCannotFreeEnough) {
   EXPECT_FALSE(plan_preemption(f.pool, Request{.blocks = 6}, 5, f.running, 1));
   EXPECT_FALSE(plan_preemption(f.pool, Request{.blocks = 11}, 100, f.running, 1));
 }
+
+TEST(Migration, MovesInsideOneCardOnlyRenumber) {
+  // SPEC's 10T node is one card: app2 and app3 keep their card and their share of it.
+  Fixture f = spec_t2();
+  auto plan = plan_migration(f.pool, Request{.blocks = 4}, f.running, MigrationPolicy::compact);
+  ASSERT_TRUE(plan);
+  for (const Move& move : plan->moves) EXPECT_TRUE(renumbers_only(f.pool.layout(), move)) << move.job;
+}
+
+TEST(Migration, MovesThatChangeCardsOrSharesAreRealMoves) {
+  // The same example on two 5-block cards: app2 [4-6] spans gpu0 and gpu1, app3 [7-8] is on gpu1;
+  // compact puts both on gpu0.
+  Fixture f(layout_of("NodeName=node0 Kind=gpu Name=gpu[0-1] TFLOPS=5"));
+  f.run(2, 3, 3);
+  f.run(3, 6, 2);
+  auto plan = plan_migration(f.pool, Request{.blocks = 4}, f.running, MigrationPolicy::compact);
+  ASSERT_TRUE(plan);
+  ASSERT_EQ(plan->moves.size(), 2u);
+  EXPECT_FALSE(renumbers_only(f.pool.layout(), plan->moves[0]));  // 2 + 1 blocks -> 3 + 0
+  EXPECT_FALSE(renumbers_only(f.pool.layout(), plan->moves[1]));  // gpu1 -> gpu0
+  const Layout& layout = f.pool.layout();
+  EXPECT_TRUE(renumbers_only(layout, Move{4, {{0, 8, 2}}, {{0, 5, 2}}}));   // inside gpu1
+  EXPECT_TRUE(renumbers_only(layout, Move{4, {{0, 4, 2}}, {{0, 3, 1}, {0, 9, 1}}}));  // 1 + 1 stays 1 + 1
+  EXPECT_FALSE(renumbers_only(layout, Move{4, {{0, 0, 2}}, {{0, 5, 2}}}));  // same count, other card
+}

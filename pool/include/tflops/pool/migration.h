@@ -6,6 +6,9 @@
 //   minimal  the fewest blocks moved: a window for the request is cleared by moving the jobs in
 //            it, each to one run outside the window.
 // Jobs not migratable never move. A job that moves ends up in one contiguous run per node.
+//
+// A move that keeps the job on the same cards with the same number of blocks on each only
+// renumbers its blocks: what it computes on does not change, so it need not stop to move.
 #pragma once
 
 #include <cstdint>
@@ -37,5 +40,8 @@ struct MigrationPlan {
 std::optional<MigrationPlan> plan_migration(const BlockPool& pool, const Request& request,
                                             const std::vector<RunningJob>& running,
                                             MigrationPolicy policy);
+
+// Whether `move` leaves its job on the same cards with the same number of blocks on each.
+bool renumbers_only(const Layout& layout, const Move& move);
 
 }  // namespace tflops::pool
