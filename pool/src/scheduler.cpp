@@ -229,7 +229,10 @@ void Scheduler::apply(const MigrationPlan& plan, std::vector<Event>& events) {
       return std::tie(a.node, a.first) < std::tie(b.node, b.first);
     });
     job.spans = std::move(spans);
-    events.push_back(Event{EventType::moved, move.job, move.from, move.to, {}});
+    events.push_back(Event{EventType::moved, move.job, move.from, move.to,
+                           renumbers_only(layout(), move)
+                               ? "renumbered: same cards and shares, it keeps running"
+                               : "to other cards: it stops while it moves"});
   }
 }
 

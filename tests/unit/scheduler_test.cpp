@@ -9,6 +9,7 @@
 
 using testing::HasSubstr;
 using namespace tflops::pool;
+using tflops::pool::fixtures::layout_of;
 using tflops::pool::fixtures::spec_10t;
 using tflops::pool::fixtures::spec_200t;
 
@@ -68,7 +69,21 @@ TEST(Scheduler, SpecMigrationExampleCompact) {
   EXPECT_EQ(s.blocks().free_runs(0)[0].first, 9u);  // free 10
   ASSERT_EQ(events.size(), 3u);
   EXPECT_EQ(events[0].type, EventType::moved);
+  EXPECT_THAT(events[0].detail, HasSubstr("renumbered"));  // one card: it keeps running
   EXPECT_EQ(events[2].type, EventType::started);
+}
+
+TEST(Scheduler, MovesToOtherCardsSayTheJobStops) {
+  // SPEC's migration example on two 5-block cards: app2 and app3 end up on gpu0 only.
+  Scheduler s(layout_of("NodeName=node0 Kind=gpu Name=gpu[0-1] TFLOPS=5"));
+  for (JobId id : {1, 2, 3}) s.submit(job(id, id == 3 ? 2 : 3));
+  s.end(1);
+  auto events = s.submit(job(4, 4));
+  ASSERT_EQ(events.size(), 3u);
+  for (int i : {0, 1}) {
+    EXPECT_EQ(events[i].type, EventType::moved);
+    EXPECT_THAT(events[i].detail, HasSubstr("other cards"));
+  }
 }
 
 TEST(Scheduler, SpecMigrationExampleMinimal) {
