@@ -8,8 +8,6 @@
 
 namespace tflops::select {
 
-namespace {
-
 pool::Spans spans_of(std::uint32_t node, std::vector<pool::BlockRange> runs) {
   std::sort(runs.begin(), runs.end(),
             [](const pool::BlockRange& a, const pool::BlockRange& b) { return a.first < b.first; });
@@ -24,6 +22,14 @@ pool::Spans spans_of(std::uint32_t node, std::vector<pool::BlockRange> runs) {
   }
   return spans;
 }
+
+std::vector<pool::BlockRange> runs_of(const pool::Spans& spans) {
+  std::vector<pool::BlockRange> runs;
+  for (const auto& span : spans) runs.push_back({span.first, span.count});
+  return runs;
+}
+
+namespace {
 
 // The one region a job's blocks lie in, if they lie in one: a job moves only inside it, so the
 // per-kind counts Slurm keeps for it stay true.

@@ -33,6 +33,10 @@ struct Holder {
   bool migratable = false;
 };
 
+// Node-local runs as the pool's spans on `node` (sorted, touching runs merged), and back.
+pool::Spans spans_of(std::uint32_t node, std::vector<pool::BlockRange> runs);
+std::vector<pool::BlockRange> runs_of(const pool::Spans& spans);
+
 class PoolView {
  public:
   explicit PoolView(pool::Layout layout);

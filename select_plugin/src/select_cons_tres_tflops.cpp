@@ -204,8 +204,7 @@ void run_moves(int i, const pool::MigrationPlan& plan) {
   }
   auto new_blocks = [&](job_record_t* job, const pool::Move& move, const char* how,
                         const char* why) {
-    std::vector<pool::BlockRange> to;
-    for (const auto& span : move.to) to.push_back({span.first, span.count});
+    const auto to = runs_of(move.to);
     info("%sJobId=%u %s on %s: blocks %s -> %s%s", kPrefix, job->job_id, how,
          node_record_table_ptr[i]->name, runs_text(job_runs_on(job, i)).c_str(),
          runs_text(to).c_str(), why);
@@ -277,8 +276,7 @@ void place_contiguously(job_record_t* job) {
         }
       }
       if (!placed) continue;  // cons_tres's own choice stands
-      std::vector<pool::BlockRange> runs;
-      for (const auto& span : *placed) runs.push_back({span.first, span.count});
+      const auto runs = runs_of(*placed);
       const std::string before = runs_text(runs_of(chosen));
       set_only(chosen, runs);
       bit_or(taken, chosen);
@@ -467,12 +465,8 @@ bool move_to_free_blocks(job_record_t* job) {
     g_view->load_node(*node, {}, runs_of(ns->gres_bit_alloc));
     auto placed = g_view->place(*node, count, first);
     if (!placed) return false;
-    pool::Move move{job->job_id, {}, *placed};
-    for (const auto& run : runs) move.from.push_back({*node, run.first, run.count});
-    if (!allowed_move(move)) return false;
-    std::vector<pool::BlockRange> to;
-    for (const auto& span : *placed) to.push_back({span.first, span.count});
-    targets.push_back({i, std::move(to)});
+    if (!allowed_move(pool::Move{job->job_id, spans_of(*node, runs), *placed})) return false;
+    targets.push_back({i, runs_of(*placed)});
   }
   for (auto& [i, to] : targets) {
     info("%sJobId=%u resumes on %s blocks %s (its blocks %s are busy)", kPrefix, job->job_id,
