@@ -42,8 +42,9 @@ class Device {
   virtual bool share_enforced() const = 0;
 
   virtual std::unique_ptr<DeviceArray> alloc(std::size_t size) = 0;  // zero-filled
-  virtual void write(DeviceArray& dst, const float* src, std::size_t size) = 0;
-  virtual void read(const DeviceArray& src, float* dst, std::size_t size) = 0;
+  // `size` floats at element `offset` of the array.
+  virtual void write(DeviceArray& dst, std::size_t offset, const float* src, std::size_t size) = 0;
+  virtual void read(const DeviceArray& src, std::size_t offset, float* dst, std::size_t size) = 0;
 
   // Row-major C(m x n) = alpha op(A) op(B) + beta C with leading dimensions lda, ldb, ldc.
   virtual void gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k,

@@ -37,41 +37,65 @@ void BufferState::allocate() {
   }
 }
 
-void BufferState::gather(float* out) const {
-  const std::size_t n = rows * cols;
+namespace {
+
+// The part of elements [first, first + count) that slice `s` holds: `at` in the slice's array,
+// `to` in the range, `size` elements (0 when the slice holds none of it).
+struct SlicePiece {
+  std::size_t at = 0, to = 0, size = 0;
+};
+
+SlicePiece piece_of(const BufferState& b, const RowSplit& split, std::size_t s, std::size_t first,
+                    std::size_t count) {
+  const std::size_t held_first = b.layout == Layout::sharded ? split.offset[s] * b.cols : 0;
+  const std::size_t held_end = b.layout == Layout::sharded ? held_first + split.rows[s] * b.cols : b.rows * b.cols;
+  const std::size_t lo = std::max(first, held_first), hi = std::min(first + count, held_end);
+  if (lo >= hi) return {};
+  return {lo - held_first, lo - first, hi - lo};
+}
+
+}  // namespace
+
+void BufferState::gather(std::size_t first, std::size_t count, float* out) const {
+  if (count == 0) return;
   if (layout == Layout::replicated) {
-    card->slices[0].device->read(*parts[0], out, n);
+    card->slices[0].device->read(*parts[0], first, out, count);
     return;
   }
+  const RowSplit split = split_rows(rows, card->weights);
   if (layout == Layout::sharded) {
-    const RowSplit split = split_rows(rows, card->weights);
     card->each_slice([&](std::size_t s) {
-      if (split.rows[s] == 0) return;
-      card->slices[s].device->read(*parts[s], out + split.offset[s] * cols, split.rows[s] * cols);
+      const SlicePiece p = piece_of(*this, split, s, first, count);
+      if (p.size) card->slices[s].device->read(*parts[s], p.at, out + p.to, p.size);
     });
     return;
   }
   // Partial: read every addend at once, then sum in slice order.
-  std::vector<std::vector<float>> addends(parts.size(), std::vector<float>(n));
-  card->each_slice([&](std::size_t s) { card->slices[s].device->read(*parts[s], addends[s].data(), n); });
+  std::vector<std::vector<float>> addends(parts.size(), std::vector<float>(count));
+  card->each_slice([&](std::size_t s) { card->slices[s].device->read(*parts[s], first, addends[s].data(), count); });
   std::copy(addends[0].begin(), addends[0].end(), out);
   for (std::size_t s = 1; s < addends.size(); ++s)
-    for (std::size_t i = 0; i < n; ++i) out[i] += addends[s][i];
+    for (std::size_t i = 0; i < count; ++i) out[i] += addends[s][i];
 }
 
-void BufferState::scatter(const float* in) {
-  const std::size_t n = rows * cols;
+void BufferState::scatter(std::size_t first, std::size_t count, const float* in) {
+  if (count == 0) return;
+  const bool whole = first == 0 && count == rows * cols;
   const RowSplit split = split_rows(rows, card->weights);
+  const std::vector<float> zeros(layout == Layout::partial && !whole ? count : 0, 0.0f);
   card->each_slice([&](std::size_t s) {
     Device& d = *card->slices[s].device;
     switch (layout) {
-      case Layout::sharded:
-        if (split.rows[s]) d.write(*parts[s], in + split.offset[s] * cols, split.rows[s] * cols);
+      case Layout::sharded: {
+        const SlicePiece p = piece_of(*this, split, s, first, count);
+        if (p.size) d.write(*parts[s], p.at, in + p.to, p.size);
         break;
-      case Layout::replicated: d.write(*parts[s], in, n); break;
-      case Layout::partial:
-        if (s == 0) d.write(*parts[s], in, n);
-        else d.fill(n, 0.0f, *parts[s]);
+      }
+      case Layout::replicated: d.write(*parts[s], first, in, count); break;
+      case Layout::partial:  // the value goes to slice 0, the other addends become zero
+        if (s == 0) d.write(*parts[s], first, in, count);
+        else if (whole) d.fill(count, 0.0f, *parts[s]);
+        else d.write(*parts[s], first, zeros.data(), count);
         break;
     }
     d.finish();
@@ -86,6 +110,14 @@ void check_size(const detail::BufferState& b, std::size_t size, const char* what
   if (size != b.rows * b.cols)
     throw Error(std::string(what) + ": " + std::to_string(size) + " floats given for a " +
                 std::to_string(b.rows) + " x " + std::to_string(b.cols) + " buffer");
+}
+
+void check_range(const detail::BufferState& b, std::size_t first, std::size_t count, const char* what) {
+  const std::size_t size = b.rows * b.cols;
+  if (first > size || count > size - first)
+    throw Error(std::string(what) + ": elements " + std::to_string(first) + " to " + std::to_string(first + count) +
+                " of a " + std::to_string(b.rows) + " x " + std::to_string(b.cols) + " buffer (" +
+                std::to_string(size) + " elements)");
 }
 
 void check_slice(const detail::BufferState& b, std::size_t slice, const char* what) {
@@ -150,6 +182,20 @@ void Buffer::copy_to_host(std::span<float> data) const {
   state_->gather(data.data());
 }
 
+void Buffer::copy_from_host(std::size_t first, std::span<const float> data) {
+  check_range(*state_, first, data.size(), "copy_from_host");
+  std::lock_guard lock(state_->card->mutex);
+  state_->card->check_active("copy_from_host");
+  state_->scatter(first, data.size(), data.data());
+}
+
+void Buffer::copy_to_host(std::size_t first, std::span<float> data) const {
+  check_range(*state_, first, data.size(), "copy_to_host");
+  std::lock_guard lock(state_->card->mutex);
+  state_->card->check_active("copy_to_host");
+  state_->gather(first, data.size(), data.data());
+}
+
 std::vector<float> Buffer::to_host() const {
   std::vector<float> out(size());
   copy_to_host(out);
@@ -196,7 +242,7 @@ void Buffer::read_slice(std::size_t slice, std::span<float> data) const {
   if (data.size() != n)
     throw Error("read_slice: slice " + std::to_string(slice) + " holds " + std::to_string(n) +
                 " floats, " + std::to_string(data.size()) + " given");
-  if (n) state_->card->slices[slice].device->read(*state_->parts[slice], data.data(), n);
+  if (n) state_->card->slices[slice].device->read(*state_->parts[slice], 0, data.data(), n);
 }
 
 void Buffer::write_slice(std::size_t slice, std::span<const float> data) {
@@ -209,7 +255,7 @@ void Buffer::write_slice(std::size_t slice, std::span<const float> data) {
                 " floats, " + std::to_string(data.size()) + " given");
   if (n) {
     detail::Device& d = *state_->card->slices[slice].device;
-    d.write(*state_->parts[slice], data.data(), n);
+    d.write(*state_->parts[slice], 0, data.data(), n);
     d.finish();
   }
 }

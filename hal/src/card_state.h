@@ -51,9 +51,12 @@ struct BufferState {
   std::size_t slice_offset(std::size_t slice) const;
   // (Re)allocates the parts for the current slices and layout, zero-filled.
   void allocate();
-  // The whole value <-> the slices (lock held, card active).
-  void gather(float* out) const;
-  void scatter(const float* in);
+  // The value's elements [first, first + count) <-> the slices (lock held, card active).
+  void gather(std::size_t first, std::size_t count, float* out) const;
+  void scatter(std::size_t first, std::size_t count, const float* in);
+  // The whole value.
+  void gather(float* out) const { gather(0, rows * cols, out); }
+  void scatter(const float* in) { scatter(0, rows * cols, in); }
 };
 
 // Opens the slices of card.alloc, sets weights, starts the workers. Throws Error listing every

@@ -164,7 +164,7 @@ double softmax_xent(const Buffer& logits, const Buffer& labels, float grad_scale
     auto loss = d.alloc(rows);
     d.softmax_xent(rows, classes, part(logits, s), part(labels, s), grad_scale, part(grad, s), *loss);
     losses[s].resize(rows);
-    d.read(*loss, losses[s].data(), rows);
+    d.read(*loss, 0, losses[s].data(), rows);
   });
   // Replicated operands: every slice computed the same rows; count them once.
   const std::size_t counted = logits.layout() == Layout::replicated ? 1 : slices;

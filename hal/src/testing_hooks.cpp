@@ -17,8 +17,8 @@ class LostDevice : public detail::Device {
   unsigned units() const override { return original_->units(); }
   bool share_enforced() const override { return original_->share_enforced(); }
   std::unique_ptr<detail::DeviceArray> alloc(std::size_t) override { lost("alloc"); }
-  void write(detail::DeviceArray&, const float*, std::size_t) override { lost("write"); }
-  void read(const detail::DeviceArray&, float*, std::size_t) override { lost("read"); }
+  void write(detail::DeviceArray&, std::size_t, const float*, std::size_t) override { lost("write"); }
+  void read(const detail::DeviceArray&, std::size_t, float*, std::size_t) override { lost("read"); }
   void gemm(bool, bool, std::size_t, std::size_t, std::size_t, float, const detail::DeviceArray&,
             std::size_t, const detail::DeviceArray&, std::size_t, float, detail::DeviceArray&,
             std::size_t) override { lost("gemm"); }

@@ -222,6 +222,37 @@ TEST_P(Ops, PartialReducedOnHostAndBroadcastBack) {
   }
 }
 
+TEST_P(Ops, RangeCopiesReadAndWriteOnePieceInEveryLayout) {
+  // Pieces that start and end inside rows and cross slice boundaries of a sharded buffer.
+  const std::size_t size = kBatch * kIn;
+  const std::size_t first = kIn + 3, count = size / 2 + 5;
+  for (Layout layout : {Layout::sharded, Layout::replicated, Layout::partial}) {
+    SCOPED_TRACE(std::string(layout_name(layout)));
+    const auto before = test::random_floats(rng, size), piece = test::random_floats(rng, count);
+    Buffer b = upload(kBatch, kIn, layout, before);
+    if (layout == Layout::partial) {  // every slice an addend, so the read must sum them
+      for (std::size_t s = 0; s < b.slice_count(); ++s) {
+        std::vector<float> addend(size, 0.5f);
+        b.write_slice(s, addend);
+      }
+    }
+    const std::vector<float> value = b.to_host();
+    std::vector<float> read(count);
+    b.copy_to_host(first, read);
+    EXPECT_EQ(read, std::vector<float>(value.begin() + first, value.begin() + first + count));
+
+    b.copy_from_host(first, piece);
+    std::vector<float> want = value;
+    std::copy(piece.begin(), piece.end(), want.begin() + first);
+    EXPECT_EQ(b.to_host(), want);  // the piece written, the rest untouched
+    EXPECT_EQ(b.layout(), layout);
+  }
+  Buffer b(*card, kBatch, kIn, Layout::replicated);
+  std::vector<float> too_long(5);
+  EXPECT_THROW(b.copy_to_host(size - 4, too_long), Error);
+  EXPECT_THROW(b.copy_from_host(size + 1, std::span<const float>()), Error);
+}
+
 TEST_P(Ops, MeasuredWeightsResplitShardedBuffers) {
   const auto x = test::random_floats(rng, kBatch * kIn);
   Buffer bx = upload(kBatch, kIn, Layout::sharded, x);

@@ -93,15 +93,15 @@ class CuDevice : public Device {
     check(cuMemsetD32Async(p, 0, std::max<std::size_t>(size, 1), stream_), "cuMemsetD32");
     return array;
   }
-  void write(DeviceArray& dst, const float* src, std::size_t size) override {
+  void write(DeviceArray& dst, std::size_t offset, const float* src, std::size_t size) override {
     bind();
     check(cuStreamSynchronize(stream_), "cuStreamSynchronize");
-    if (size) check(cuMemcpyHtoD(dptr(dst), src, size * sizeof(float)), "cuMemcpyHtoD");
+    if (size) check(cuMemcpyHtoD(dptr(dst) + offset * sizeof(float), src, size * sizeof(float)), "cuMemcpyHtoD");
   }
-  void read(const DeviceArray& src, float* dst, std::size_t size) override {
+  void read(const DeviceArray& src, std::size_t offset, float* dst, std::size_t size) override {
     bind();
     check(cuStreamSynchronize(stream_), "cuStreamSynchronize");
-    if (size) check(cuMemcpyDtoH(dst, dptr(src), size * sizeof(float)), "cuMemcpyDtoH");
+    if (size) check(cuMemcpyDtoH(dst, dptr(src) + offset * sizeof(float), size * sizeof(float)), "cuMemcpyDtoH");
   }
 
   void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, float alpha,

@@ -59,11 +59,11 @@ class HostDevice : public Device {
   std::unique_ptr<DeviceArray> alloc(std::size_t size) override {
     return std::make_unique<HostArray>(size);
   }
-  void write(DeviceArray& dst, const float* src, std::size_t size) override {
-    std::memcpy(ptr(dst), src, size * sizeof(float));
+  void write(DeviceArray& dst, std::size_t offset, const float* src, std::size_t size) override {
+    std::memcpy(ptr(dst) + offset, src, size * sizeof(float));
   }
-  void read(const DeviceArray& src, float* dst, std::size_t size) override {
-    std::memcpy(dst, ptr(src), size * sizeof(float));
+  void read(const DeviceArray& src, std::size_t offset, float* dst, std::size_t size) override {
+    std::memcpy(dst, ptr(src) + offset, size * sizeof(float));
   }
 
   void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, float alpha,

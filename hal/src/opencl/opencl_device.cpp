@@ -165,11 +165,11 @@ class ClDevice : public Device {
     fill(size, 0.0f, *array);
     return array;
   }
-  void write(DeviceArray& dst, const float* src, std::size_t size) override {
-    if (size) check(clEnqueueWriteBuffer(queue_, mem(dst), CL_TRUE, 0, size * sizeof(float), src, 0, nullptr, nullptr), "clEnqueueWriteBuffer");
+  void write(DeviceArray& dst, std::size_t offset, const float* src, std::size_t size) override {
+    if (size) check(clEnqueueWriteBuffer(queue_, mem(dst), CL_TRUE, offset * sizeof(float), size * sizeof(float), src, 0, nullptr, nullptr), "clEnqueueWriteBuffer");
   }
-  void read(const DeviceArray& src, float* dst, std::size_t size) override {
-    if (size) check(clEnqueueReadBuffer(queue_, mem(src), CL_TRUE, 0, size * sizeof(float), dst, 0, nullptr, nullptr), "clEnqueueReadBuffer");
+  void read(const DeviceArray& src, std::size_t offset, float* dst, std::size_t size) override {
+    if (size) check(clEnqueueReadBuffer(queue_, mem(src), CL_TRUE, offset * sizeof(float), size * sizeof(float), dst, 0, nullptr, nullptr), "clEnqueueReadBuffer");
   }
 
   void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, float alpha,

@@ -50,6 +50,11 @@ class Buffer {
   void copy_from_host(std::span<const float> data, std::optional<Layout> as = std::nullopt);
   void copy_to_host(std::span<float> data) const;
   std::vector<float> to_host() const;
+  // Range copies: the value's elements [first, first + data.size()) in row-major order, in
+  // whatever layout (Error when the range passes the end). A caller that pipelines, such as
+  // the gradient all-reduce, moves one piece while it works on another.
+  void copy_from_host(std::size_t first, std::span<const float> data);
+  void copy_to_host(std::size_t first, std::span<float> data) const;
   void fill(float value);  // every element (for partial: slice 0 gets value, others 0)
 
   // Per slice: the rows that slice holds (all rows unless sharded) and raw contents.
