@@ -26,6 +26,17 @@ std::size_t positive_from_environment(const char* name, std::size_t fallback) {
   return static_cast<std::size_t>(value);
 }
 
+Tuning::Pipeline pipeline_from_environment(Tuning::Pipeline fallback) {
+  const char* text = std::getenv("TFLOPS_ALLREDUCE_PIPELINE");
+  if (text == nullptr || *text == '\0') return fallback;
+  const std::string_view value(text);
+  if (value == "auto") return Tuning::Pipeline::automatic;
+  if (value == "always") return Tuning::Pipeline::always;
+  if (value == "never") return Tuning::Pipeline::never;
+  throw std::invalid_argument(std::string("TFLOPS_ALLREDUCE_PIPELINE='") + text +
+                              "' is not one of auto, always, never; unset it for auto");
+}
+
 }  // namespace
 
 std::string_view algorithm_name(Algorithm algorithm) {
@@ -43,6 +54,8 @@ Tuning tuning_from_environment() {
   tuning.small_bytes = positive_from_environment("TFLOPS_ALLREDUCE_SMALL_BYTES", tuning.small_bytes);
   tuning.chunk_bytes = positive_from_environment("TFLOPS_ALLREDUCE_CHUNK_BYTES", tuning.chunk_bytes);
   tuning.eager_bytes = positive_from_environment("TFLOPS_ALLREDUCE_EAGER_BYTES", tuning.eager_bytes);
+  tuning.pipeline = pipeline_from_environment(tuning.pipeline);
+  tuning.pipeline_bytes = positive_from_environment("TFLOPS_ALLREDUCE_PIPELINE_BYTES", tuning.pipeline_bytes);
   tuning.window = static_cast<int>(positive_from_environment("TFLOPS_ALLREDUCE_WINDOW",
                                                              static_cast<std::size_t>(tuning.window)));
   return tuning;

@@ -36,14 +36,20 @@ std::vector<std::size_t> epoch_order(std::size_t samples, std::uint64_t seed, in
 Trainer::Trainer(Communicator& comm, hal::VirtualCard& card, TrainOptions options, SuspendPoint* suspend)
     : comm_(comm), card_(card), options_(std::move(options)), suspend_(suspend),
       train_(load_idx(options_.data_dir, "train")), test_(load_idx(options_.data_dir, "t10k")),
-      model_(card, MlpShape{train_.features, options_.hidden, 10}, options_.seed), reducer_(comm) {
+      model_(card, MlpShape{train_.features, options_.hidden, 10}, options_.seed), reducer_(comm, card) {
   if (options_.train_samples > 0 && options_.train_samples < train_.samples) train_.samples = options_.train_samples;
   // Each rank's speed: its virtual card's blocks (TFLOPS), or 1 for an equal split.
   const double mine = options_.proportional ? static_cast<double>(card.allocation().blocks()) : 1.0;
   std::vector<double> speeds(static_cast<std::size_t>(comm.size()));
   check_mpi(MPI_Allgather(&mine, 1, MPI_DOUBLE, speeds.data(), 1, MPI_DOUBLE, comm.get()), "MPI_Allgather of card speeds");
   shares_ = split_batch(options_.global_batch, speeds);
-  if (suspend_ != nullptr) comm_.set_idle_hook([this] { honour_suspend(); });
+  // While the ranks wait on each other inside the gradient all-reduce, whose reader and writer
+  // may be copying on the card: the suspension waits for their current piece.
+  if (suspend_ != nullptr) {
+    comm_.set_idle_hook([this] {
+      if (suspend_->pending()) reducer_.with_card_idle([this] { honour_suspend(); });
+    });
+  }
   if (!options_.checkpoint.empty()) load_checkpoint();
 }
 

@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
     xs.copy_from_host(std::span<const float>(x).subspan(offset * shape.inputs, mine * shape.inputs));
     ys.copy_from_host(std::span<const float>(labels).subspan(offset, mine));
     model.forward_backward(xs, ys, 1.0f / kBatch);
-    GradientReducer(comm).allreduce(model.gradients(), model.reduced_gradients());
+    GradientReducer(comm, card).allreduce(model.gradients(), model.reduced_gradients());
 
     hal::VirtualCard alone = hal::VirtualCard::from_card_list("gpu:reference::0=host");
     Mlp reference(alone, shape, 3);

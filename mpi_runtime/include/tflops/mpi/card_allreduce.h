@@ -9,8 +9,18 @@
 //  3. broadcast back: copy_from_host into a replicated buffer writes every slice.
 // Extra host values (a step's loss, its count of correct answers) can ride along in the same
 // fusion buffer, so they cost no extra latency.
+//
+// Pipelined (Tuning::pipeline; by default when a slice's device has memory of its own): the
+// fusion buffer is cut into pieces of Tuning::pipeline_bytes, and the three stages run at once
+// on different pieces: a reader thread copies piece k+1 off the card while this thread
+// all-reduces piece k and a writer thread copies piece k-1 back, so the device copies hide
+// behind the transfers. The pieces are the same on every rank (same gradients, same size), as
+// the all-reduce requires, whether or not a rank pipelines them. Otherwise, or for one piece,
+// the stages run one after the other.
 #pragma once
 
+#include <functional>
+#include <mutex>
 #include <span>
 #include <vector>
 
@@ -21,16 +31,26 @@ namespace tflops::mpi {
 
 class GradientReducer {
  public:
-  explicit GradientReducer(Communicator& comm, Tuning tuning = tuning_from_environment());
+  // Reduces gradients that live on `card`.
+  GradientReducer(Communicator& comm, const hal::VirtualCard& card, Tuning tuning = tuning_from_environment());
 
   // sums[i] = sum over ranks and slices of partials[i]; sums[i] must be replicated and the same
   // shape. `extras` are summed over ranks in place.
   void allreduce(std::span<const hal::Buffer* const> partials, std::span<hal::Buffer* const> sums,
                  std::span<float> extras = {});
 
+  // Runs `body` while no copy of this reducer touches the card. A trainer suspends its card
+  // through here from the communicator's idle hook, which runs while a pipelined all-reduce
+  // waits on its peers and its reader or writer may be using the card.
+  void with_card_idle(const std::function<void()>& body);
+
  private:
+  bool pipelined() const;
+
   Communicator& comm_;
+  const hal::VirtualCard& card_;
   Tuning tuning_;
+  std::mutex card_use_;  // held by the reader and writer around each piece's copies
 };
 
 }  // namespace tflops::mpi
