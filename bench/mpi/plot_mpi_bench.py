@@ -3,8 +3,8 @@
 
     plot_mpi_bench.py RESULTS_DIR
 
-Reads mpi_allreduce_<ranks>.csv (ranks,bytes,variant,time_us,algbw_gbs,busbw_gbs) and
-mpi_train_split.csv; writes mpi_bench.png and mpi_bench_summary.txt. Targets: tflops' all-reduce
+Reads mpi_allreduce_<ranks>.csv (ranks,bytes,variant,time_us,algbw_gbs,busbw_gbs),
+mpi_gradient.csv (ranks,bytes,mode,time_us) and mpi_train_split.csv; writes mpi_bench.png and mpi_bench_summary.txt. Targets: tflops' all-reduce
 never below 0.95x MPI_Allreduce, at least 1.3x from 16 MiB up on host buffers. Ratios are given
 for the node buffer (tflops: shared memory on one node) and for ordinary memory (private).
 """
@@ -26,7 +26,7 @@ def main():
     runs = sorted(out.glob("mpi_allreduce_*.csv"))
     if not runs:
         sys.exit(f"{out}: no mpi_allreduce_*.csv")
-    fig, axes = plt.subplots(2, len(runs), figsize=(6 * len(runs), 8), squeeze=False)
+    fig, axes = plt.subplots(3, max(2, len(runs)), figsize=(6 * max(2, len(runs)), 12), squeeze=False)
     lines = []
     for col, path in enumerate(runs):
         data = defaultdict(dict)
@@ -62,18 +62,42 @@ def main():
         lines.append(f"{ranks} ranks: ring first beats recursive doubling at {crossover} bytes")
         shared = next((s for s in sizes if "shm" in data and "rd" in data and times["shm"][s] < times["rd"][s]), None)
         lines.append(f"{ranks} ranks: shared memory first beats recursive doubling at {shared} bytes")
+    for col in range(len(runs), len(axes[0])):  # one rank count run: nothing to show there
+        axes[0][col].axis("off")
+        axes[1][col].axis("off")
+    lines += plot_gradient(out / "mpi_gradient.csv", axes[2][0])
     split = out / "mpi_train_split.csv"
     if split.exists():
         rows = {r["split"]: r for r in csv.DictReader(open(split))}
         if {"proportional", "equal"} <= rows.keys():
             p, e = float(rows["proportional"]["samples_per_s"]), float(rows["equal"]["samples_per_s"])
             lines.append(f"training on unequal cards: proportional {p:.0f} samples/s, equal {e:.0f}: {p / e:.2f}x")
+            axes[2][1].bar(["proportional", "equal"], [p, e], color=["tab:blue", "tab:gray"])
+            axes[2][1].set(ylabel="samples/s", title=f"training on unequal cards: {p / e:.2f}x")
     fig.tight_layout()
     fig.savefig(out / "mpi_bench.png", dpi=100)
     summary = "\n".join(lines)
     (out / "mpi_bench_summary.txt").write_text(summary + "\n")
     print(summary)
     print(f"wrote {out / 'mpi_bench.png'}")
+
+
+def plot_gradient(path, axis):
+    """The gradient all-reduce's pipelined/stages speedup by size; its summary lines."""
+    if not path.exists():
+        return []
+    times = defaultdict(dict)
+    for row in csv.DictReader(open(path)):
+        times[row["mode"]][int(row["bytes"])] = float(row["time_us"])
+    sizes = sorted(times["pipelined"])
+    speedup = [times["stages"][s] / times["pipelined"][s] for s in sizes]
+    axis.plot(sizes, speedup, "o-", ms=3, label="stages time / pipelined time")
+    axis.axhline(1.0, color="k", ls=":")
+    axis.set(xscale="log", xlabel="gradient bytes", ylabel="speedup",
+             title="gradient all-reduce: pipelined against stage after stage")
+    axis.legend()
+    return ["gradient all-reduce, pipelined against stages: "
+            + ", ".join(f"{s >> 10} KiB {r:.2f}x" for s, r in zip(sizes, speedup))]
 
 
 if __name__ == "__main__":
