@@ -343,8 +343,8 @@ std::uint32_t blocks_per_node(const gres_state_t* entry, std::uint32_t nodes) {
 // The victims the pool chooses on the nodes cons_tres picked, among cons_tres's candidates;
 // cons_tres's own list where the job asks for no blocks or the pool finds no plan. A request of
 // several kinds (tflops:gpu:4,tflops:npu:2) is planned kind by kind, each seeing the blocks that
-// the victims chosen for the kinds before it free; a kindless entry beside others could take
-// any region, so such a request keeps cons_tres's list.
+// the victims chosen for the kinds before it free. (Kindless blocks beside kinds, tflops:4 with
+// tflops:npu:2, never get here: Slurm refuses a GRES asked with and without a type.)
 std::vector<job_record_t*> choose_victims(job_record_t* job, bitstr_t* chosen_nodes,
                                           List candidates, List cons_tres_victims) {
   std::vector<job_record_t*> victims;
@@ -352,10 +352,7 @@ std::vector<job_record_t*> choose_victims(job_record_t* job, bitstr_t* chosen_no
     if (v && std::find(victims.begin(), victims.end(), v) == victims.end()) victims.push_back(v);
   };
   auto entries = tflops_entries(job->gres_list_req);
-  const bool kindless_among_several =
-      entries.size() > 1 &&
-      std::any_of(entries.begin(), entries.end(), [](auto* e) { return !entry_kind(e); });
-  bool pool_decided = !entries.empty() && !kindless_among_several;
+  bool pool_decided = !entries.empty();
   const auto nodes = static_cast<std::uint32_t>(bit_set_count(chosen_nodes));
   for (int i = bit_ffs(chosen_nodes); pool_decided && i >= 0 && i < node_record_count; ++i) {
     if (!bit_test(chosen_nodes, i)) continue;

@@ -86,6 +86,7 @@ if grep -q '^JobSubmitPlugins=tflops' "$DIR/etc/slurm.conf"; then
   refused "tflops:0 is refused" tflops:0 "asks for no blocks"
   refused "a malformed count is refused" tflops:abc "'abc' is not a block count"
   refused "an unknown kind is refused" tflops:xpu:2 "'xpu' is not a card kind"
+  refused "kindless blocks beside a kind are refused (by Slurm)" tflops:npu:2,tflops:2 "Invalid GRES specification"
   check_eq "the running job is undisturbed" RUNNING "$(job_state "$RUNNING_JOB")"
   scancel "$RUNNING_JOB"
   wait_job "$RUNNING_JOB" >/dev/null
