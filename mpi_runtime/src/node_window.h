@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "tflops/mpi/allreduce.h"
+
 namespace tflops::mpi::detail {
 
 class NodeWindow {
@@ -26,7 +28,7 @@ class NodeWindow {
     std::uint64_t published = 0;  // 1 + the call whose data the slot holds (only its rank writes)
     std::uint64_t offset = 0;
     std::uint64_t count = 0;
-    std::byte data[10184];  // 8 KiB messages fit: the slot path beat the segments up to there
+    std::byte data[kSharedMemoryAnywhereBytes];  // 8 KiB messages fit: the slot path beat the segments up to there
   };
 
   // Collective over `comm`, whose ranks must all share this node; `bytes` of data per rank.

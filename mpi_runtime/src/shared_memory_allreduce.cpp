@@ -7,6 +7,8 @@
 // cache line of the counter that publishes it, and every rank sums all p slots in rank order
 // straight into its buffer (alternate calls use alternate slots, so nothing has to wait for
 // readers: a rank can only refill a slot after every peer has published the call in between).
+// The peers never read a tiny message's buffer, so it may lie anywhere: in the node buffer or
+// in the caller's own memory.
 // Larger ones, three barriers; rank r of p owns segment r (the ring's cut: sizes differ by at
 // most one element):
 //  1. barrier: every rank's input is in place;
@@ -41,6 +43,8 @@ constexpr const char* kWhat = "tflops shared-memory all-reduce";
 // Peers are summed a block at a time, so the block of this rank's segment stays in cache
 // while every peer's addend is staged and added to it; staging block included, it fits L1.
 constexpr std::size_t kBlockBytes = 16 * 1024;
+// A slot's offset when the data is not in the node buffer.
+constexpr std::size_t kOwnMemory = ~std::size_t{0};
 
 std::uint64_t acquire(std::uint64_t& counter) {
   return std::atomic_ref<std::uint64_t>(counter).load(std::memory_order_acquire);
@@ -96,17 +100,21 @@ void shared_memory_allreduce(Communicator& comm, std::byte* data, std::size_t co
   const NodeWindow* window = comm.node_window();
   const std::size_t element = dtype_size(type);
   const std::size_t bytes = count * element;
-  if (window == nullptr || !window->holds(data, bytes)) {
+  const bool tiny = bytes <= sizeof(NodeWindow::Slot::data);
+  const bool in_node_buffer = window != nullptr && window->holds(data, bytes);
+  if (window == nullptr || (!tiny && !in_node_buffer)) {
     throw std::invalid_argument(std::string(kWhat) + " needs its data inside the communicator's node buffer "
-                                "(Communicator::node_buffer) on a communicator of one node's ranks");
+                                "(Communicator::node_buffer) on a communicator of one node's ranks, or at most " +
+                                std::to_string(sizeof(NodeWindow::Slot::data)) + " bytes of it");
   }
   const int ranks = comm.size(), rank = comm.rank();
-  const auto offset = static_cast<std::size_t>(data - window->mine());
+  // Where the data sits, for the placement check; the same on every rank for the caller's own memory.
+  const std::size_t offset = in_node_buffer ? static_cast<std::size_t>(data - window->mine()) : kOwnMemory;
   const std::uint64_t call = window->control(rank).calls++;
   NodeWindow::Slot& slot = window->slot(rank, call);
   slot.offset = offset;
   slot.count = count;
-  if (bytes <= sizeof slot.data) {  // tiny: publish the data in the slot, wait for the peers' slots
+  if (tiny) {  // publish the data in the slot, wait for the peers' slots
     std::memcpy(slot.data, data, bytes);
     std::atomic_ref<std::uint64_t>(slot.published).store(call + 1, std::memory_order_release);
     wait_for_peers(comm, [&](int peer) { return acquire(window->slot(peer, call).published) > call; });

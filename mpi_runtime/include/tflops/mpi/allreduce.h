@@ -13,8 +13,9 @@
 //    and each rank sums all p copies (no barrier); above, each sums its segment from the peers'
 //    buffers and copies the other segments from their owners (three barriers). Every rank must
 //    pass the same place of its node buffer (checked).
-// `automatic` picks shared memory for data in the node buffer; otherwise recursive doubling for
-// small messages (Tuning::small_bytes) and the ring above them.
+// `automatic` picks shared memory for data in the node buffer, and for messages of up to
+// kSharedMemoryAnywhereBytes anywhere when the ranks share a node (they travel in the slots);
+// otherwise recursive doubling for small messages (Tuning::small_bytes) and the ring above them.
 // Any count works, 0 and fewer elements than ranks included.
 #pragma once
 
@@ -56,8 +57,13 @@ struct Tuning {
 // (auto, always or never) and $TFLOPS_ALLREDUCE_PIPELINE_BYTES. Throws std::invalid_argument naming a variable with a bad value.
 Tuning tuning_from_environment();
 
-// `in_node_buffer`: the data lies in the communicator's node buffer (shared memory usable).
-Algorithm choose_algorithm(std::size_t bytes, int ranks, const Tuning& tuning, bool in_node_buffer = false);
+// Shared memory's tiny messages travel in per-rank slots, so their data may lie anywhere.
+inline constexpr std::size_t kSharedMemoryAnywhereBytes = 10184;
+
+// `in_node_buffer`: the data lies in the communicator's node buffer; `on_one_node`: all ranks
+// share this node (shared memory usable for tiny messages anywhere).
+Algorithm choose_algorithm(std::size_t bytes, int ranks, const Tuning& tuning, bool in_node_buffer = false,
+                           bool on_one_node = false);
 
 // Sums `count` elements of `type` at `data` over all ranks; every rank ends with the sum.
 // Throws RankFailure (see communicator.h) when a peer fails.
