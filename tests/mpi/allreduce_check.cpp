@@ -3,23 +3,30 @@
 // printing the first one. Also checks that all ranks hold the same bits.
 //
 //   allreduce_check [--counts 0,1,N-1,7,1MiB,...] [--dtypes all|float32,...] [--algorithms all|ring,...]
-//                   [--buffer private|node|misplaced]
+//                   [--buffer private|node|misplaced|cuda]
 // A count is a number of elements, `N-1` (ranks - 1), or a size in bytes with KiB/MiB.
 // --buffer node all-reduces inside the communicator's node buffer (shared memory is then among
 // the algorithms); misplaced passes rank r's data r elements into it, which every rank must
-// refuse (each checks its left neighbour), and succeeds when they all do.
+// refuse (each checks its left neighbour), and succeeds when they all do. --buffer cuda takes the
+// NCCL path on each rank's GPU (one GPU per rank: NCCL refuses two ranks on one device) and
+// exits 77 (skipped) where NCCL is not built or no GPU is present.
 #include <mpi.h>
+#ifdef TFLOPS_MPI_NCCL
+#include <cuda_runtime.h>
+#endif
 
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <algorithm>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "tflops/mpi/allreduce.h"
+#include "tflops/mpi/nccl_allreduce.h"
 
 using namespace tflops::mpi;
 
@@ -88,10 +95,45 @@ std::uint64_t fingerprint(const std::vector<std::byte>& buffer) {
   return hash;
 }
 
-enum class Memory { private_buffer, node, misplaced };
+enum class Memory { private_buffer, node, misplaced, cuda };
+
+// The NCCL path: the data goes to this rank's GPU, is all-reduced there and comes back.
+void allreduce_on_gpu(NcclComm& nccl, std::vector<std::byte>& buffer, std::size_t count, DType type) {
+#ifdef TFLOPS_MPI_NCCL
+  void* device = nullptr;
+  const auto cuda = [](cudaError_t error, const char* what) {
+    if (error != cudaSuccess) throw std::runtime_error(std::string(what) + ": " + cudaGetErrorString(error));
+  };
+  cuda(cudaMalloc(&device, std::max<std::size_t>(buffer.size(), 1)), "cudaMalloc");
+  cuda(cudaMemcpy(device, buffer.data(), buffer.size(), cudaMemcpyHostToDevice), "cudaMemcpy to the GPU");
+  nccl.allreduce_sum(device, count, type);
+  cuda(cudaMemcpy(buffer.data(), device, buffer.size(), cudaMemcpyDeviceToHost), "cudaMemcpy from the GPU");
+  cuda(cudaFree(device), "cudaFree");
+#else
+  (void)nccl, (void)buffer, (void)count, (void)type;
+  throw std::logic_error("built without NCCL: main skips --buffer cuda");
+#endif
+}
+
+// This rank's GPU: its rank among the ranks of its node, modulo the GPUs it sees.
+int local_gpu(Communicator& comm) {
+#ifdef TFLOPS_MPI_NCCL
+  MPI_Comm node = MPI_COMM_NULL;
+  MPI_Comm_split_type(comm.get(), MPI_COMM_TYPE_SHARED, comm.rank(), MPI_INFO_NULL, &node);
+  int local = 0, gpus = 1;
+  MPI_Comm_rank(node, &local);
+  MPI_Comm_free(&node);
+  cudaGetDeviceCount(&gpus);
+  return local % std::max(gpus, 1);
+#else
+  (void)comm;
+  return 0;
+#endif
+}
 
 // Returns the number of failures (0 or 1) on this rank.
-int check(Communicator& comm, std::size_t count, DType type, Algorithm algorithm, bool exact, Memory memory) {
+int check(Communicator& comm, std::size_t count, DType type, Algorithm algorithm, bool exact, Memory memory,
+          NcclComm* nccl = nullptr) {
   const int ranks = comm.size();
   const int rank = comm.rank();
   std::vector<std::byte> buffer(count * dtype_size(type));
@@ -99,6 +141,8 @@ int check(Communicator& comm, std::size_t count, DType type, Algorithm algorithm
   for (std::size_t i = 0; i < count; ++i) store(type, buffer, i, value(rank, i));
   if (memory == Memory::private_buffer) {
     allreduce_sum(comm, buffer.data(), count, type, algorithm, tuning_from_environment());
+  } else if (memory == Memory::cuda) {
+    allreduce_on_gpu(*nccl, buffer, count, type);
   } else {
     const std::size_t shift = memory == Memory::misplaced ? static_cast<std::size_t>(rank) * dtype_size(type) : 0;
     std::byte* node = comm.node_buffer(buffer.size() + static_cast<std::size_t>(ranks) * dtype_size(type)) + shift;
@@ -178,20 +222,33 @@ int main(int argc, char** argv) {
         if (value == "private") memory = Memory::private_buffer;
         else if (value == "node") memory = Memory::node;
         else if (value == "misplaced") memory = Memory::misplaced;
-        else throw std::invalid_argument("unknown --buffer '" + value + "': private, node or misplaced");
+        else if (value == "cuda") memory = Memory::cuda;
+        else throw std::invalid_argument("unknown --buffer '" + value + "': private, node, misplaced or cuda");
       } else if (option != "--dtypes" && option != "--algorithms") {
         throw std::invalid_argument("unknown option '" + option + "'");
       }
     }
+    if (memory == Memory::cuda && !nccl_usable()) {
+      std::printf("skipped: %s\n", nccl_compiled() ? "no GPU here" : "built without NCCL");
+      MPI_Finalize();
+      return 77;
+    }
     Communicator comm(MPI_COMM_WORLD);
+    std::unique_ptr<NcclComm> nccl;
+    if (memory == Memory::cuda) {
+      nccl = std::make_unique<NcclComm>(comm, local_gpu(comm));
+      algorithms = {Algorithm::automatic};  // NCCL picks its own
+    }
     std::size_t checked = 0;
     if (memory == Memory::misplaced) algorithms.clear();  // only the refusal below
     for (Algorithm algorithm : algorithms) {
       for (DType type : types) {
         for (const std::string& word : counts) {
           const std::size_t count = parse_count(word, comm.size(), type);
-          failures += check(comm, count, type, algorithm, true, memory);
-          if (type == DType::f32 || type == DType::f64) failures += check(comm, count, type, algorithm, false, memory);
+          failures += check(comm, count, type, algorithm, true, memory, nccl.get());
+          if (type == DType::f32 || type == DType::f64) {
+            failures += check(comm, count, type, algorithm, false, memory, nccl.get());
+          }
           ++checked;
         }
       }
