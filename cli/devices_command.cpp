@@ -35,10 +35,12 @@ std::string host_name() {
 
 std::string gib(std::uint64_t bytes) { return format_number(static_cast<double>(bytes >> 20) / 1024.0); }
 
-// tflops.conf lines: one card per accelerator (the host CPU is not a card), named by kind.
+// tflops.conf lines: one card per accelerator (the host CPU is not a card), named by kind, in
+// the devices' order with Detect=<backend>, so that slurmd gives each card this device again.
 std::string conf_lines(const std::vector<hal::Calibration>& results, const std::string& node) {
   std::string text = "# tflops.conf lines for " + node + ", measured by tflopsctl devices "
-                     "(FP32 SGEMM; set TFLOPS= to the figure you want to sell)\n";
+                     "(FP32 SGEMM; set TFLOPS= to the figure you want to sell). Keep their order: "
+                     "Detect= gives the cards the node's devices in this order.\n";
   int counts[3] = {0, 0, 0};
   for (const hal::Calibration& c : results) {
     const auto kind = hal::default_kind(c.device);
@@ -46,9 +48,9 @@ std::string conf_lines(const std::vector<hal::Calibration>& results, const std::
     const std::string name = std::string(pool::kind_name(*kind)) +
                              std::to_string(counts[static_cast<int>(*kind)]++);
     text += "NodeName=" + node + " Kind=" + std::string(pool::kind_name(*kind)) + " Name=" + name +
-            " TFLOPS=" + format_number(c.tflops) + "   # " + hal::format_selector(c.device.selector) +
-            " '" + c.device.name + "'; map it with TFLOPS_HAL_BACKENDS=" + name + "=" +
-            hal::format_selector(c.device.selector) + "\n";
+            " Detect=" + std::string(hal::backend_name(c.device.selector.backend)) +
+            " TFLOPS=" + format_number(c.tflops) + "   # " + hal::format_selector(c.device.selector) + " '" +
+            c.device.name + "'\n";
   }
   return text;
 }

@@ -22,12 +22,12 @@ CardMap card_map(const pool::Layout& layout, const std::string& node) {
     const pool::CardLayout& cl = layout.cards()[ci];
     const pool::Card& card = layout.inventory().cards[cl.card];
     map.cards.push_back({std::string(pool::kind_name(cl.kind)), card.name, card.device,
-                         cl.blocks.first, cl.blocks.count});
+                         cl.blocks.first, cl.blocks.count, "", card.detect, card.line});
   }
   return map;
 }
 
-// node|pool_first|blocks|kind:name:device:first:count;...
+// node|pool_first|blocks|kind:name:device:first:count:backend;... (the backend, last, may hold ':')
 std::string serialize(const CardMap& map) {
   std::string out = map.node + "|" + std::to_string(map.pool_first) + "|" +
                     std::to_string(map.blocks) + "|";
@@ -35,7 +35,7 @@ std::string serialize(const CardMap& map) {
     const CardEntry& c = map.cards[i];
     if (i) out += ";";
     out += c.kind + ":" + c.name + ":" + c.device + ":" + std::to_string(c.first) + ":" +
-           std::to_string(c.count);
+           std::to_string(c.count) + ":" + c.backend;
   }
   return out;
 }
@@ -78,9 +78,11 @@ CardMap parse_card_map(const std::string& text) {
   if (!parts[3].empty()) {
     for (const std::string& entry : split(parts[3], ';')) {
       std::vector<std::string> f = split(entry, ':');
-      if (f.size() != 5) throw pool::Error("gres/tflops: bad card map entry '" + entry + "'");
+      if (f.size() < 6) throw pool::Error("gres/tflops: bad card map entry '" + entry + "'");
+      std::string backend = f[5];
+      for (std::size_t i = 6; i < f.size(); ++i) backend += ":" + f[i];
       map.cards.push_back({f[0], f[1], f[2], static_cast<std::uint32_t>(number(f[3], text)),
-                           static_cast<std::uint32_t>(number(f[4], text))});
+                           static_cast<std::uint32_t>(number(f[4], text)), backend});
     }
   }
   return map;
@@ -125,7 +127,8 @@ void add_index(std::string& list, int n) {
 std::vector<std::string> owned_env_names() {
   return {"SLURM_TFLOPS_VERSION", "SLURM_TFLOPS_NODE",   "SLURM_TFLOPS_BLOCKS",
           "SLURM_TFLOPS_POOL_BLOCKS", "SLURM_TFLOPS_ON_NODE", "SLURM_TFLOPS_CARDS",
-          "SLURM_TFLOPS_LAYOUT", "SLURM_TFLOPS_POOL_FIRST", "SLURM_TFLOPS_SHARES", "SLURM_TFLOPS_FPGA_DEVICES"};
+          "SLURM_TFLOPS_LAYOUT", "SLURM_TFLOPS_POOL_FIRST", "SLURM_TFLOPS_SHARES", "SLURM_TFLOPS_FPGA_DEVICES",
+          "SLURM_TFLOPS_BACKENDS"};
 }
 
 EnvList job_env(const CardMap& map, const std::vector<std::uint32_t>& blocks) {
@@ -137,9 +140,11 @@ EnvList job_env(const CardMap& map, const std::vector<std::uint32_t>& blocks) {
   env.emplace_back("SLURM_TFLOPS_POOL_BLOCKS", format_ranges(local, map.pool_first));
   env.emplace_back("SLURM_TFLOPS_ON_NODE", std::to_string(local.size()));
 
-  std::string cards, layout, shares, cuda, rocr, ascend, fpga;
+  std::string cards, layout, shares, cuda, rocr, ascend, fpga, backends;
   double min_nvidia_share = 2.0;
   for (const CardEntry& c : map.cards) {
+    // Every detected card of the node, held or not: after a move the HAL re-maps onto others.
+    if (!c.backend.empty()) backends += (backends.empty() ? "" : ",") + c.name + "=" + c.backend;
     std::vector<std::uint64_t> held;
     for (std::uint32_t b : blocks)
       if (b >= c.first && b < c.first + c.count) held.push_back(b);
@@ -179,6 +184,7 @@ EnvList job_env(const CardMap& map, const std::vector<std::uint32_t>& blocks) {
   }
   if (!ascend.empty()) env.emplace_back("ASCEND_RT_VISIBLE_DEVICES", ascend);
   if (!fpga.empty()) env.emplace_back("SLURM_TFLOPS_FPGA_DEVICES", fpga);
+  if (!backends.empty()) env.emplace_back("SLURM_TFLOPS_BACKENDS", backends);
   return env;
 }
 

@@ -19,6 +19,9 @@ struct CardEntry {
   std::string device;  // /dev/nvidia0 (may be empty)
   std::uint32_t first = 0;  // node-local block number
   std::uint32_t count = 0;
+  std::string backend;  // the HAL device driving it ("cuda:1", "opencl:0") when detected, else empty
+  std::string detect;   // "cuda" or "opencl" when tflops.conf says Detect= (slurmd side only)
+  int line = 0;         // its tflops.conf line, for messages (slurmd side only)
 };
 
 // One node's cards in block order: what slurmd registers and ships to slurmstepd.

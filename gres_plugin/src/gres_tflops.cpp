@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <fstream>
@@ -21,6 +22,7 @@
 #include <vector>
 
 #include "card_map.h"
+#include "detection.h"
 #include "inventory_path.h"
 #include "tflops/pool/error.h"
 #include "tflops/pool/inventory.h"
@@ -155,6 +157,29 @@ List build_devices(const CardMap& map) {
   return list;
 }
 
+// The node's devices as the HAL lists them, for Detect= cards: the JSON of `tflopsctl devices
+// --json --no-calibrate`, run as a child so that no device runtime loads into slurmd.
+// $TFLOPS_TFLOPSCTL names the program; by default tflopsctl on slurmd's PATH.
+std::string list_node_devices() {
+  const char* configured = std::getenv("TFLOPS_TFLOPSCTL");
+  const std::string program = configured && *configured ? configured : "tflopsctl";
+  std::string quoted = "'";
+  for (char c : program) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  const std::string command = quoted + "' devices --json --no-calibrate";
+  FILE* pipe = popen(command.c_str(), "r");
+  if (!pipe) throw tflops::pool::Error("cannot run " + program + " to detect the cards' devices");
+  std::string output;
+  char chunk[4096];
+  while (std::size_t n = std::fread(chunk, 1, sizeof chunk, pipe)) output.append(chunk, n);
+  const int status = pclose(pipe);
+  if (status != 0) {
+    throw tflops::pool::Error(program + " devices --json --no-calibrate failed (status " + std::to_string(status) +
+                              "), so the Detect= cards have no devices. Fix: install tflopsctl on the node (or "
+                              "point TFLOPS_TFLOPSCTL at it in slurmd's environment) and run it by hand to see why");
+  }
+  return output;
+}
+
 std::vector<uint32_t> bits_of(bitstr_t* bits) {
   std::vector<uint32_t> out;
   if (!bits) return out;
@@ -231,6 +256,8 @@ TFLOPS_EXPORT int gres_p_node_config_load(List gres_conf_list, node_config_load_
     try {
       tflops::pool::Layout layout(tflops::pool::load_inventory(path));
       map = tflops::gres::card_map(layout, node);
+      if (tflops::gres::wants_detection(map))
+        tflops::gres::assign_detected_devices(map, tflops::gres::parse_detected_devices(list_node_devices()), path);
     } catch (const tflops::pool::Error& e) {
       error("%sbad card inventory, slurmd on %s cannot start: %s", kPrefix, node.c_str(), e.what());
       return;
@@ -259,8 +286,9 @@ TFLOPS_EXPORT int gres_p_node_config_load(List gres_conf_list, node_config_load_
            "slurm.conf match to avoid the node being drained)",
            kPrefix, declared[1], node.c_str(), path.c_str(), map.blocks, map.blocks);
     for (const auto& card : map.cards)
-      info("%s%s card %s (%s, %s) blocks %u-%u", kPrefix, node.c_str(), card.name.c_str(), card.kind.c_str(),
-           card.device.c_str(), card.first, card.first + card.count - 1);
+      info("%s%s card %s (%s, %s%s%s) blocks %u-%u", kPrefix, node.c_str(), card.name.c_str(), card.kind.c_str(),
+           card.device.c_str(), card.backend.empty() ? "" : ", detected: ", card.backend.c_str(), card.first,
+           card.first + card.count - 1);
     set_map(new CardMap(map));
     rc = SLURM_SUCCESS;
   });

@@ -61,6 +61,8 @@ TEST(CardMap, SerializeRoundTrip) {
   EXPECT_EQ(back.pool_first, 146u);
   EXPECT_THROW(gres::parse_card_map("garbage"), pool::Error);
   EXPECT_THROW(gres::parse_card_map("n|x|1|"), pool::Error);
+  map.cards[0].backend = "opencl:12";  // the selector's ':' survives the trip
+  EXPECT_EQ(gres::parse_card_map(gres::serialize(map)).cards[0].backend, "opencl:12");
 }
 
 TEST(Ranges, Format) {
@@ -116,8 +118,19 @@ TEST(JobEnv, NpuOnlyOnNode1HasNoCuda) {
   EXPECT_EQ(env["ASCEND_RT_VISIBLE_DEVICES"], "1");
 }
 
+TEST(JobEnv, DetectedCardsMapToTheirBackendDevicesHeldOrNot) {
+  gres::CardMap map = gres::card_map(example(), "node0");
+  EXPECT_EQ(as_map(gres::job_env(map, range(0, 3))).count("SLURM_TFLOPS_BACKENDS"), 0u);  // none detected
+  map.cards[1].backend = "cuda:1";
+  map.cards[2].backend = "opencl:0";
+  auto env = as_map(gres::job_env(map, range(0, 3)));  // holds gpu0 only
+  EXPECT_EQ(env["SLURM_TFLOPS_BACKENDS"], "gpu1=cuda:1,npu0=opencl:0");
+}
+
 TEST(JobEnv, OwnedNamesCoverEveryTflopsVariable) {
-  auto env = gres::job_env(gres::card_map(example(), "node0"), range(0, 63));
+  gres::CardMap map = gres::card_map(example(), "node0");
+  map.cards[0].backend = "cuda:0";
+  auto env = gres::job_env(map, range(0, 63));
   auto owned = gres::owned_env_names();
   for (const auto& [k, v] : env) {
     if (k.rfind("SLURM_TFLOPS_", 0) == 0) {

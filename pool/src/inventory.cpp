@@ -22,7 +22,7 @@ namespace {
 constexpr std::size_t kMaxCardsPerNode = 1024;  // Slurm's blocks per node
 constexpr std::size_t kMaxCards = std::size_t{1} << 20;
 
-const std::vector<std::string_view> kCardKeys = {"NodeName", "Kind", "Name", "Device", "TFLOPS"};
+const std::vector<std::string_view> kCardKeys = {"NodeName", "Kind", "Name", "Device", "Detect", "TFLOPS"};
 const std::vector<std::string_view> kOptionKeys = {"BlockTFLOPS", "RegionOrder", "MigrationPolicy",
                                                    "PreemptMinPriorityGap"};
 
@@ -83,7 +83,7 @@ class LineParser {
       }
       fail(text, "unknown key '" + std::string(key) + "'",
            "did you mean " + std::string(best) + "? Card lines take NodeName, Kind, Name, "
-           "Device, TFLOPS; option lines take BlockTFLOPS, RegionOrder, MigrationPolicy, "
+           "Device, Detect, TFLOPS; option lines take BlockTFLOPS, RegionOrder, MigrationPolicy, "
            "PreemptMinPriorityGap");
     }
     if (value.empty()) fail(text, "empty value", "give " + canonical + " a value");
@@ -246,6 +246,18 @@ Inventory parse_inventory(std::string_view text, std::string source) {
       p.fail(node_word.text, "the inventory would hold more than " + std::to_string(kMaxCards) + " cards",
              "check the NodeName and Name ranges");
     }
+    std::string detect;
+    if (auto it = words.find("Detect"); it != words.end()) {
+      detect = to_lower(it->second.value);
+      if (detect != "cuda" && detect != "opencl") {
+        p.fail(it->second.text, "unknown backend '" + it->second.value + "' to detect",
+               "use Detect=cuda or Detect=opencl (the backends tflopsctl devices lists)");
+      }
+      if (words.count("Device")) {
+        p.fail(it->second.text, "Detect= and Device= together",
+               "drop Device=: slurmd finds the device of a detected card itself");
+      }
+    }
     std::vector<std::string> devices;
     if (auto it = words.find("Device"); it != words.end()) {
       devices = p.hosts(it->second);
@@ -279,7 +291,7 @@ Inventory parse_inventory(std::string_view text, std::string source) {
           }
           device_lines.emplace(device_key, line_number);
         }
-        inventory.cards.push_back(Card{node, names[i], *kind, device, tflops, line_number});
+        inventory.cards.push_back(Card{node, names[i], *kind, device, detect, tflops, line_number});
       }
     }
   }

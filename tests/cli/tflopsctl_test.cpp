@@ -387,6 +387,20 @@ TEST_F(TflopsctlTest, BadConfNamesFileAndLine) {
 
 // --- estimate ----------------------------------------------------------------------------------
 
+TEST_F(TflopsctlTest, ConfLinesAreAnInventoryThatDetectsTheDevices) {
+  const Result r = run({"devices", "--conf-lines", "--node", "n9", "--size", "64"});
+  if (r.err.find("built without libtflops_hal") != std::string::npos) GTEST_SKIP() << r.err;
+  ASSERT_EQ(r.status, 0) << r.err;
+  if (r.out.find("NodeName=") == std::string::npos) GTEST_SKIP() << "no accelerator here: " << r.out;
+  const bool detects = r.out.find(" Detect=opencl ") != std::string::npos || r.out.find(" Detect=cuda ") != std::string::npos;
+  EXPECT_TRUE(detects) << r.out;
+  // Tiny blocks, so that even a CPU's OpenCL device is worth some.
+  const std::string conf = write("detected.conf", "BlockTFLOPS=0.00001\n" + r.out);
+  const Result pool = run({"pool", "--conf", conf});
+  EXPECT_EQ(pool.status, 0) << pool.err;
+  EXPECT_NE(pool.out.find("n9 "), std::string::npos) << pool.out;
+}
+
 TEST_F(TflopsctlTest, EstimateGivesTheSbatchLine) {
   // 100 GFLOPs forward, training (x3) = 3e11 FLOPs per sample; x100/s = 30 TFLOPS sustained;
   // at 40% efficiency 75 TFLOPS peak = 75 blocks.

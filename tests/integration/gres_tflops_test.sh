@@ -94,6 +94,47 @@ else
   fail "job_submit/tflops is not configured (build select_plugin/)"
 fi
 
+# --- Detect=: node2's slurmd finds its NPU's device itself (the HAL's OpenCL device 0) ---
+TFLOPSCTL=$(find "$BUILD" -path '*/cli/tflopsctl' -type f -perm -u+x | head -1)
+OPENCL=$("$TFLOPSCTL" devices --json --no-calibrate 2>/dev/null | grep -c '"selector": "opencl:' || true)
+if [ -z "$TFLOPSCTL" ] || [ "$OPENCL" -lt 1 ]; then
+  echo "skip - Detect=: no tflopsctl or no OpenCL device here"
+else
+  DETECT=$DIR/detect-tflops.conf
+  sed 's|^\(NodeName=node2 Kind=npu  *Name=npu0 \) *Device=[^ ]*|\1 Detect=opencl|' "$DIR/etc/tflops.conf" > "$DETECT"
+  grep -q 'Name=npu0 *Detect=opencl' "$DETECT" || fail "the test could not write Detect= into $DETECT"
+  "$CLUSTER" stop-node "$DIR" node2
+  if TFLOPS_CONF=$DETECT TFLOPS_TFLOPSCTL=$TFLOPSCTL "$CLUSTER" start-node "$DIR" node2; then
+    pass "slurmd node2 starts with a Detect= card"
+    scontrol update nodename=node2 state=resume 2>/dev/null
+    J=$(sbatch --parsable --gres=tflops:npu:3 -w node2 -o "$DIR/detect.out" --wrap 'env | grep "^SLURM_TFLOPS_"')
+    check_eq "a job on the detected NPU completes" COMPLETED "$(wait_job "$J")"
+    check_eq "its card has no device file" "npu:npu0::0-2" "$(envval SLURM_TFLOPS_CARDS "$DIR/detect.out")"
+    check_eq "SLURM_TFLOPS_BACKENDS maps it to the detected device" "npu0=opencl:0" \
+      "$(envval SLURM_TFLOPS_BACKENDS "$DIR/detect.out")"
+    grep -q "card npu0 (npu, , detected: opencl:0)" "$DIR/log/slurmd-node2.log" \
+      && pass "node2's log shows the detected device" || fail "node2's log does not show the detected device"
+  else
+    fail "slurmd node2 did not start with Detect=opencl: $(grep 'gres/tflops' "$DIR/log/slurmd-node2.log" | tail -1)"
+  fi
+  # More Detect= cards than the node has devices: that slurmd stops, naming the line and the fix.
+  sed -e 's|^\(NodeName=node2 Kind=npu  *Name=npu0 \) *Device=[^ ]*|\1 Detect=opencl|' \
+      -e 's|^\(NodeName=node2 Kind=fpga *Name=fpga\[0-1\] \) *Device=[^ ]*|\1 Detect=opencl|' \
+      "$DIR/etc/tflops.conf" > "$DETECT"
+  if [ "$OPENCL" -lt 3 ]; then
+    LINE=$(grep -n 'Name=fpga\[0-1\] *Detect=opencl' "$DETECT" | cut -d: -f1)
+    "$CLUSTER" stop-node "$DIR" node2
+    if TFLOPS_CONF=$DETECT TFLOPS_TFLOPSCTL=$TFLOPSCTL "$CLUSTER" start-node "$DIR" node2; then
+      fail "slurmd node2 started with 3 Detect=opencl cards and $OPENCL OpenCL device(s)"
+    else
+      pass "slurmd node2 refuses more Detect= cards than devices"
+    fi
+    grep -q "gres/tflops: .*$DETECT:$LINE: card fpga[0-9] of node2 has Detect=opencl, but node2 has $OPENCL opencl device.*Fix:" "$DIR/log/slurmd-node2.log" \
+      && pass "node2's log names $DETECT:$LINE and the fix" \
+      || fail "node2's log lacks the Detect= message: $(grep 'gres/tflops' "$DIR/log/slurmd-node2.log" | tail -1)"
+  fi
+fi
+
 # --- a bad tflops.conf on node2 stops that slurmd only, naming file:line ---
 BAD=$DIR/bad-tflops.conf
 sed 's/^NodeName=node2 Kind=fpga  *Name=fpga2 /NodeName=node2 Kind=fgpa Name=fpga2 /' "$DIR/etc/tflops.conf" > "$BAD"

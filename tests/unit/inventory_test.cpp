@@ -79,6 +79,20 @@ TEST(Inventory, BadInputNamesFileLineWordAndFix) {
                "'NodeName=n[0-99999]'", "check the NodeName and Name ranges");
 }
 
+TEST(Inventory, DetectAsksSlurmdForTheDevices) {
+  Inventory inv = parse_inventory("NodeName=n0 Kind=gpu Name=g[0-1] Detect=CUDA TFLOPS=9\n"
+                                  "NodeName=n0 Kind=npu Name=p0 detect=opencl TFLOPS=4\n",
+                                  "site.conf");
+  ASSERT_EQ(inv.cards.size(), 3u);
+  EXPECT_EQ(inv.cards[1].detect, "cuda");
+  EXPECT_EQ(inv.cards[2].detect, "opencl");
+  EXPECT_TRUE(inv.cards[0].device.empty());
+  expect_error("NodeName=n0 Kind=gpu Name=g0 Detect=nvml TFLOPS=9", "site.conf:1", "'Detect=nvml'",
+               "Detect=cuda or Detect=opencl");
+  expect_error("NodeName=n0 Kind=gpu Name=g0 Device=/dev/nvidia0 Detect=cuda TFLOPS=9", "site.conf:1",
+               "'Detect=cuda'", "drop Device=");
+}
+
 TEST(Inventory, MissingFileIsNamed) {
   EXPECT_THAT([] { load_inventory("/nonexistent/tflops.conf"); },
               testing::ThrowsMessage<Error>(HasSubstr("/nonexistent/tflops.conf")));

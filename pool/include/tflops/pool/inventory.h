@@ -6,7 +6,10 @@
 //
 // NodeName and Name take Slurm host lists; a Name list declares one card per entry, and a
 // Device list must then have as many entries (one device each). TFLOPS is per card. '#' starts
-// a comment. Lines without NodeName set pool-wide options:
+// a comment. Detect=cuda|opencl instead of Device= asks slurmd to find the cards' devices
+// itself: going down the file, each such card takes the node's next device of that backend in
+// the order `tflopsctl devices` lists them (gres/tflops, detection.h). Lines without NodeName set
+// pool-wide options:
 //
 //   BlockTFLOPS=1                 TFLOPS per block (Slurm caps a node at 1024 blocks)
 //   RegionOrder=gpu,npu,fpga      order of the kind regions inside every node
@@ -40,6 +43,7 @@ struct Card {
   std::string name;
   Kind kind = Kind::gpu;
   std::string device;  // empty when the line names none
+  std::string detect;  // "cuda" or "opencl" when slurmd finds the device (Detect=), else empty
   double tflops = 0;
   int line = 0;  // line in the inventory file, for messages
 };
