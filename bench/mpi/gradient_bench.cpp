@@ -2,8 +2,8 @@
 // across ranks, copy back) pipelined against its stages one after the other, in one run:
 //   pipelined  Tuning::Pipeline::always: a reader and a writer thread copy pieces off and onto
 //              the card while this thread all-reduces others
-//   stages     Tuning::Pipeline::never: every piece off the card, then all-reduced, then back
-// Both cut the same pieces (Tuning::pipeline_bytes), so the difference is the overlap alone.
+//   stages     Tuning::Pipeline::never: the whole gradient off the card, all-reduced in one
+//              call, then back: what GradientReducer does without the pipeline
 // Every rank binds its share of --cards as tflops-train does; the gradient is one partial
 // buffer of each size, its sum a replicated one. Each figure is the median over repeats of the
 // mean time of a batch of calls, alternating the two inside every repeat. Rank 0 prints one

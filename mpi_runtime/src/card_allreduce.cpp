@@ -69,14 +69,21 @@ class PipelineProgress {
 GradientReducer::GradientReducer(Communicator& comm, const hal::VirtualCard& card, Tuning tuning)
     : comm_(comm), card_(card), tuning_(tuning) {}
 
-bool GradientReducer::pipelined() const {
+bool GradientReducer::pipelined() {
+  float mine = 0;
   switch (tuning_.pipeline) {
-    case Tuning::Pipeline::always: return true;
-    case Tuning::Pipeline::never: return false;
-    case Tuning::Pipeline::automatic: break;
+    case Tuning::Pipeline::always: mine = 1; break;
+    case Tuning::Pipeline::never: break;
+    case Tuning::Pipeline::automatic: {
+      const std::vector<hal::SliceInfo> slices = card_.slices();
+      mine = std::any_of(slices.begin(), slices.end(), [](const hal::SliceInfo& s) { return s.device.type != "cpu"; });
+      break;
+    }
   }
-  const std::vector<hal::SliceInfo> slices = card_.slices();
-  return std::any_of(slices.begin(), slices.end(), [](const hal::SliceInfo& s) { return s.device.type != "cpu"; });
+  // Collective, so that every rank cuts the buffer alike: pipelined when any rank wants it.
+  float wanted = mine;
+  allreduce_sum(comm_, &wanted, 1, DType::f32);
+  return wanted > 0;
 }
 
 void GradientReducer::with_card_idle(const std::function<void()>& body) {
@@ -118,9 +125,9 @@ void GradientReducer::allreduce(std::span<const hal::Buffer* const> partials, st
     });
   };
 
-  if (pieces == 1 || !pipelined()) {
+  if (pieces == 1 || !pipelined()) {  // one stage after the other, on the whole buffer
     for (std::size_t k = 0; k < pieces; ++k) read_piece(k);
-    for (std::size_t k = 0; k < pieces; ++k) reduce_piece(k);
+    allreduce_sum(comm_, fusion.data(), total, DType::f32, Algorithm::automatic, tuning_);
     for (std::size_t k = 0; k < pieces; ++k) write_piece(k);
   } else {
     PipelineProgress progress;

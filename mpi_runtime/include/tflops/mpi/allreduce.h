@@ -43,10 +43,10 @@ struct Tuning {
   std::size_t chunk_bytes = 256 * 1024;  // ring chunk
   int window = 4;                        // ring chunk lanes in flight
   // GradientReducer's pipeline (card_allreduce.h): copies of one piece off and onto the card
-  // overlap the all-reduce of another. `automatic` pipelines when a slice of the card is a
-  // device with memory of its own (not a CPU device): its copies cross a bus while the cores
-  // sum. On CPU devices a copy is a memcpy competing with the sum for the same cores and memory
-  // (measured: training 3-9% slower pipelined on a 2-core host + PoCL card).
+  // overlap the all-reduce of another. `automatic` pipelines when a slice of some rank's card
+  // is a device with memory of its own (not a CPU device): its copies cross a bus while the
+  // cores sum. On CPU devices a copy is a memcpy competing with the sum for the same cores and
+  // memory (bench/mpi/gradient_bench: no gain on a 2-core host + PoCL card).
   enum class Pipeline : unsigned char { automatic, always, never };
   Pipeline pipeline = Pipeline::automatic;
   std::size_t pipeline_bytes = 256 * 1024;

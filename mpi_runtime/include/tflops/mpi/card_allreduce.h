@@ -14,9 +14,9 @@
 // fusion buffer is cut into pieces of Tuning::pipeline_bytes, and the three stages run at once
 // on different pieces: a reader thread copies piece k+1 off the card while this thread
 // all-reduces piece k and a writer thread copies piece k-1 back, so the device copies hide
-// behind the transfers. The pieces are the same on every rank (same gradients, same size), as
-// the all-reduce requires, whether or not a rank pipelines them. Otherwise, or for one piece,
-// the stages run one after the other.
+// behind the transfers. The ranks decide together (pipelined when any rank's card asks for it),
+// so that all cut the same pieces, as the all-reduce requires. Otherwise, or for one piece, the
+// stages run one after the other on the whole buffer.
 #pragma once
 
 #include <functional>
@@ -45,7 +45,7 @@ class GradientReducer {
   void with_card_idle(const std::function<void()>& body);
 
  private:
-  bool pipelined() const;
+  bool pipelined();  // collective
 
   Communicator& comm_;
   const hal::VirtualCard& card_;
