@@ -53,8 +53,8 @@ class Occupancy {
 class NodePlanner {
  public:
   NodePlanner(const BlockPool& pool, const Request& request, const std::vector<RunningJob>& running,
-              const detail::SpansIndex& index, std::uint32_t node)
-      : pool_(pool), request_(request), running_(running), node_(node),
+              const detail::SpansIndex& index, std::uint32_t node, bool within_cards)
+      : pool_(pool), request_(request), running_(running), node_(node), within_cards_(within_cards),
         blocks_(pool.layout().nodes()[node].blocks),
         domain_(pool.layout().domain(node, request.kind)),
         segments_(detail::node_segments(pool, node, index)) {
@@ -70,7 +70,7 @@ class NodePlanner {
     mark_fixed(occupancy, {});
     std::vector<std::pair<std::size_t, std::uint32_t>> placed;  // job, new start
     for (std::size_t job : jobs_) {
-      if (!running_[job].migratable) continue;
+      if (!movable(job)) continue;
       auto start = occupancy.first_fit(range_of(job), detail::blocks_on(running_[job], node_));
       if (!start) return std::nullopt;
       occupancy.mark(*start, detail::blocks_on(running_[job], node_));
@@ -92,7 +92,32 @@ class NodePlanner {
   }
 
  private:
+  // The card holding all of the job's blocks on the node, or nullopt when they span cards.
+  std::optional<BlockRange> card_of(std::size_t job) const {
+    const Layout& layout = pool_.layout();
+    std::optional<BlockRange> card;
+    for (const Span& span : running_[job].spans) {
+      if (span.node != node_) continue;
+      bool inside_one = false;
+      for (std::size_t c : layout.nodes()[node_].cards) {
+        const BlockRange& range = layout.cards()[c].blocks;
+        if (span.first < range.first || span.end() > range.end()) continue;
+        if (card && card->first != range.first) return std::nullopt;  // spans on two cards
+        card = range;
+        inside_one = true;
+      }
+      if (!inside_one) return std::nullopt;  // this span crosses a card boundary
+    }
+    return card;
+  }
+
+  // Within cards, only a job on one card moves, and only inside it: it renumbers its blocks.
+  bool movable(std::size_t job) const {
+    return running_[job].migratable && (!within_cards_ || card_of(job));
+  }
+
   BlockRange range_of(std::size_t job) const {
+    if (within_cards_) return *card_of(job);
     return pool_.layout().domain(node_, running_[job].kind);
   }
 
@@ -101,7 +126,7 @@ class NodePlanner {
   void mark_fixed(Occupancy& occupancy, const std::vector<std::size_t>& moving) const {
     for (const Segment& s : segments_) {
       if (s.job == kFreeSegment) continue;
-      bool stays = s.job == kFixedSegment || !running_[s.job].migratable ||
+      bool stays = s.job == kFixedSegment || !movable(s.job) ||
                    (!moving.empty() &&
                     std::find(moving.begin(), moving.end(), s.job) == moving.end());
       if (stays) occupancy.mark(s.first, s.count);
@@ -114,7 +139,7 @@ class NodePlanner {
     std::vector<std::size_t> moving;
     for (const Segment& s : segments_) {
       if (s.end() <= start || s.first >= end || s.job == kFreeSegment) continue;
-      if (s.job == kFixedSegment || !running_[s.job].migratable) return std::nullopt;
+      if (s.job == kFixedSegment || !movable(s.job)) return std::nullopt;
       if (std::find(moving.begin(), moving.end(), s.job) == moving.end()) moving.push_back(s.job);
     }
     if (moving.empty()) return plan_of({}, start);
@@ -159,6 +184,7 @@ class NodePlanner {
   const Request& request_;
   const std::vector<RunningJob>& running_;
   std::uint32_t node_;
+  bool within_cards_;
   std::uint32_t blocks_;
   BlockRange domain_;
   std::vector<Segment> segments_;
@@ -183,7 +209,7 @@ std::map<std::size_t, std::uint32_t> blocks_per_card(const Layout& layout, const
 
 std::optional<MigrationPlan> plan_migration(const BlockPool& pool, const Request& request,
                                             const std::vector<RunningJob>& running,
-                                            MigrationPolicy policy) {
+                                            MigrationPolicy policy, bool within_cards) {
   const auto& nodes = pool.layout().nodes();
   if (policy == MigrationPolicy::none || request.blocks == 0 || request.nodes != 1) {
     return std::nullopt;
@@ -199,7 +225,7 @@ std::optional<MigrationPlan> plan_migration(const BlockPool& pool, const Request
   std::optional<MigrationPlan> best;
   for (std::uint32_t node : candidates) {
     if (pool.free_blocks(node, request.kind) < request.blocks) continue;
-    NodePlanner planner(pool, request, running, index, node);
+    NodePlanner planner(pool, request, running, index, node, within_cards);
     auto plan = policy == MigrationPolicy::compact ? planner.compact() : planner.minimal();
     if (!plan) continue;
     if (policy == MigrationPolicy::compact) return plan;

@@ -138,11 +138,12 @@ std::optional<pool::PreemptionPlan> PoolView::plan_preemption(std::uint32_t node
 
 std::optional<pool::MigrationPlan> PoolView::plan_migration(std::uint32_t node,
                                                             std::uint32_t blocks,
-                                                            std::optional<pool::Kind> kind) const {
+                                                            std::optional<pool::Kind> kind,
+                                                            bool within_cards) const {
   if (pool_.largest_free_run(node, kind) >= blocks) return std::nullopt;
   pool::Request request{.blocks = blocks, .nodes = 1, .node = node, .kind = kind};
   return pool::plan_migration(pool_, request, running_on(node, false),
-                              layout().options().migration);
+                              layout().options().migration, within_cards);
 }
 
 }  // namespace tflops::select

@@ -61,9 +61,10 @@ class PoolView {
 
   // Which migratable holders to move so that the request gets one run on `node`; nullopt when
   // a free run already holds it, too few blocks are free, or the inventory's MigrationPolicy is
-  // none.
+  // none. `within_cards`: only moves that keep each job on its cards (pool::plan_migration).
   std::optional<pool::MigrationPlan> plan_migration(std::uint32_t node, std::uint32_t blocks,
-                                                    std::optional<pool::Kind> kind) const;
+                                                    std::optional<pool::Kind> kind,
+                                                    bool within_cards = false) const;
 
  private:
   // Owner of blocks in use that no known job claims.

@@ -252,18 +252,16 @@ void place_contiguously(job_record_t* job) {
       if (blocks == 0) continue;
       g_view->load_node(*node, {}, runs_of(taken));
       auto placed = g_view->place(*node, blocks, entry_kind(entry));
+      const bool pinned = jobs_pinned_to_cards();
       const char* why_split = g_view->layout().options().migration == pool::MigrationPolicy::none
                                   ? "MigrationPolicy=none moves no running job"
-                                  : "moving running jobs could not make one (blocks of suspended "
-                                    "or completing jobs stay put)";
+                              : pinned ? "moving running jobs inside their cards could not make one (ConstrainDevices "
+                                         "keeps each job on the cards its device cgroup allows)"
+                                       : "moving running jobs could not make one (blocks of suspended "
+                                         "or completing jobs stay put)";
       if (placed && placed->size() > 1) {
         load_node(*node, i, job, nullptr);
-        auto plan = g_view->plan_migration(*node, blocks, entry_kind(entry));
-        if (plan && !std::all_of(plan->moves.begin(), plan->moves.end(), allowed_move)) {
-          plan.reset();
-          why_split = "making one would move running jobs to other cards, which ConstrainDevices "
-                      "forbids (their device cgroups keep the cards they started on)";
-        }
+        auto plan = g_view->plan_migration(*node, blocks, entry_kind(entry), pinned);
         if (plan) {
           run_moves(i, *plan);
           bit_copybits(taken, ns->gres_bit_alloc);

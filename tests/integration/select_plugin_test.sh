@@ -195,11 +195,30 @@ spec_migration_t2
 check_eq "ConstrainDevices: app2 and app3 stay put" "3-5 6-7" "$(job_idx "$A2") $(job_idx "$A3")"
 check_eq "ConstrainDevices: app4 takes the free blocks" 0-2,8 "$(job_idx "$A4")"
 check_eq "ConstrainDevices: app2 and app3 neither moved nor renumbered" "neither neither" "$(move_kinds)"
-if tail -n +"$LOG_FROM" "$DIR/log/slurmctld.log" | grep -q "JobId=$A4 gets 2 runs.*ConstrainDevices forbids"; then
+if tail -n +"$LOG_FROM" "$DIR/log/slurmctld.log" | grep -q "JobId=$A4 gets 2 runs.*ConstrainDevices keeps each job"; then
   pass "the log says why app4 is split"
 else
   fail "the log says why app4 is split"
 fi
 spec_migration_end
+# A job on one card may still be renumbered inside it: with gpu1 full, B1 [1-2] goes to [0-1]
+# and keeps running, and a 3-block job gets [2-4] on gpu0.
+B0=$(sbatch --parsable --gres=tflops:1 -o /dev/null --wrap 'sleep 600')
+B1=$(sbatch --parsable --gres=tflops:2 -o /dev/null --wrap 'sleep 600')
+B2=$(sbatch --parsable --gres=tflops:2 -o /dev/null --wrap 'sleep 600')
+B3=$(sbatch --parsable --gres=tflops:5 -o /dev/null --wrap 'sleep 600')
+for b in "$B0" "$B1" "$B2" "$B3"; do wait_running "$b" >/dev/null; done
+check_eq "ConstrainDevices: four jobs fill the node" "0 1-2 3-4 5-9" \
+  "$(for b in "$B0" "$B1" "$B2" "$B3"; do job_idx "$b"; done | paste -sd' ')"
+scancel "$B0" "$B2"
+wait_job "$B0" >/dev/null; wait_job "$B2" >/dev/null
+LOG_FROM=$(($(wc -l < "$DIR/log/slurmctld.log") + 1))
+B5=$(sbatch --parsable --gres=tflops:3 -o /dev/null --wrap 'sleep 600')
+check_eq "ConstrainDevices: the 3-block job runs" RUNNING "$(wait_running "$B5")"
+check_eq "ConstrainDevices: B1 renumbered inside gpu0, the new job in one run" "0-1 2-4 RUNNING" \
+  "$(job_idx "$B1") $(job_idx "$B5") $(job_state "$B1")"
+tail -n +"$LOG_FROM" "$DIR/log/slurmctld.log" | grep -q "JobId=$B1 is renumbered" \
+  && pass "ConstrainDevices: the log says B1 was renumbered" || fail "ConstrainDevices: the log says B1 was renumbered"
+scancel "$B1" "$B3" "$B5"
 
 finish

@@ -332,8 +332,8 @@ TEST(PreemptionCases, ContiguousCountsBlocksFreedForOtherNodes) {
 // ---------------------------------------------------------------- migration
 
 std::string check_migration(const Scene& sc, const Request& req, MigrationPolicy policy,
-                            std::optional<MigrationPlan>* out = nullptr) {
-  auto plan = plan_migration(*sc.pool, req, sc.running, policy);
+                            std::optional<MigrationPlan>* out = nullptr, bool within_cards = false) {
+  auto plan = plan_migration(*sc.pool, req, sc.running, policy, within_cards);
   if (out) *out = plan;
   bool enough = false;
   for (std::uint32_t n = 0; n < sc.ref->nodes(); ++n) {
@@ -371,6 +371,8 @@ std::string check_migration(const Scene& sc, const Request& req, MigrationPolicy
     BlockRange jd = sc.layout->domain(node, it->kind);
     PROP_REQUIRE(m.to[0].first >= jd.first && m.to[0].end() <= jd.end(),
                  "job " << m.job << " (kind " << str(it->kind) << ") moves out of its domain to " << str(m.to));
+    PROP_REQUIRE(!within_cards || renumbers_only(*sc.layout, m),
+                 "job " << m.job << " changes cards within cards: " << str(m.from) << " -> " << str(m.to));
     blocks_moved += count_of(m.from);
     after.release(m.from);
   }
@@ -415,6 +417,8 @@ TEST_P(MigrationProperty, MovesAreLegalAndClearTheTarget) {
         std::optional<MigrationPlan> plan;
         try {
           failure = check_migration(sc, req, policy, &plan);
+          // Within cards: a plan, when there is one, is legal and only renumbers.
+          if (failure.empty()) failure = check_migration(sc, req, policy, nullptr, true);
           // Node choice: restricted to one node at a time, the same planner says what each node
           // can do; compact takes the first node that works, minimal the fewest blocks moved.
           if (failure.empty() && !req.node) {

@@ -154,3 +154,27 @@ TEST(Migration, MovesThatChangeCardsOrSharesAreRealMoves) {
   EXPECT_TRUE(renumbers_only(layout, Move{4, {{0, 4, 2}}, {{0, 3, 1}, {0, 9, 1}}}));  // 1 + 1 stays 1 + 1
   EXPECT_FALSE(renumbers_only(layout, Move{4, {{0, 0, 2}}, {{0, 5, 2}}}));  // same count, other card
 }
+
+TEST(Migration, WithinCardsJobsOnlyRenumber) {
+  // Two 5-block cards. gpu0: job 1 at [1-2]; gpu1: job 2 at [5-6], job 3 at [8-9]. A 3-block
+  // request: job 1 moves to [0-1] inside gpu0 and the request takes [2-4]; jobs 2 and 3 stay on
+  // gpu1.
+  Fixture f(layout_of("NodeName=node0 Kind=gpu Name=gpu[0-1] TFLOPS=5"));
+  f.run(1, 1, 2);
+  f.run(2, 5, 2);
+  f.run(3, 8, 2);
+  for (MigrationPolicy policy : {MigrationPolicy::compact, MigrationPolicy::minimal}) {
+    auto plan = plan_migration(f.pool, Request{.blocks = 3}, f.running, policy, /*within_cards=*/true);
+    ASSERT_TRUE(plan) << migration_policy_name(policy);
+    for (const Move& move : plan->moves) EXPECT_TRUE(renumbers_only(f.pool.layout(), move)) << move.job;
+    EXPECT_EQ(plan->target.count, 3u);
+  }
+  // A 4-block request needs a job to change cards (gpu0 has 3 free, gpu1 1): none within cards.
+  EXPECT_TRUE(plan_migration(f.pool, Request{.blocks = 4}, f.running, MigrationPolicy::compact));
+  EXPECT_FALSE(plan_migration(f.pool, Request{.blocks = 4}, f.running, MigrationPolicy::compact, true));
+  // A job across both cards never moves within cards.
+  Fixture across(layout_of("NodeName=node0 Kind=gpu Name=gpu[0-1] TFLOPS=5"));
+  across.run(4, 3, 4);  // [3-6]: gpu0 and gpu1
+  EXPECT_FALSE(plan_migration(across.pool, Request{.blocks = 6}, across.running, MigrationPolicy::compact, true));
+  EXPECT_TRUE(plan_migration(across.pool, Request{.blocks = 6}, across.running, MigrationPolicy::compact));
+}

@@ -36,10 +36,12 @@ struct MigrationPlan {
 
 // For a one-node request (request.nodes == 1). nullopt when no node can be rearranged so, or
 // the policy is none. Nodes are tried in inventory order; compact takes the first that works,
-// minimal the one that moves the fewest blocks.
+// minimal the one that moves the fewest blocks. `within_cards`: every move only renumbers (a
+// job on one card moves inside that card, a job across cards stays), for jobs whose device
+// cgroups hold them to the cards they started on (ConstrainDevices).
 std::optional<MigrationPlan> plan_migration(const BlockPool& pool, const Request& request,
                                             const std::vector<RunningJob>& running,
-                                            MigrationPolicy policy);
+                                            MigrationPolicy policy, bool within_cards = false);
 
 // Whether `move` leaves its job on the same cards with the same number of blocks on each.
 bool renumbers_only(const Layout& layout, const Move& move);
