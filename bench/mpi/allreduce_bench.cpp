@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "size_sweep.h"
 #include "tflops/mpi/allreduce.h"
 
 using namespace tflops::mpi;
@@ -32,10 +33,7 @@ using namespace tflops::mpi;
 namespace {
 
 struct Options {
-  std::size_t min_bytes = 8;
-  std::size_t max_bytes = 256u << 20;
-  std::size_t factor = 2;
-  int repeats = 5;
+  SizeSweep sweep{8, 256u << 20, 2, 5};
   DType type = DType::f32;
   std::string csv, json;
   std::vector<std::string> variants = {"tflops", "private", "ring", "rd", "shm", "mpi"};
@@ -47,11 +45,8 @@ Options parse(int argc, char** argv) {
     const std::string option = argv[i];
     if (i + 1 >= argc) throw std::invalid_argument("option " + option + " needs a value");
     const std::string value = argv[++i];
-    if (option == "--min") options.min_bytes = std::stoull(value);
-    else if (option == "--max") options.max_bytes = std::stoull(value);
-    else if (option == "--factor") options.factor = std::stoull(value);
-    else if (option == "--repeats") options.repeats = std::stoi(value);
-    else if (option == "--csv") options.csv = value;
+    if (options.sweep.take(option, value)) continue;
+    if (option == "--csv") options.csv = value;
     else if (option == "--json") options.json = value;
     else if (option == "--dtype") {
       const auto type = parse_dtype(value);
@@ -69,9 +64,7 @@ Options parse(int argc, char** argv) {
       throw std::invalid_argument("unknown option '" + option + "'");
     }
   }
-  if (options.factor < 2 || options.repeats < 1 || options.min_bytes == 0) {
-    throw std::invalid_argument("--factor must be >= 2, --repeats >= 1, --min >= 1");
-  }
+  options.sweep.check(1);
   return options;
 }
 
@@ -93,7 +86,7 @@ int main(int argc, char** argv) {
     const int ranks = comm.size();
     const Tuning tuning = tuning_from_environment();
     const std::size_t element = dtype_size(options.type);
-    const std::size_t buffer_bytes = std::max(options.max_bytes, element);
+    const std::size_t buffer_bytes = std::max(options.sweep.max_bytes, element);
     std::byte* buffer = comm.node_buffer(buffer_bytes);
     std::fill_n(buffer, buffer_bytes, std::byte{0});  // zeros stay zeros: no overflow
     std::vector<std::byte> private_memory(buffer_bytes, std::byte{0});
@@ -110,19 +103,19 @@ int main(int argc, char** argv) {
     bool first_row = true;
     if (comm.rank() == 0) {
       std::printf("# %d ranks, %s, median of %d repeats; busbw = algbw * 2(n-1)/n in GB/s\n", ranks,
-                  std::string(dtype_name(options.type)).c_str(), options.repeats);
+                  std::string(dtype_name(options.type)).c_str(), options.sweep.repeats);
       std::printf("%12s", "bytes");
       for (const auto& v : options.variants) std::printf(" %10s", v.c_str());
       std::printf("  tflops/mpi private/mpi\n");
     }
 
-    for (std::size_t bytes = options.min_bytes; bytes <= options.max_bytes; bytes *= options.factor) {
+    for (std::size_t bytes = options.sweep.min_bytes; bytes <= options.sweep.max_bytes; bytes *= options.sweep.factor) {
       const std::size_t count = std::max<std::size_t>(1, bytes / element);
       const std::size_t real_bytes = count * element;
       // Enough calls per batch to take ~20 ms at 1 GB/s, at least 1, at most 200.
       const int calls = static_cast<int>(std::clamp<std::size_t>((20u << 20) / real_bytes, 1, 200));
       std::map<std::string, std::vector<double>> times;
-      for (int repeat = 0; repeat <= options.repeats; ++repeat) {  // repeat 0 warms up
+      for (int repeat = 0; repeat <= options.sweep.repeats; ++repeat) {  // repeat 0 warms up
         for (const std::string& variant : options.variants) {
           MPI_Barrier(comm.get());
           const double start = MPI_Wtime();
@@ -148,14 +141,13 @@ int main(int argc, char** argv) {
       std::map<std::string, double> busbw;
       for (const std::string& variant : options.variants) {
         auto& samples = times[variant];
-        std::nth_element(samples.begin(), samples.begin() + samples.size() / 2, samples.end());
-        const double median = samples[samples.size() / 2];
-        const double algbw = static_cast<double>(real_bytes) / median / 1e9;
+        const double time = median(samples);
+        const double algbw = static_cast<double>(real_bytes) / time / 1e9;
         busbw[variant] = algbw * 2.0 * (ranks - 1) / ranks;
         std::printf(" %10.3f", ranks > 1 ? busbw[variant] : algbw);
-        if (csv) std::fprintf(csv, "%d,%zu,%s,%.3f,%.4f,%.4f\n", ranks, real_bytes, variant.c_str(), median * 1e6, algbw, busbw[variant]);
+        if (csv) std::fprintf(csv, "%d,%zu,%s,%.3f,%.4f,%.4f\n", ranks, real_bytes, variant.c_str(), time * 1e6, algbw, busbw[variant]);
         json += std::string(first_row ? "" : ",") + "\n    {\"bytes\": " + std::to_string(real_bytes) +
-                ", \"variant\": \"" + variant + "\", \"time_us\": " + std::to_string(median * 1e6) +
+                ", \"variant\": \"" + variant + "\", \"time_us\": " + std::to_string(time * 1e6) +
                 ", \"algbw_gbs\": " + std::to_string(algbw) + ", \"busbw_gbs\": " + std::to_string(busbw[variant]) + "}";
         first_row = false;
       }

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "size_sweep.h"
 #include "tflops/mpi/binding.h"
 #include "tflops/mpi/card_allreduce.h"
 
@@ -29,10 +30,7 @@ namespace {
 
 struct Options {
   std::string cards, csv;
-  std::size_t min_bytes = 64u << 10;
-  std::size_t max_bytes = 64u << 20;
-  std::size_t factor = 4;
-  int repeats = 5;
+  SizeSweep sweep{64u << 10, 64u << 20, 4, 5};
 };
 
 Options parse(int argc, char** argv) {
@@ -41,24 +39,14 @@ Options parse(int argc, char** argv) {
     const std::string option = argv[i];
     if (i + 1 >= argc) throw std::invalid_argument("option " + option + " needs a value");
     const std::string value = argv[++i];
+    if (options.sweep.take(option, value)) continue;
     if (option == "--cards") options.cards = value;
     else if (option == "--csv") options.csv = value;
-    else if (option == "--min") options.min_bytes = std::stoull(value);
-    else if (option == "--max") options.max_bytes = std::stoull(value);
-    else if (option == "--factor") options.factor = std::stoull(value);
-    else if (option == "--repeats") options.repeats = std::stoi(value);
     else throw std::invalid_argument("unknown option '" + option + "'");
   }
   if (options.cards.empty()) throw std::invalid_argument("--cards LIST is required (e.g. gpu:gpu0::0-7=cuda:0)");
-  if (options.factor < 2 || options.repeats < 1 || options.min_bytes < sizeof(float)) {
-    throw std::invalid_argument("--factor must be >= 2, --repeats >= 1, --min >= 4");
-  }
+  options.sweep.check(sizeof(float));
   return options;
-}
-
-double median(std::vector<double> samples) {
-  std::nth_element(samples.begin(), samples.begin() + static_cast<std::ptrdiff_t>(samples.size() / 2), samples.end());
-  return samples[samples.size() / 2];
 }
 
 }  // namespace
@@ -86,10 +74,10 @@ int main(int argc, char** argv) {
       std::string slices;
       for (const hal::SliceInfo& s : card.slices()) slices += " " + s.label();
       std::printf("# %d ranks, rank 0's card:%s; pieces of %zu bytes; median of %d repeats, ms per call\n",
-                  comm.size(), slices.c_str(), pipelined.pipeline_bytes, options.repeats);
+                  comm.size(), slices.c_str(), pipelined.pipeline_bytes, options.sweep.repeats);
       std::printf("%12s %10s %10s %18s\n", "bytes", "pipelined", "stages", "pipelined speedup");
     }
-    for (std::size_t bytes = options.min_bytes; bytes <= options.max_bytes; bytes *= options.factor) {
+    for (std::size_t bytes = options.sweep.min_bytes; bytes <= options.sweep.max_bytes; bytes *= options.sweep.factor) {
       const std::size_t count = bytes / sizeof(float);
       hal::Buffer partial(card, 1, count, hal::Layout::partial), sum(card, 1, count, hal::Layout::replicated);
       partial.fill(0.0f);
@@ -98,7 +86,7 @@ int main(int argc, char** argv) {
       // Enough calls per batch to take ~50 ms at 1 GB/s, at least 1, at most 50.
       const int calls = static_cast<int>(std::clamp<std::size_t>((50u << 20) / bytes, 1, 50));
       std::map<std::string, std::vector<double>> times;
-      for (int repeat = 0; repeat <= options.repeats; ++repeat) {  // repeat 0 warms up
+      for (int repeat = 0; repeat <= options.sweep.repeats; ++repeat) {  // repeat 0 warms up
         for (const auto& [mode, reducer] : modes) {
           MPI_Barrier(comm.get());
           const double start = MPI_Wtime();

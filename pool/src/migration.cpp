@@ -50,6 +50,20 @@ class Occupancy {
   std::vector<bool> taken_;
 };
 
+// How many of `spans`' blocks lie on each card, by index into Layout::cards.
+std::map<std::size_t, std::uint32_t> blocks_per_card(const Layout& layout, const Spans& spans) {
+  std::map<std::size_t, std::uint32_t> per_card;
+  for (const Span& span : spans) {
+    for (std::size_t c : layout.nodes().at(span.node).cards) {
+      const BlockRange& card = layout.cards()[c].blocks;
+      const std::uint32_t first = std::max(span.first, card.first);
+      const std::uint32_t end = std::min(span.end(), card.end());
+      if (first < end) per_card[c] += end - first;
+    }
+  }
+  return per_card;
+}
+
 class NodePlanner {
  public:
   NodePlanner(const BlockPool& pool, const Request& request, const std::vector<RunningJob>& running,
@@ -61,6 +75,14 @@ class NodePlanner {
     for (const Segment& s : segments_) {
       if (s.job == kFreeSegment || s.job == kFixedSegment) continue;
       if (std::find(jobs_.begin(), jobs_.end(), s.job) == jobs_.end()) jobs_.push_back(s.job);
+    }
+    if (!within_cards_) return;
+    for (std::size_t job : jobs_) {  // the jobs on one card, and that card
+      Spans here;
+      for (const Span& span : running_[job].spans)
+        if (span.node == node_) here.push_back(span);
+      const auto per_card = blocks_per_card(pool_.layout(), here);
+      if (per_card.size() == 1) one_card_[job] = pool_.layout().cards()[per_card.begin()->first].blocks;
     }
   }
 
@@ -92,32 +114,13 @@ class NodePlanner {
   }
 
  private:
-  // The card holding all of the job's blocks on the node, or nullopt when they span cards.
-  std::optional<BlockRange> card_of(std::size_t job) const {
-    const Layout& layout = pool_.layout();
-    std::optional<BlockRange> card;
-    for (const Span& span : running_[job].spans) {
-      if (span.node != node_) continue;
-      bool inside_one = false;
-      for (std::size_t c : layout.nodes()[node_].cards) {
-        const BlockRange& range = layout.cards()[c].blocks;
-        if (span.first < range.first || span.end() > range.end()) continue;
-        if (card && card->first != range.first) return std::nullopt;  // spans on two cards
-        card = range;
-        inside_one = true;
-      }
-      if (!inside_one) return std::nullopt;  // this span crosses a card boundary
-    }
-    return card;
-  }
-
   // Within cards, only a job on one card moves, and only inside it: it renumbers its blocks.
   bool movable(std::size_t job) const {
-    return running_[job].migratable && (!within_cards_ || card_of(job));
+    return running_[job].migratable && (!within_cards_ || one_card_.count(job));
   }
 
   BlockRange range_of(std::size_t job) const {
-    if (within_cards_) return *card_of(job);
+    if (within_cards_) return one_card_.at(job);
     return pool_.layout().domain(node_, running_[job].kind);
   }
 
@@ -189,21 +192,8 @@ class NodePlanner {
   BlockRange domain_;
   std::vector<Segment> segments_;
   std::vector<std::size_t> jobs_;  // running jobs on the node, in block order
+  std::map<std::size_t, BlockRange> one_card_;  // within cards: the jobs on one card, its blocks
 };
-
-// How many of `spans`' blocks lie on each card, by index into Layout::cards.
-std::map<std::size_t, std::uint32_t> blocks_per_card(const Layout& layout, const Spans& spans) {
-  std::map<std::size_t, std::uint32_t> per_card;
-  for (const Span& span : spans) {
-    for (std::size_t c : layout.nodes().at(span.node).cards) {
-      const BlockRange& card = layout.cards()[c].blocks;
-      const std::uint32_t first = std::max(span.first, card.first);
-      const std::uint32_t end = std::min(span.end(), card.end());
-      if (first < end) per_card[c] += end - first;
-    }
-  }
-  return per_card;
-}
 
 }  // namespace
 
