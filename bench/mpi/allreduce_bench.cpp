@@ -3,9 +3,9 @@
 //   tflops      allreduce_sum with the automatic algorithm choice (what applications get) on
 //               the communicator's node buffer, where the trainer's gradients live: shared
 //               memory when all ranks share the node
-//   private     the automatic choice on ordinary memory of this process (on one node the
-//               shared-memory slots up to 10184 bytes, then recursive doubling or the ring),
-//               as for a caller's own buffer
+//   private     the automatic choice on ordinary memory of this process, as for a caller's
+//               own buffer (on one node shared memory too, staged through shared memory
+//               above 10184 bytes)
 //   ring        the ring forced            (with recursive-doubling: where the crossover lies)
 //   rd          recursive doubling forced
 //   shm         shared memory forced

@@ -61,9 +61,9 @@ Tuning tuning_from_environment() {
   return tuning;
 }
 
-Algorithm choose_algorithm(std::size_t bytes, int ranks, const Tuning& tuning, bool in_node_buffer, bool on_one_node) {
+Algorithm choose_algorithm(std::size_t bytes, int ranks, const Tuning& tuning, bool on_one_node) {
   if (ranks < 2) return Algorithm::ring;
-  if (in_node_buffer || (on_one_node && bytes <= kSharedMemoryAnywhereBytes)) return Algorithm::shared_memory;
+  if (on_one_node) return Algorithm::shared_memory;
   // Recursive doubling moves the whole buffer lg p times, the ring under twice: the crossover
   // falls as lg p grows (measured: 256 KiB at 2 ranks, 64 KiB at 4).
   const std::size_t rounds = std::bit_width(static_cast<unsigned>(ranks - 1));
@@ -77,11 +77,9 @@ void allreduce_sum(Communicator& comm, void* data, std::size_t count, DType type
   auto* bytes = static_cast<std::byte*>(data);
   if (algorithm == Algorithm::automatic) {
     const std::size_t size = count * dtype_size(type);
-    // Every rank passes the same count, so all of them make this collective call or none.
-    if (size <= kSharedMemoryAnywhereBytes) comm.node_buffer(0);
-    const detail::NodeWindow* window = comm.node_window();
-    const bool in_node_buffer = window != nullptr && window->holds(bytes, size);
-    algorithm = choose_algorithm(size, comm.size(), tuning, in_node_buffer, window != nullptr);
+    // Collective the first time (every rank makes this call): learns whether the ranks share a node.
+    comm.node_buffer(0);
+    algorithm = choose_algorithm(size, comm.size(), tuning, comm.node_window() != nullptr);
   }
   if (algorithm == Algorithm::shared_memory) {
     detail::shared_memory_allreduce(comm, bytes, count, type);

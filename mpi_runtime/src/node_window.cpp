@@ -29,7 +29,7 @@ NodeWindow::NodeWindow(MPI_Comm comm, std::size_t bytes) : bytes_(bytes) {
   MPI_Info_create(&info);
   MPI_Info_set(info, "alloc_shared_noncontig", "true");
   std::byte* base = nullptr;
-  const int code = MPI_Win_allocate_shared(static_cast<MPI_Aint>(kControlBytes + bytes), 1, info, comm,
+  const int code = MPI_Win_allocate_shared(static_cast<MPI_Aint>(kDataAt + bytes), 1, info, comm,
                                            &base, &window_);
   MPI_Info_free(&info);
   check_mpi(code, "MPI_Win_allocate_shared of the node buffer");

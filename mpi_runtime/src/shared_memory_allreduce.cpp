@@ -1,6 +1,5 @@
-// Shared-memory all-reduce, for ranks on one node and data inside the communicator's node
-// buffer (communicator.h). No messages: ranks meet at barriers of counters in shared memory
-// (node_window.h) and read each other's data directly.
+// Shared-memory all-reduce, for ranks on one node. No messages: ranks meet at barriers of
+// counters in shared memory (node_window.h) and read each other's data directly.
 //
 // Every call announces where its data sits in a slot of the rank's control page (node_window.h).
 // Tiny messages (up to a slot's 10184 bytes), no barrier: the data travels in the slot, in the
@@ -9,8 +8,8 @@
 // readers: a rank can only refill a slot after every peer has published the call in between).
 // The peers never read a tiny message's buffer, so it may lie anywhere: in the node buffer or
 // in the caller's own memory.
-// Larger ones, three barriers; rank r of p owns segment r (the ring's cut: sizes differ by at
-// most one element):
+// Larger data inside the node buffer (communicator.h), three barriers; rank r of p owns
+// segment r (the ring's cut: sizes differ by at most one element):
 //  1. barrier: every rank's input is in place;
 //  2. rank r adds segment r of every peer's buffer into its own, in place (no peer reads rank
 //     r's segment r), a block at a time over all peers, each peer's block first copied into
@@ -22,6 +21,10 @@
 //  5. barrier: no peer still reads this rank's buffer when the caller gets it back.
 // Per rank and n bytes: n read and n/p written to sum, (p-1)/p n read and written to gather.
 // The ring stages whole chunks and pays 2(p-1) rendezvous messages for the same sums.
+// Larger data in the caller's own memory, which the peers cannot read: a piece at a time
+// (NodeWindow::kStagingBytes), each rank copies its piece into a staging half of its shared
+// segment, then steps 1-3 run on the staged copies, then step 4 copies every segment, its own
+// included, from the staged copies into the caller's memory; one copy of n more per rank.
 // Either way each value is summed once or in the same order everywhere, so every rank ends
 // with the same bits. A barrier waits under the communicator's watchdog, which names the ranks
 // that did not arrive.
@@ -94,19 +97,80 @@ void check_placement(const Communicator& comm, const NodeWindow& window, std::ui
                               ": every rank must pass the same place of its node buffer");
 }
 
+// Rank r's part of one all-reduce over p copies of the data, peer's copy starting at base(peer):
+// adds segment r of every peer's copy into `data`, the rank's own input, a block at a time over
+// all peers. With `published`, each summed block is copied there too, while it is still in L1,
+// for the peers to gather.
+template <class Base>
+void sum_own_segment(Communicator& comm, const Segments& segments, DType type, const Base& base, std::byte* data,
+                     std::byte* published = nullptr) {
+  const int ranks = comm.size(), rank = comm.rank();
+  const std::size_t element = dtype_size(type);
+  const std::size_t block = std::max<std::size_t>(1, kBlockBytes / element);
+  const std::size_t end = segments.begin(rank) + segments.size(rank);
+  std::byte* stage = comm.scratch(block * element);
+  for (std::size_t first = segments.begin(rank); first < end; first += block) {
+    const std::size_t size = std::min(block, end - first);
+    for (int step = 1; step < ranks; ++step) {
+      std::memcpy(stage, base((rank + step) % ranks) + first * element, size * element);
+      sum_into(type, data + first * element, stage, size);
+    }
+    if (published != nullptr) std::memcpy(published + first * element, data + first * element, size * element);
+  }
+}
+
+// Copies every other rank's summed segment s from its copy into `data`.
+template <class Base>
+void gather_segments(const Communicator& comm, const Segments& segments, DType type, const Base& base,
+                     std::byte* data) {
+  const int ranks = comm.size(), rank = comm.rank();
+  const std::size_t element = dtype_size(type);
+  for (int step = 1; step < ranks; ++step) {
+    const int owner = (rank + step) % ranks;
+    const std::size_t first = segments.begin(owner) * element;
+    std::memcpy(data + first, base(owner) + first, segments.size(owner) * element);
+  }
+}
+
+// The caller's own memory, a staged piece at a time. No barrier ends a piece: the next piece
+// fills the other half, and this half is filled again only after the next piece's first
+// barrier, which every peer reaches after its last read of it.
+void staged(Communicator& comm, const NodeWindow& window, std::uint64_t call, std::size_t count, DType type,
+            std::byte* data) {
+  const int rank = comm.rank();
+  const std::size_t element = dtype_size(type);
+  const std::size_t piece_count = NodeWindow::kStagingBytes / element;
+  for (std::size_t first = 0; first < count; first += piece_count) {
+    const Segments segments{std::min(piece_count, count - first), comm.size()};
+    std::byte* piece = data + first * element;
+    const std::uint64_t half = window.control(rank).pieces++;
+    const auto base = [&](int peer) { return window.staging(peer, half); };
+    // The peers read the other segments; this rank sums its own in place and publishes it.
+    std::byte* published = window.staging(rank, half);
+    const std::size_t own_begin = segments.begin(rank) * element;
+    const std::size_t own_end = own_begin + segments.size(rank) * element;
+    std::memcpy(published, piece, own_begin);
+    std::memcpy(published + own_end, piece + own_end, segments.count * element - own_end);
+    barrier(comm, window);
+    if (first == 0) check_placement(comm, window, call);
+    sum_own_segment(comm, segments, type, base, piece, published);
+    barrier(comm, window);
+    gather_segments(comm, segments, type, base, piece);
+  }
+}
+
 }  // namespace
 
 void shared_memory_allreduce(Communicator& comm, std::byte* data, std::size_t count, DType type) {
+  comm.node_buffer(0);  // collective the first time: learns whether the ranks share this node
   const NodeWindow* window = comm.node_window();
-  const std::size_t element = dtype_size(type);
-  const std::size_t bytes = count * element;
-  const bool tiny = bytes <= sizeof(NodeWindow::Slot::data);
-  const bool in_node_buffer = window != nullptr && window->holds(data, bytes);
-  if (window == nullptr || (!tiny && !in_node_buffer)) {
-    throw std::invalid_argument(std::string(kWhat) + " needs its data inside the communicator's node buffer "
-                                "(Communicator::node_buffer) on a communicator of one node's ranks, or at most " +
-                                std::to_string(sizeof(NodeWindow::Slot::data)) + " bytes of it");
+  if (window == nullptr) {
+    throw std::invalid_argument(std::string(kWhat) + " needs every rank of the communicator on this node; "
+                                "across nodes use the ring or recursive doubling");
   }
+  const std::size_t bytes = count * dtype_size(type);
+  const bool tiny = bytes <= sizeof(NodeWindow::Slot::data);
+  const bool in_node_buffer = window->holds(data, bytes);
   const int ranks = comm.size(), rank = comm.rank();
   // Where the data sits, for the placement check; the same on every rank for the caller's own memory.
   const std::size_t offset = in_node_buffer ? static_cast<std::size_t>(data - window->mine()) : kOwnMemory;
@@ -129,26 +193,14 @@ void shared_memory_allreduce(Communicator& comm, std::byte* data, std::size_t co
     for (int peer = 1; peer < ranks; ++peer) sum_into(type, data, window->slot(peer, call).data, count);
     return;
   }
+  if (!in_node_buffer) return staged(comm, *window, call, count, type, data);
   barrier(comm, *window);
   check_placement(comm, *window, call);
   const Segments segments{count, ranks};
-  const std::size_t block = std::max<std::size_t>(1, kBlockBytes / element);
-  const std::size_t end = segments.begin(rank) + segments.size(rank);
-  std::byte* stage = comm.scratch(block * element);
-  for (std::size_t first = segments.begin(rank); first < end; first += block) {
-    const std::size_t size = std::min(block, end - first);
-    for (int step = 1; step < ranks; ++step) {
-      const int peer = (rank + step) % ranks;
-      std::memcpy(stage, window->of(peer) + offset + first * element, size * element);
-      sum_into(type, data + first * element, stage, size);
-    }
-  }
+  const auto base = [&](int peer) { return window->of(peer) + offset; };
+  sum_own_segment(comm, segments, type, base, data);
   barrier(comm, *window);
-  for (int step = 1; step < ranks; ++step) {
-    const int peer = (rank + step) % ranks;
-    const std::size_t first = segments.begin(peer) * element;
-    std::memcpy(data + first, window->of(peer) + offset + first, segments.size(peer) * element);
-  }
+  gather_segments(comm, segments, type, base, data);
   barrier(comm, *window);
 }
 

@@ -5,9 +5,10 @@
 //   allreduce_check [--counts 0,1,N-1,7,1MiB,...] [--dtypes all|float32,...] [--algorithms all|ring,...]
 //                   [--buffer private|node|misplaced|cuda]
 // A count is a number of elements, `N-1` (ranks - 1), or a size in bytes with KiB/MiB.
-// --buffer node all-reduces inside the communicator's node buffer (shared memory is then among
-// the algorithms); misplaced passes rank r's data r elements into it, which every rank must
-// refuse (each checks its left neighbour), and succeeds when they all do. --buffer cuda takes the
+// Private memory is the caller's own (shared memory stages it); --buffer node all-reduces inside
+// the communicator's node buffer, which the peers read directly; misplaced passes rank r's data
+// r elements into it, which every rank must refuse (each checks its left neighbour), and
+// succeeds when they all do. --buffer cuda takes the
 // NCCL path on each rank's GPU (one GPU per rank: NCCL refuses two ranks on one device) and
 // exits 77 (skipped) where NCCL is not built or no GPU is present.
 #include <mpi.h>
@@ -196,7 +197,8 @@ int main(int argc, char** argv) {
   try {
     std::vector<std::string> counts = {"0", "1", "N-1", "2", "3", "5", "7", "13", "1009", "4999", "65537", "1MiB"};
     std::vector<DType> types(std::begin(kAllDTypes), std::end(kAllDTypes));
-    std::vector<Algorithm> algorithms = {Algorithm::ring, Algorithm::recursive_doubling, Algorithm::automatic};
+    std::vector<Algorithm> algorithms = {Algorithm::ring, Algorithm::recursive_doubling, Algorithm::shared_memory,
+                                         Algorithm::automatic};
     Memory memory = Memory::private_buffer;
     for (int i = 1; i + 1 < argc; i += 2) {
       const std::string option = argv[i], value = argv[i + 1];

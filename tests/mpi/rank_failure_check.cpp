@@ -1,7 +1,8 @@
 // Runs under mpirun: every rank all-reduces in a loop; at iteration 3 the victim rank either
 // exits (_exit(3), as a crash would) or hangs (sleeps forever). The others must notice, print
 // which rank failed and end the job; the test script checks the exit status, the time and the
-// message. The buffer is ordinary memory (the ring) or the communicator's node buffer (shared
+// message. The buffer is ordinary memory, all-reduced by the ring (as across nodes; on one node
+// the automatic choice would take shared memory), or the communicator's node buffer (shared
 // memory).   rank_failure_check exit|hang VICTIM [private|node]
 #include <mpi.h>
 #include <unistd.h>
@@ -37,7 +38,7 @@ int main(int argc, char** argv) {
         if (mode == "exit") _exit(3);
         for (;;) pause();
       }
-      allreduce_sum(comm, gradient, kCount, DType::f32);
+      allreduce_sum(comm, gradient, kCount, DType::f32, node_buffer ? Algorithm::automatic : Algorithm::ring);
     }
   } catch (const RankFailure& failure) {
     comm.abort_job(failure.what(), 4);

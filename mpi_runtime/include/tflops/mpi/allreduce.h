@@ -1,21 +1,21 @@
 // Sum all-reduce of a host buffer across the ranks of a Communicator, in place.
 //
-// Two algorithms (cost model in docs/collectives-and-devices.md; p ranks, n bytes):
+// Three algorithms (cost model in docs/collectives-and-devices.md; p ranks, n bytes):
 //  * ring: reduce-scatter then all-gather, 2(p-1) steps, each rank sends 2(p-1)/p * n bytes.
 //    Each of the p segments is cut into chunks; chunk lanes run the 2(p-1) steps independently,
 //    `window` lanes at a time, so one chunk's reduction overlaps the next chunk's transfer.
 //    Results are bitwise identical on every rank (each segment is summed once, then copied).
 //  * recursive doubling: lg p exchanges of the whole buffer (non-powers of two fold the extra
 //    ranks in first and out last): fewer latencies, more bytes; wins for small messages.
-//  * shared memory: for data inside the communicator's node buffer (Communicator::node_buffer,
-//    all ranks on one node), no messages: ranks meet at counters in shared memory and read each
-//    other's buffers. Up to 10184 bytes the data travels beside the counter that publishes it
-//    and each rank sums all p copies (no barrier); above, each sums its segment from the peers'
-//    buffers and copies the other segments from their owners (three barriers). Every rank must
-//    pass the same place of its node buffer (checked).
-// `automatic` picks shared memory for data in the node buffer, and for messages of up to
-// kSharedMemoryAnywhereBytes anywhere when the ranks share a node (they travel in the slots);
-// otherwise recursive doubling for small messages (Tuning::small_bytes) and the ring above them.
+//  * shared memory: for ranks on one node (Communicator::node_buffer), no messages: ranks meet
+//    at counters in shared memory and read each other's copies. Up to 10184 bytes the data
+//    travels beside the counter that publishes it and each rank sums all p copies (no barrier);
+//    above, each sums its segment from the peers' copies and copies the other segments from
+//    their owners (three barriers). Data inside the node buffer is read in place (every rank
+//    must pass the same place of its node buffer, checked); a caller's own memory is first
+//    copied into shared staging, 256 KiB at a time.
+// `automatic` picks shared memory when all ranks share a node; across nodes recursive doubling
+// for small messages (Tuning::small_bytes) and the ring above them.
 // Any count works, 0 and fewer elements than ranks included.
 #pragma once
 
@@ -32,7 +32,7 @@ enum class Algorithm : unsigned char { automatic, ring, recursive_doubling, shar
 std::string_view algorithm_name(Algorithm algorithm);
 
 struct Tuning {
-  // Messages up to this many bytes take recursive doubling with 2 ranks; with p ranks, up to
+  // Across nodes, messages up to this many bytes take recursive doubling with 2 ranks; with p ranks, up to
   // small_bytes / ceil(lg p)^2. bench/mpi/run_mpi_bench.sh measures the crossover (its "ring
   // first beats recursive doubling" line): about 256 KiB with 2 ranks and 64 KiB with 4 on an
   // idle 2-core machine, noisy.
@@ -57,13 +57,8 @@ struct Tuning {
 // (auto, always or never) and $TFLOPS_ALLREDUCE_PIPELINE_BYTES. Throws std::invalid_argument naming a variable with a bad value.
 Tuning tuning_from_environment();
 
-// Shared memory's tiny messages travel in per-rank slots, so their data may lie anywhere.
-inline constexpr std::size_t kSharedMemoryAnywhereBytes = 10184;
-
-// `in_node_buffer`: the data lies in the communicator's node buffer; `on_one_node`: all ranks
-// share this node (shared memory usable for tiny messages anywhere).
-Algorithm choose_algorithm(std::size_t bytes, int ranks, const Tuning& tuning, bool in_node_buffer = false,
-                           bool on_one_node = false);
+// `on_one_node`: all ranks share this node (shared memory usable).
+Algorithm choose_algorithm(std::size_t bytes, int ranks, const Tuning& tuning, bool on_one_node = false);
 
 // Sums `count` elements of `type` at `data` over all ranks; every rank ends with the sum.
 // Throws RankFailure (see communicator.h) when a peer fails.
