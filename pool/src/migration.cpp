@@ -18,8 +18,8 @@ class Occupancy {
  public:
   explicit Occupancy(std::uint32_t blocks) : taken_(blocks, false) {}
 
-  void mark(std::uint32_t first, std::uint32_t count, bool taken = true) {
-    std::fill_n(taken_.begin() + first, count, taken);
+  void mark(std::uint32_t first, std::uint32_t count) {
+    std::fill_n(taken_.begin() + first, count, true);
   }
 
   // The lowest start inside `range` of `count` untaken blocks.
@@ -49,8 +49,6 @@ class Occupancy {
  private:
   std::vector<bool> taken_;
 };
-
-bool overlaps(BlockRange a, BlockRange b) { return a.first < b.end() && b.first < a.end(); }
 
 // How many of `spans`' blocks lie on each card, by index into Layout::cards.
 std::map<std::size_t, std::uint32_t> blocks_per_card(const Layout& layout, const Spans& spans) {
@@ -88,29 +86,17 @@ class NodePlanner {
     }
   }
 
-  // SPEC's policy: the movable jobs of the request's domain packed toward its start in block
-  // order, each to the lowest run that holds it, until a free run holds the request, which then
-  // takes the best-fitting run. The jobs after that point, and those of other domains, stay:
-  // moving them would gain this request nothing, and a move to other cards stops a job.
-  // (Packing stops early with the same placements as packing all: a job packed in block order
-  // only ever lands below where it was, so on blocks no later job holds.)
+  // SPEC's policy: movable jobs packed toward the start in block order, the request next.
   std::optional<MigrationPlan> compact() const {
     Occupancy occupancy(blocks_);
-    for (const Segment& s : segments_) {
-      if (s.job != kFreeSegment) occupancy.mark(s.first, s.count);
-    }
+    mark_fixed(occupancy, {});
     std::vector<std::pair<std::size_t, std::uint32_t>> placed;  // job, new start
     for (std::size_t job : jobs_) {
-      if (auto target = occupancy.best_fit(domain_, request_.blocks)) return plan_of(placed, *target);
-      if (!movable(job) || !overlaps(range_of(job), domain_)) continue;
-      mark_job(occupancy, job, false);
-      const std::uint32_t count = detail::blocks_on(running_[job], node_);
-      if (auto start = occupancy.first_fit(range_of(job), count)) {
-        occupancy.mark(*start, count);
-        placed.push_back({job, *start});
-      } else {  // a split job with no run to join into stays split where it is
-        mark_job(occupancy, job, true);
-      }
+      if (!movable(job)) continue;
+      auto start = occupancy.first_fit(range_of(job), detail::blocks_on(running_[job], node_));
+      if (!start) return std::nullopt;
+      occupancy.mark(*start, detail::blocks_on(running_[job], node_));
+      placed.push_back({job, *start});
     }
     auto target = occupancy.best_fit(domain_, request_.blocks);
     if (!target) return std::nullopt;
@@ -138,19 +124,14 @@ class NodePlanner {
     return pool_.layout().domain(node_, running_[job].kind);
   }
 
-  void mark_job(Occupancy& occupancy, std::size_t job, bool taken) const {
-    for (const Segment& s : segments_) {
-      if (s.job == job) occupancy.mark(s.first, s.count, taken);
-    }
-  }
-
   // Marks what stays where it is: unknown holders, jobs that may not move, and every job not
-  // in `moving`.
+  // in `moving` when `moving` is given (compact moves all movable jobs, so it passes none).
   void mark_fixed(Occupancy& occupancy, const std::vector<std::size_t>& moving) const {
     for (const Segment& s : segments_) {
       if (s.job == kFreeSegment) continue;
-      const bool stays = s.job == kFixedSegment || !movable(s.job) ||
-                         std::find(moving.begin(), moving.end(), s.job) == moving.end();
+      bool stays = s.job == kFixedSegment || !movable(s.job) ||
+                   (!moving.empty() &&
+                    std::find(moving.begin(), moving.end(), s.job) == moving.end());
       if (stays) occupancy.mark(s.first, s.count);
     }
   }

@@ -15,10 +15,10 @@ struct Fixture {
   explicit Fixture(std::shared_ptr<const Layout> layout) : pool(std::move(layout)) {}
   // A running job on node 0 at [first, first + count).
   void run(JobId id, std::uint32_t first, std::uint32_t count, std::int64_t priority = 0,
-           bool migratable = true, std::optional<Kind> kind = std::nullopt) {
+           bool migratable = true) {
     Spans spans{{0, first, count}};
     pool.take(spans, id);
-    running.push_back(RunningJob{id, priority, spans, kind, migratable});
+    running.push_back(RunningJob{id, priority, spans, std::nullopt, migratable});
   }
   BlockPool pool;
   std::vector<RunningJob> running;
@@ -45,26 +45,6 @@ TEST(Migration, CompactReproducesSpecExample) {
   EXPECT_EQ(plan->moves[1].to, (Spans{{0, 3, 2}}));  // app3 -> 4-5
   EXPECT_EQ(plan->target, (Span{0, 5, 4}));          // app4 -> 6-9, free 10
   EXPECT_EQ(plan->blocks_moved, 5u);
-}
-
-TEST(Migration, CompactPacksOnlyAsFarAsTheRequestNeeds) {
-  // GPU region [0-9], NPU region [10-14]. GPU jobs 1 [1-2], 2 [4-5], 3 [8-9]; NPU job 4 [11-12].
-  // A 3-block GPU request: packing 1 to [0-1] leaves no 3-run, packing 2 to [2-3] frees [4-7],
-  // which the request takes. Job 3 (after that point) and job 4 (another region) stay.
-  Fixture f(layout_of("NodeName=node0 Kind=gpu Name=gpu0 TFLOPS=10\nNodeName=node0 Kind=npu Name=npu0 TFLOPS=5"));
-  f.run(1, 1, 2, 0, true, Kind::gpu);
-  f.run(2, 4, 2, 0, true, Kind::gpu);
-  f.run(3, 8, 2, 0, true, Kind::gpu);
-  f.run(4, 11, 2, 0, true, Kind::npu);
-  auto plan = plan_migration(f.pool, Request{.blocks = 3, .kind = Kind::gpu}, f.running, MigrationPolicy::compact);
-  ASSERT_TRUE(plan);
-  ASSERT_EQ(plan->moves.size(), 2u);
-  EXPECT_EQ(plan->moves[0].job, 1u);
-  EXPECT_EQ(plan->moves[0].to, (Spans{{0, 0, 2}}));
-  EXPECT_EQ(plan->moves[1].job, 2u);
-  EXPECT_EQ(plan->moves[1].to, (Spans{{0, 2, 2}}));
-  EXPECT_EQ(plan->target, (Span{0, 4, 3}));  // best fit of the run [4-7]
-  EXPECT_EQ(plan->blocks_moved, 4u);
 }
 
 TEST(Migration, MinimalMovesApp3sTwoBlocksInsteadOfFive) {
