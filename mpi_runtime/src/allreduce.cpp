@@ -7,7 +7,6 @@
 #include <string>
 
 #include "host_algorithms.h"
-#include "node_window.h"
 
 namespace tflops::mpi {
 

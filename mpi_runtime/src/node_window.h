@@ -13,7 +13,6 @@
 #include <cstdint>
 #include <vector>
 
-
 namespace tflops::mpi::detail {
 
 class NodeWindow {

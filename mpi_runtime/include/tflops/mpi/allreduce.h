@@ -32,10 +32,10 @@ enum class Algorithm : unsigned char { automatic, ring, recursive_doubling, shar
 std::string_view algorithm_name(Algorithm algorithm);
 
 struct Tuning {
-  // Across nodes, messages up to this many bytes take recursive doubling with 2 ranks; with p ranks, up to
-  // small_bytes / ceil(lg p)^2. bench/mpi/run_mpi_bench.sh measures the crossover (its "ring
-  // first beats recursive doubling" line): about 256 KiB with 2 ranks and 64 KiB with 4 on an
-  // idle 2-core machine, noisy.
+  // Across nodes, messages up to this many bytes take recursive doubling with 2 ranks; with p
+  // ranks, up to small_bytes / ceil(lg p)^2. bench/mpi/run_mpi_bench.sh measures the crossover
+  // (its "ring first beats recursive doubling" line, both forced on one node): about 256 KiB
+  // with 2 ranks and 64-128 KiB with 4 on an idle 2-core machine, noisy.
   std::size_t small_bytes = 256 * 1024;
   // Recursive doubling sends messages up to 8 times this in pieces of this size, which the
   // transport sends eagerly: Open MPI's shared-memory eager limit is 4 KiB, header included.
