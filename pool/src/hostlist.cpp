@@ -11,6 +11,22 @@ namespace {
 
 // Host lists this long are a typo, not a cluster; the cap keeps a stray "[0-999999999]" cheap.
 constexpr std::size_t kMaxHosts = 1u << 20;
+// The names' characters together: long names times many brackets would otherwise multiply into
+// gigabytes below the host cap (a fuzzer found 500,000 names of 900 characters).
+constexpr std::size_t kMaxHostListBytes = 16u << 20;
+
+void check_bytes(std::size_t bytes, std::string_view list) {
+  if (bytes > kMaxHostListBytes) {
+    throw Error("host list '" + std::string(list) + "' expands to more than " +
+                std::to_string(kMaxHostListBytes >> 20) + " MiB of names");
+  }
+}
+
+std::size_t bytes_of(const std::vector<std::string>& names) {
+  std::size_t bytes = 0;
+  for (const auto& name : names) bytes += name.size();
+  return bytes;
+}
 
 std::uint64_t parse_bound(std::string_view digits, std::string_view list) {
   if (digits.empty() || digits.size() > 9) {
@@ -71,6 +87,7 @@ void expand_item(std::string_view item, std::string_view list, std::vector<std::
     if (literal.find(']') != std::string_view::npos) {
       throw Error("host list '" + std::string(list) + "': ']' without '['");
     }
+    check_bytes(bytes_of(partial) + partial.size() * literal.size(), list);
     for (auto& p : partial) p.append(literal);
     if (open == std::string_view::npos) break;
     std::size_t close = item.find(']', open);
@@ -82,6 +99,7 @@ void expand_item(std::string_view item, std::string_view list, std::vector<std::
       throw Error("host list '" + std::string(list) + "' names more than " +
                   std::to_string(kMaxHosts) + " hosts");
     }
+    check_bytes(bytes_of(partial) * suffixes.size() + bytes_of(suffixes) * partial.size(), list);
     std::vector<std::string> next;
     next.reserve(partial.size() * suffixes.size());
     for (const auto& p : partial) {
@@ -100,6 +118,7 @@ void expand_item(std::string_view item, std::string_view list, std::vector<std::
 
 std::vector<std::string> expand_hostlist(std::string_view list) {
   std::vector<std::string> out;
+  std::size_t bytes = 0;
   std::size_t depth = 0;
   std::size_t start = 0;
   for (std::size_t i = 0; i <= list.size(); ++i) {
@@ -110,7 +129,10 @@ std::vector<std::string> expand_hostlist(std::string_view list) {
       --depth;
     }
     if (c == ',' && depth == 0) {
+      const std::size_t before = out.size();
       expand_item(list.substr(start, i - start), list, out);
+      for (std::size_t n = before; n < out.size(); ++n) bytes += out[n].size();
+      check_bytes(bytes, list);
       if (out.size() > kMaxHosts) {
         throw Error("host list '" + std::string(list) + "' names more than " +
                     std::to_string(kMaxHosts) + " hosts");

@@ -29,3 +29,18 @@ TEST(Hostlist, RejectsMalformedLists) {
     EXPECT_THAT(e.what(), HasSubstr("backwards"));
   }
 }
+
+TEST(Hostlist, RefusesListsWhoseNamesTogetherRunToGigabytes) {
+  // 1,000,000 hosts is under the host cap, but 106 characters each are 106 MB of names.
+  const std::string long_names = std::string(100, 'x') + "[000000-999999]";
+  try {
+    expand_hostlist(long_names);
+    ADD_FAILURE() << "a list of 106 MB of names was expanded";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("MiB of names"));
+  }
+  // Brackets multiply: 17^4 * 6 names of ~40 characters.
+  EXPECT_THROW(expand_hostlist("abcdefghijklmnopqrstuvwxyz[00-15,20]x[00-15,20]y[00-15,20]z[00-15,20]r[0-1]n[00-02]"),
+               Error);
+  EXPECT_EQ(expand_hostlist("node[0-99999]").size(), 100000u);  // a big cluster still expands
+}
