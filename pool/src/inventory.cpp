@@ -21,6 +21,15 @@ namespace {
 
 constexpr std::size_t kMaxCardsPerNode = 1024;  // Slurm's blocks per node
 constexpr std::size_t kMaxCards = std::size_t{1} << 20;
+// Every card keeps its node's, its own and its device's names: long names times many cards would
+// otherwise run into gigabytes below the card cap.
+constexpr std::size_t kMaxCardTextBytes = std::size_t{64} << 20;
+
+std::size_t text_bytes(const std::vector<std::string>& names) {
+  std::size_t bytes = 0;
+  for (const auto& name : names) bytes += name.size();
+  return bytes;
+}
 
 const std::vector<std::string_view> kCardKeys = {"NodeName", "Kind", "Name", "Device", "Detect", "TFLOPS"};
 const std::vector<std::string_view> kOptionKeys = {"BlockTFLOPS", "RegionOrder", "MigrationPolicy",
@@ -179,6 +188,7 @@ Inventory parse_inventory(std::string_view text, std::string source) {
   std::unordered_map<std::string, int> device_lines;  // (node, device) -> line
   std::map<std::string, int> option_lines;
   std::unordered_set<std::string> known_nodes;
+  std::size_t card_text = 0;  // bytes of names the cards so far keep
 
   int line_number = 0;
   std::size_t pos = 0;
@@ -267,6 +277,12 @@ Inventory parse_inventory(std::string_view text, std::string source) {
                    std::to_string(names.size()) + " cards",
                "give one device per card name, e.g. Name=gpu[0-1] Device=/dev/nvidia[0-1]");
       }
+    }
+    card_text += text_bytes(nodes) * names.size() + (text_bytes(names) + text_bytes(devices)) * nodes.size();
+    if (card_text > kMaxCardTextBytes) {
+      p.fail(node_word.text, "the inventory's cards would keep more than " +
+                                 std::to_string(kMaxCardTextBytes >> 20) + " MiB of node, card and device names",
+             "check the NodeName, Name and Device ranges");
     }
 
     for (const auto& node : nodes) {

@@ -77,6 +77,9 @@ TEST(Inventory, BadInputNamesFileLineWordAndFix) {
                "at most 1024 cards");
   expect_error("NodeName=n[0-99999] Kind=gpu Name=g[0-99] TFLOPS=1", "site.conf:1",
                "'NodeName=n[0-99999]'", "check the NodeName and Name ranges");
+  // 1,000,000 cards is under the card cap, but each would keep a 10,003-character node name.
+  expect_error("NodeName=" + std::string(10000, 'n') + "[000-999] Kind=gpu Name=g[0-999] TFLOPS=1", "site.conf:1",
+               "'NodeName=nnnn", "check the NodeName, Name and Device ranges");
 }
 
 TEST(Inventory, DetectAsksSlurmdForTheDevices) {
