@@ -13,7 +13,7 @@
 //    above, each sums its segment from the peers' copies and copies the other segments from
 //    their owners (three barriers). Data inside the node buffer is read in place (every rank
 //    must pass the same place of its node buffer, checked); a caller's own memory is first
-//    copied into shared staging, 256 KiB at a time.
+//    copied into shared staging, 1 MiB at a time.
 // `automatic` picks shared memory when all ranks share a node; across nodes recursive doubling
 // for small messages (Tuning::small_bytes) and the ring above them.
 // Any count works, 0 and fewer elements than ranks included.
