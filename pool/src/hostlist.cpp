@@ -22,12 +22,6 @@ void check_bytes(std::size_t bytes, std::string_view list) {
   }
 }
 
-std::size_t bytes_of(const std::vector<std::string>& names) {
-  std::size_t bytes = 0;
-  for (const auto& name : names) bytes += name.size();
-  return bytes;
-}
-
 std::uint64_t parse_bound(std::string_view digits, std::string_view list) {
   if (digits.empty() || digits.size() > 9) {
     throw Error("host list '" + std::string(list) + "': range bound '" + std::string(digits) +
@@ -76,9 +70,11 @@ std::vector<std::string> expand_ranges(std::string_view body, std::string_view l
   return out;
 }
 
-// Expands one comma-free item that may hold several brackets: "rack[0-1]n[0-3]".
-void expand_item(std::string_view item, std::string_view list, std::vector<std::string>& out) {
+// Expands one comma-free item that may hold several brackets: "rack[0-1]n[0-3]". Returns the
+// characters of the names it appended.
+std::size_t expand_item(std::string_view item, std::string_view list, std::vector<std::string>& out) {
   std::vector<std::string> partial = {""};
+  std::size_t partial_bytes = 0;  // of the names in `partial`, checked before each one grows
   std::size_t pos = 0;
   while (pos < item.size()) {
     std::size_t open = item.find('[', pos);
@@ -87,7 +83,8 @@ void expand_item(std::string_view item, std::string_view list, std::vector<std::
     if (literal.find(']') != std::string_view::npos) {
       throw Error("host list '" + std::string(list) + "': ']' without '['");
     }
-    check_bytes(bytes_of(partial) + partial.size() * literal.size(), list);
+    partial_bytes += partial.size() * literal.size();
+    check_bytes(partial_bytes, list);
     for (auto& p : partial) p.append(literal);
     if (open == std::string_view::npos) break;
     std::size_t close = item.find(']', open);
@@ -99,7 +96,8 @@ void expand_item(std::string_view item, std::string_view list, std::vector<std::
       throw Error("host list '" + std::string(list) + "' names more than " +
                   std::to_string(kMaxHosts) + " hosts");
     }
-    check_bytes(bytes_of(partial) * suffixes.size() + bytes_of(suffixes) * partial.size(), list);
+    partial_bytes = partial_bytes * suffixes.size() + total_length(suffixes) * partial.size();
+    check_bytes(partial_bytes, list);
     std::vector<std::string> next;
     next.reserve(partial.size() * suffixes.size());
     for (const auto& p : partial) {
@@ -112,6 +110,7 @@ void expand_item(std::string_view item, std::string_view list, std::vector<std::
     if (p.empty()) throw Error("host list '" + std::string(list) + "' has an empty name");
     out.push_back(std::move(p));
   }
+  return partial_bytes;
 }
 
 }  // namespace
@@ -129,9 +128,7 @@ std::vector<std::string> expand_hostlist(std::string_view list) {
       --depth;
     }
     if (c == ',' && depth == 0) {
-      const std::size_t before = out.size();
-      expand_item(list.substr(start, i - start), list, out);
-      for (std::size_t n = before; n < out.size(); ++n) bytes += out[n].size();
+      bytes += expand_item(list.substr(start, i - start), list, out);
       check_bytes(bytes, list);
       if (out.size() > kMaxHosts) {
         throw Error("host list '" + std::string(list) + "' names more than " +
@@ -142,6 +139,12 @@ std::vector<std::string> expand_hostlist(std::string_view list) {
   }
   if (depth != 0) throw Error("host list '" + std::string(list) + "': '[' without ']'");
   return out;
+}
+
+std::size_t total_length(const std::vector<std::string>& names) {
+  std::size_t bytes = 0;
+  for (const auto& name : names) bytes += name.size();
+  return bytes;
 }
 
 }  // namespace tflops::pool

@@ -25,12 +25,6 @@ constexpr std::size_t kMaxCards = std::size_t{1} << 20;
 // otherwise run into gigabytes below the card cap.
 constexpr std::size_t kMaxCardTextBytes = std::size_t{64} << 20;
 
-std::size_t text_bytes(const std::vector<std::string>& names) {
-  std::size_t bytes = 0;
-  for (const auto& name : names) bytes += name.size();
-  return bytes;
-}
-
 const std::vector<std::string_view> kCardKeys = {"NodeName", "Kind", "Name", "Device", "Detect", "TFLOPS"};
 const std::vector<std::string_view> kOptionKeys = {"BlockTFLOPS", "RegionOrder", "MigrationPolicy",
                                                    "PreemptMinPriorityGap"};
@@ -278,7 +272,7 @@ Inventory parse_inventory(std::string_view text, std::string source) {
                "give one device per card name, e.g. Name=gpu[0-1] Device=/dev/nvidia[0-1]");
       }
     }
-    card_text += text_bytes(nodes) * names.size() + (text_bytes(names) + text_bytes(devices)) * nodes.size();
+    card_text += total_length(nodes) * names.size() + (total_length(names) + total_length(devices)) * nodes.size();
     if (card_text > kMaxCardTextBytes) {
       p.fail(node_word.text, "the inventory's cards would keep more than " +
                                  std::to_string(kMaxCardTextBytes >> 20) + " MiB of node, card and device names",
