@@ -379,57 +379,76 @@ std::vector<job_record_t*> choose_victims(job_record_t* job, bitstr_t* chosen_no
   return victims;
 }
 
+std::vector<job_record_t*> jobs_of(List list) {
+  std::vector<job_record_t*> jobs;
+  ListIterator it = list_iterator_create(list);
+  while (auto* job = static_cast<job_record_t*>(list_next(it))) jobs.push_back(job);
+  list_iterator_destroy(it);
+  return jobs;
+}
+
+// Suspends victims until the job fits, then places it: first the pool's victims, keeping their
+// cores; when the job needs those, with their cores given away too; when it still does not fit
+// (it lacks cores or memory that the pool's choice, made for blocks, does not free), also
+// cons_tres's own victims, whose list frees all it needs.
 int suspend_victims_and_place(job_record_t* job, bitstr_t* bitmap, uint32_t min_nodes,
                               uint32_t max_nodes, uint32_t req_nodes, uint16_t mode,
                               List candidates, List* preemptee_job_list,
                               bitstr_t* exc_core_bitmap, bitstr_t* original_bitmap) {
   auto victims = choose_victims(job, bitmap, candidates, *preemptee_job_list);
-  std::string names;
-  g_cause = SuspendCause::preemption;
-  g_cause_priority = 0;
-  std::vector<job_record_t*> suspended;
-  for (auto* victim : victims) {
-    g_cause_priority = preempt_priority(victim);
-    if (suspend_or_resume(victim, SUSPEND_JOB) == SLURM_SUCCESS) {
-      suspended.push_back(victim);
-      names += (names.empty() ? "" : ",") + std::to_string(victim->job_id);
-    } else {
-      error("%scould not suspend JobId=%u for JobId=%u", kPrefix, victim->job_id, job->job_id);
-    }
-  }
-  g_cause = SuspendCause::admin;
+  const auto cons_tres_victims = jobs_of(*preemptee_job_list);
   FREE_NULL_LIST(*preemptee_job_list);
-  info("%sJobId=%u (priority %lld) suspends JobId=%s and takes their blocks", kPrefix, job->job_id,
-       static_cast<long long>(preempt_priority(job)), names.c_str());
-
-  // cons_tres's earlier answer came from a simulation; now place the job for real. The victims
-  // keep their cores unless the job cannot run without them.
+  std::vector<job_record_t*> suspended;
+  auto suspend = [&](const std::vector<job_record_t*>& jobs) {
+    g_cause = SuspendCause::preemption;
+    for (auto* victim : jobs) {
+      if (std::find(suspended.begin(), suspended.end(), victim) != suspended.end()) continue;
+      g_cause_priority = preempt_priority(victim);
+      if (suspend_or_resume(victim, SUSPEND_JOB) == SLURM_SUCCESS) {
+        suspended.push_back(victim);
+      } else {
+        error("%scould not suspend JobId=%u for JobId=%u", kPrefix, victim->job_id, job->job_id);
+      }
+    }
+    g_cause = SuspendCause::admin;
+  };
+  auto release_cores = [&] {
+    for (auto* victim : suspended) {
+      const SuspendedJob* entry = g_suspended->find(victim->job_id);
+      if (!entry || entry->released_cores) continue;
+      cons_tres.job_suspend(victim, true);
+      SuspendedJob released = *entry;
+      released.released_cores = true;
+      g_suspended->add(std::move(released));
+    }
+  };
+  // cons_tres's earlier answer came from a simulation; now place the job for real.
   auto place = [&] {
     bit_copybits(bitmap, original_bitmap);
     return cons_tres.job_test(job, bitmap, min_nodes, max_nodes, req_nodes, mode, nullptr, nullptr,
                               exc_core_bitmap);
   };
+  suspend(victims);
   int rc = place();
   if (rc != SLURM_SUCCESS) {
-    for (auto* victim : suspended) {
-      cons_tres.job_suspend(victim, true);
-      SuspendedJob entry = *g_suspended->find(victim->job_id);
-      entry.released_cores = true;
-      g_suspended->add(std::move(entry));
-      g_may_resume = true;
-    }
+    release_cores();
     rc = place();
   }
   if (rc != SLURM_SUCCESS) {
+    suspend(cons_tres_victims);
+    release_cores();
+    rc = place();
+  }
+  std::string names;
+  for (auto* victim : suspended) names += (names.empty() ? "" : ",") + std::to_string(victim->job_id);
+  if (rc != SLURM_SUCCESS) {
+    // They are registered as preempted: the resumer resumes them once their suspension settled.
     error("%sJobId=%u still does not fit after suspending JobId=%s; they resume", kPrefix,
           job->job_id, names.c_str());
-    for (auto* victim : suspended) {
-      if (g_suspended->find(victim->job_id)->released_cores) cons_tres.job_resume(victim, true);
-      g_suspended->remove(victim->job_id);
-      (void)suspend_or_resume(victim, RESUME_JOB);
-    }
     return rc;
   }
+  info("%sJobId=%u (priority %lld) suspends JobId=%s and takes their blocks", kPrefix, job->job_id,
+       static_cast<long long>(preempt_priority(job)), names.c_str());
   place_contiguously(job);
   return rc;
 }
@@ -526,6 +545,37 @@ bool released(const job_record_t* job) {
   const SuspendedJob* entry = g_suspended->find(job->job_id);
   return entry && !entry->holds_blocks;
 }
+
+// A suspended job whose cores this plugin gave away to the job that preempted it.
+bool cores_released(const job_record_t* job) {
+  if (!g_suspended || !IS_JOB_SUSPENDED(job)) return false;
+  const SuspendedJob* entry = g_suspended->find(job->job_id);
+  return entry && entry->released_cores;
+}
+
+// What cons_tres must not count again when it rebuilds its usage from the jobs (restart,
+// reconfigure): a released job's blocks and, where they were given away, its cores. cons_tres
+// counts a suspended job's cores unless the job is held (priority 0, as `scontrol suspend`
+// leaves it), so for that call the job's priority reads 0.
+class HiddenWhileRebuilding {
+ public:
+  explicit HiddenWhileRebuilding(job_record_t* job)
+      : job_(job), priority_(job->priority), cores_(cores_released(job)) {
+    if (released(job)) entries_ = std::make_unique<HiddenEntries>(job);
+    if (cores_) job->priority = 0;
+  }
+  ~HiddenWhileRebuilding() {
+    if (cores_) job_->priority = priority_;
+  }
+  HiddenWhileRebuilding(const HiddenWhileRebuilding&) = delete;
+  HiddenWhileRebuilding& operator=(const HiddenWhileRebuilding&) = delete;
+
+ private:
+  job_record_t* job_;
+  uint32_t priority_;
+  bool cores_;
+  std::unique_ptr<HiddenEntries> entries_;
+};
 
 // Resumes preempted and moved jobs once their suspension has settled, even when no job ends and
 // nothing is scheduled: a thread of its own, under the locks Slurm's suspend RPC takes.
@@ -739,9 +789,13 @@ TFLOPS_EXPORT int select_p_job_suspend(job_record_t* job_ptr, bool indf_susp) {
   // Gang time slicing (indf_susp false, not ours) keeps everything, as in cons_tres.
   const bool ours = g_cause != SuspendCause::admin;
   if (rc != SLURM_SUCCESS || (!indf_susp && !ours) || !g_suspended) return rc;
-  if (tflops_entries(job_ptr->gres_list_alloc).empty()) return rc;
+  // A job without blocks is only the plugin's business when the plugin preempted it: it
+  // resumes by itself, like the others.
+  const bool holds_none = tflops_entries(job_ptr->gres_list_alloc).empty();
+  if (holds_none && g_cause != SuspendCause::preemption) return rc;
   return guarded("job_suspend", rc, [&] {
     SuspendedJob entry;
+    entry.holds_blocks = holds_none;
     entry.job = job_ptr->job_id;
     entry.preempted = g_cause != SuspendCause::admin;
     entry.priority = g_cause == SuspendCause::preemption ? g_cause_priority
@@ -749,7 +803,7 @@ TFLOPS_EXPORT int select_p_job_suspend(job_record_t* job_ptr, bool indf_susp) {
                                                          : preempt_priority(job_ptr);
     entry.suspended_at = now_ms();
     entry.blocks = job_blocks_text(job_ptr);
-    release_blocks(job_ptr);
+    if (!holds_none) release_blocks(job_ptr);
     g_suspended->add(std::move(entry));
     g_may_resume = true;
     if (g_cause == SuspendCause::admin) {
@@ -813,8 +867,7 @@ TFLOPS_EXPORT int select_p_select_nodeinfo_free(select_nodeinfo_t* nodeinfo) {
 TFLOPS_EXPORT int select_p_select_nodeinfo_set_all(void) { return cons_tres.nodeinfo_set_all(); }
 
 TFLOPS_EXPORT int select_p_select_nodeinfo_set(job_record_t* job_ptr) {
-  if (!released(job_ptr)) return cons_tres.nodeinfo_set(job_ptr);
-  HiddenEntries hidden(job_ptr);
+  HiddenWhileRebuilding hidden(job_ptr);
   return cons_tres.nodeinfo_set(job_ptr);
 }
 
@@ -864,12 +917,13 @@ TFLOPS_EXPORT int select_p_update_node_config(int index) {
 }
 
 TFLOPS_EXPORT int select_p_reconfigure(void) {
-  // cons_tres rebuilds every node's usage from the jobs: the released ones must not count.
-  std::vector<std::unique_ptr<HiddenEntries>> hidden;
+  // cons_tres rebuilds every node's usage from the jobs: what the suspended ones gave away must
+  // not count.
+  std::vector<std::unique_ptr<HiddenWhileRebuilding>> hidden;
   if (g_suspended) {
     for (const auto& job : g_suspended->all()) {
       job_record_t* record = find_job_record(job.job);
-      if (record && released(record)) hidden.push_back(std::make_unique<HiddenEntries>(record));
+      if (record) hidden.push_back(std::make_unique<HiddenWhileRebuilding>(record));
     }
   }
   return cons_tres.reconfigure();

@@ -11,7 +11,8 @@ namespace tflops::select {
 
 namespace {
 
-constexpr std::string_view kHeader = "tflops-select-state 1";
+constexpr std::string_view kHeader = "tflops-select-state 2";
+constexpr std::string_view kHeaderVersion1 = "tflops-select-state 1";
 
 template <typename Number>
 Number number(std::string_view word, const std::string& where, std::string_view what) {
@@ -69,7 +70,7 @@ std::string SuspendedJobs::save() const {
   out << kHeader << "\n";
   for (const auto& job : jobs_) {
     out << "job " << job.job << " preempted " << (job.preempted ? 1 : 0) << " held "
-        << (job.holds_blocks ? 1 : 0) << " priority "
+        << (job.holds_blocks ? 1 : 0) << " cores " << (job.released_cores ? 1 : 0) << " priority "
         << job.priority << " order " << job.order << " blocks "
         << (job.blocks.empty() ? "-" : job.blocks) << "\n";
   }
@@ -83,13 +84,15 @@ SuspendedJobs SuspendedJobs::restore(std::string_view text, const std::string& s
   std::string line;
   int number_of_line = 0;
   bool ended = false;
+  bool version1 = false;
   auto where = [&] { return source + ":" + std::to_string(number_of_line); };
   while (std::getline(in, line)) {
     ++number_of_line;
     if (number_of_line == 1) {
-      if (line != kHeader) {
-        throw pool::Error(where() + ": expected '" + std::string(kHeader) + "', found '" + line +
-                          "': not a state file of this version of select/cons_tres_tflops");
+      version1 = line == kHeaderVersion1;
+      if (line != kHeader && !version1) {
+        throw pool::Error(where() + ": expected '" + std::string(kHeader) + "' (or version 1), found '" +
+                          line + "': not a state file select/cons_tres_tflops can read");
       }
       continue;
     }
@@ -105,18 +108,22 @@ SuspendedJobs SuspendedJobs::restore(std::string_view text, const std::string& s
       ended = true;
       continue;
     }
-    if (w.size() != 12 || w[0] != "job" || w[2] != "preempted" || w[4] != "held" ||
-        w[6] != "priority" || w[8] != "order" || w[10] != "blocks") {
-      throw pool::Error(where() + ": expected 'job ID preempted 0|1 held 0|1 priority P order N "
-                        "blocks LIST', found '" + line + "'");
+    // Version 1 lines lack "cores 0|1" after the held flag.
+    if (version1 && w.size() == 12) w.insert(w.begin() + 6, {"cores", "0"});
+    if (w.size() != 14 || w[0] != "job" || w[2] != "preempted" || w[4] != "held" ||
+        w[6] != "cores" || w[8] != "priority" || w[10] != "order" || w[12] != "blocks") {
+      throw pool::Error(where() + ": expected 'job ID preempted 0|1 held 0|1 " +
+                        (version1 ? "" : "cores 0|1 ") + "priority P order N blocks LIST', found '" +
+                        line + "'");
     }
     SuspendedJob job;
     job.job = number<pool::JobId>(w[1], where(), "job id");
     job.preempted = number<int>(w[3], where(), "preempted flag") != 0;
     job.holds_blocks = number<int>(w[5], where(), "held flag") != 0;
-    job.priority = number<std::int64_t>(w[7], where(), "priority");
-    job.order = number<std::uint64_t>(w[9], where(), "order");
-    job.blocks = w[11] == "-" ? "" : w[11];
+    job.released_cores = number<int>(w[7], where(), "cores flag") != 0;
+    job.priority = number<std::int64_t>(w[9], where(), "priority");
+    job.order = number<std::uint64_t>(w[11], where(), "order");
+    job.blocks = w[13] == "-" ? "" : w[13];
     if (job.job == pool::kNoJob || job.order == 0) {
       throw pool::Error(where() + ": job id and order must be positive");
     }

@@ -7,9 +7,12 @@
 //
 // State file (StateSaveLocation/tflops_select_state), versioned text, one job per line:
 //
-//   tflops-select-state 1
-//   job 42 preempted 1 held 0 priority 10 order 7 blocks node0:0-17,node1:4-9
+//   tflops-select-state 2
+//   job 42 preempted 1 held 0 cores 1 priority 10 order 7 blocks node0:0-17,node1:4-9
 //   end 1
+//
+// Version 1 (no `cores` field: written before a victim's cores could be given away) is still
+// read, as cores 0, so that an upgrade with jobs suspended loses none of them.
 //
 // Slurm-free: tested without a cluster.
 #pragma once
@@ -28,7 +31,8 @@ struct SuspendedJob {
   // Suspended for a higher-priority job: resumes by itself when its blocks are free again.
   // Otherwise an admin suspended it (scontrol suspend), and only an admin resumes it.
   bool preempted = false;
-  // Moved while suspended: it holds its new blocks already and only waits to be resumed.
+  // Moved while suspended, it holds its new blocks already; or it holds no blocks at all (a
+  // victim without tflops, suspended for its cores). Either way it only waits to be resumed.
   // Otherwise its blocks were given back and it takes them (or others) when it resumes.
   bool holds_blocks = false;
   // Its cores were given away too, because the job that preempted it needed them: on resume

@@ -2,7 +2,8 @@
 # Integration test of select/cons_tres_tflops on real Slurm daemons (issue 3, tests 2, 3, 5 and 6)
 # on a one-node, 10-block cluster (contrib/examples/migration-10t.conf): SPEC's migration example,
 # preemption that suspends the low job and releases its blocks, a slurmctld restart while a
-# victim is suspended, and a slurmd killed while its node holds blocks. Then, on two such nodes:
+# victim is suspended (also one whose CPUs the high job took), preemption among jobs without
+# blocks, and a slurmd killed while its node holds blocks. Then, on two such nodes:
 # a job goes to the node where its blocks fit in one free run, rather than split or moving others;
 # on a node of two kinds, a request of both preempts the jobs holding the fewest blocks; and on a
 # node of two cards, SPEC's example again, where the moves change cards and so stop the jobs (on
@@ -117,6 +118,43 @@ check_eq "high job completes" COMPLETED "$(wait_job "$HIGH")"
 check_eq "low job resumes" RUNNING "$(wait_state "$LOW" RUNNING)"
 check_eq "low job completes" COMPLETED "$(wait_job "$LOW")"
 ticks_ok "low job's output is whole" "$DIR/low2.out" 10
+
+# --- 5b. the high job needs the low job's CPUs, not its blocks ---
+# The low job holds all 4 CPUs and blocks [1-2]; the high job asks for 4 CPUs and 6 of the 8 free
+# blocks. The low job is suspended with its CPUs given away too. After a slurmctld restart it
+# still waits for them, although free blocks [7-10] would take it, and slurmctld does not count
+# its CPUs as in use beside the high job's.
+LOW=$(sbatch --parsable -p debug -c 4 --gres=tflops:2 -o "$DIR/low3.out" --wrap "$(counter 8)")
+check_eq "4-CPU low job runs" RUNNING "$(wait_running "$LOW")"
+HIGH=$(sbatch --parsable -p high -c 4 --gres=tflops:6 -o /dev/null --wrap 'sleep 15')
+check_eq "4-CPU high job runs: it needed the low job's CPUs" RUNNING "$(wait_running "$HIGH")"
+check_eq "4-CPU low job suspended" SUSPENDED "$(job_state "$LOW")"
+LOG_FROM=$(($(wc -l < "$DIR/log/slurmctld.log") + 1))
+"$CLUSTER" restart-ctld "$DIR" || fail "slurmctld did not restart"
+sleep 3  # past the suspension's settling and several resumer rounds: a resume would show
+check_eq "after restart: the low job waits for its CPUs" "SUSPENDED RUNNING" \
+  "$(job_state "$LOW") $(job_state "$HIGH")"
+check_eq "4-CPU high job completes" COMPLETED "$(wait_job "$HIGH")"
+check_eq "4-CPU low job resumes" RUNNING "$(wait_state "$LOW" RUNNING)"
+check_eq "4-CPU low job completes" COMPLETED "$(wait_job "$LOW")"
+ticks_ok "4-CPU low job's output is whole" "$DIR/low3.out" 8
+# Had slurmctld counted the low job's CPUs at restart, taking them back on resume would overflow.
+if tail -n +"$LOG_FROM" "$DIR/log/slurmctld.log" | grep -q "job overflow"; then
+  fail "after restart: slurmctld counted CPUs twice"
+else
+  pass "after restart: no CPU counted twice"
+fi
+
+# --- jobs without blocks preempt as under cons_tres: the low one is suspended, then resumes ---
+LOW=$(sbatch --parsable -p debug -c 4 -o "$DIR/plain.out" --wrap "$(counter 6)")
+check_eq "low job without blocks runs" RUNNING "$(wait_running "$LOW")"
+HIGH=$(sbatch --parsable -p high -c 4 -o /dev/null --wrap 'sleep 3')
+check_eq "high job without blocks runs" RUNNING "$(wait_running "$HIGH")"
+check_eq "low job without blocks suspended" SUSPENDED "$(job_state "$LOW")"
+check_eq "high job without blocks completes" COMPLETED "$(wait_job "$HIGH")"
+check_eq "low job without blocks resumes" RUNNING "$(wait_state "$LOW" RUNNING)"
+check_eq "low job without blocks completes" COMPLETED "$(wait_job "$LOW")"
+ticks_ok "low job without blocks: output whole" "$DIR/plain.out" 6
 
 # --- 6. a slurmd killed while its node holds blocks: no leak, the blocks come back ---
 J=$(sbatch --parsable --no-requeue --gres=tflops:7 -o /dev/null --wrap 'sleep 600')

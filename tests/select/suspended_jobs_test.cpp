@@ -54,6 +54,7 @@ TEST(SuspendedJobs, StateFileRoundTrips) {
   jobs.add(job(42, true, 10));
   auto held = job(43, true, 3);
   held.holds_blocks = true;
+  held.released_cores = true;
   jobs.add(held);
   jobs.add(job(44, false, 1));
   const std::string text = jobs.save();
@@ -61,11 +62,28 @@ TEST(SuspendedJobs, StateFileRoundTrips) {
   ASSERT_EQ(back.all().size(), 3u);
   EXPECT_EQ(back.save(), text);
   EXPECT_TRUE(back.find(43)->holds_blocks);
+  EXPECT_TRUE(back.find(43)->released_cores);
+  EXPECT_FALSE(back.find(42)->released_cores);
   EXPECT_FALSE(back.find(44)->preempted);
   EXPECT_EQ(back.find(42)->blocks, "node0:0-42");
   // New entries continue the order after the restored ones.
   back.add(job(45, true, 10));
   EXPECT_EQ(back.resume_order(0), (std::vector<pool::JobId>{42, 45, 43}));
+}
+
+// A file written before victims could give their cores away: every job kept its cores.
+TEST(SuspendedJobs, Version1StateFilesAreStillRead) {
+  auto back = SuspendedJobs::restore(
+      "tflops-select-state 1\n"
+      "job 42 preempted 1 held 0 priority 10 order 7 blocks node0:0-17\n"
+      "end 1\n",
+      "state");
+  ASSERT_NE(back.find(42), nullptr);
+  EXPECT_TRUE(back.find(42)->preempted);
+  EXPECT_FALSE(back.find(42)->released_cores);
+  EXPECT_EQ(back.find(42)->priority, 10);
+  EXPECT_EQ(back.find(42)->blocks, "node0:0-17");
+  EXPECT_EQ(back.save().substr(0, 22), "tflops-select-state 2\n");
 }
 
 TEST(SuspendedJobs, DamagedStateFilesAreRefusedNamingTheLine) {
@@ -78,14 +96,18 @@ TEST(SuspendedJobs, DamagedStateFilesAreRefusedNamingTheLine) {
     return std::string("accepted");
   };
   EXPECT_NE(message("other 1\nend 0\n").find("tflops_select_state:1"), std::string::npos);
-  EXPECT_NE(message("tflops-select-state 1\njob 1 preempted 1 held 0 priority 1 order 1 blocks -\n")
+  EXPECT_NE(message("tflops-select-state 2\njob 1 preempted 1 held 0 cores 0 priority 1 order 1 blocks -\n")
                 .find("cut short"),
             std::string::npos);
-  EXPECT_NE(message("tflops-select-state 1\njob x preempted 1 held 0 priority 1 order 1 blocks -\nend 1\n")
+  EXPECT_NE(message("tflops-select-state 2\njob x preempted 1 held 0 cores 0 priority 1 order 1 blocks -\nend 1\n")
                 .find("tflops_select_state:2"),
             std::string::npos);
-  EXPECT_NE(message("tflops-select-state 1\nend 2\n").find("counts 2"), std::string::npos);
-  EXPECT_EQ(message("tflops-select-state 1\nend 0\n"), "accepted");
+  // A version 2 line must say whether the job's cores were given away.
+  EXPECT_NE(message("tflops-select-state 2\njob 1 preempted 1 held 0 priority 1 order 1 blocks -\nend 1\n")
+                .find("cores 0|1"),
+            std::string::npos);
+  EXPECT_NE(message("tflops-select-state 2\nend 2\n").find("counts 2"), std::string::npos);
+  EXPECT_EQ(message("tflops-select-state 2\nend 0\n"), "accepted");
 }
 
 }  // namespace
