@@ -126,7 +126,7 @@ ticks_ok "low job's output is whole" "$DIR/low2.out" 10
 # its CPUs as in use beside the high job's.
 LOW=$(sbatch --parsable -p debug -c 4 --gres=tflops:2 -o "$DIR/low3.out" --wrap "$(counter 8)")
 check_eq "4-CPU low job runs" RUNNING "$(wait_running "$LOW")"
-HIGH=$(sbatch --parsable -p high -c 4 --gres=tflops:6 -o /dev/null --wrap 'sleep 15')
+HIGH=$(sbatch --parsable -p high -c 4 --gres=tflops:6 -o /dev/null --wrap 'sleep 20')
 check_eq "4-CPU high job runs: it needed the low job's CPUs" RUNNING "$(wait_running "$HIGH")"
 check_eq "4-CPU low job suspended" SUSPENDED "$(job_state "$LOW")"
 LOG_FROM=$(($(wc -l < "$DIR/log/slurmctld.log") + 1))
