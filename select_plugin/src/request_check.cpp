@@ -119,6 +119,38 @@ std::string of_kind(std::optional<pool::Kind> kind) {
   return kind ? std::string(pool::kind_name(*kind)) + " " : "";
 }
 
+// A request of several kinds per node (tflops:gpu:20,tflops:fpga:13) needs one node that holds
+// them all at once: a message when fewer than `min_nodes` nodes do (each kind alone may fit).
+std::optional<std::string> refuse_combination(const std::vector<Ask>& asks, std::uint32_t min_nodes,
+                                              const pool::Layout& layout) {
+  if (asks.size() < 2) return std::nullopt;
+  std::vector<Ask> by_kind;  // a kind asked for twice needs the sum
+  for (const Ask& ask : asks) {
+    auto same = std::find_if(by_kind.begin(), by_kind.end(), [&](const Ask& a) { return a.kind == ask.kind; });
+    if (same == by_kind.end()) by_kind.push_back(ask);
+    else same->blocks += ask.blocks;
+  }
+  std::uint64_t fit = 0;
+  for (std::uint32_t n = 0; n < layout.nodes().size(); ++n) {
+    fit += std::all_of(by_kind.begin(), by_kind.end(),
+                       [&](const Ask& a) { return layout.domain(n, a.kind).count >= a.blocks; });
+  }
+  const std::uint64_t needed = std::max<std::uint32_t>(min_nodes, 1);
+  if (fit >= needed) return std::nullopt;
+  std::string texts, wanted;
+  for (const Ask& ask : asks) texts += (texts.empty() ? "" : ",") + ask.text;
+  for (const Ask& ask : by_kind) {
+    wanted += (wanted.empty() ? "" : " and ") + std::to_string(ask.blocks) + " " + of_kind(ask.kind) + "blocks";
+  }
+  if (fit == 0) {
+    return "--gres=" + texts + ": no node holds " + wanted +
+           " together (`tflopsctl pool` lists each node's cards); ask for kinds one node holds, "
+           "or run the parts as separate jobs";
+  }
+  return "--gres=" + texts + " on " + std::to_string(needed) + " nodes: only " + std::to_string(fit) +
+         " node(s) hold " + wanted + " together; ask for fewer blocks per node or fewer nodes";
+}
+
 }  // namespace
 
 std::optional<std::string> refuse_request(const RequestShape& request, const pool::Layout& layout) {
@@ -148,6 +180,7 @@ std::optional<std::string> refuse_request(const RequestShape& request, const poo
              "blocks; ask for fewer blocks per node or fewer nodes";
     }
   }
+  if (auto bad = refuse_combination(per_node, request.min_nodes, layout)) return bad;
   for (const Ask& ask : per_job) {
     const std::uint64_t total = pool_blocks(layout, ask.kind);
     if (ask.blocks > total) {

@@ -47,6 +47,20 @@ TEST(RequestCheck, TooFewNodesBigEnoughIsRefused) {
   EXPECT_TRUE(says(m, "only 3 node(s) have 50")) << m;
 }
 
+// SPEC's 200T pool: node0 gpu 18, npu 20, fpga 25; node1 gpu 20, npu 36; node2 npu 3, fpga 23;
+// node3 gpu 28, npu 15, fpga 12.
+TEST(RequestCheck, KindsNoNodeHoldsTogetherAreRefused) {
+  EXPECT_EQ(refusal("gres:tflops:gpu:18,gres:tflops:npu:20,gres:tflops:fpga:13"), "accepted");  // node0
+  auto m = refusal("gres:tflops:gpu:20,gres:tflops:fpga:13");  // each kind alone fits somewhere
+  EXPECT_TRUE(says(m, "--gres=tflops:gpu:20,tflops:fpga:13: no node holds 20 gpu blocks and 13 fpga blocks together")) << m;
+  EXPECT_EQ(refusal("gres:tflops:gpu:18,gres:tflops:fpga:12", 2), "accepted");  // node0, node3
+  auto n = refusal("gres:tflops:gpu:18,gres:tflops:fpga:12", 3);
+  EXPECT_TRUE(says(n, "on 3 nodes: only 2 node(s) hold 18 gpu blocks and 12 fpga blocks together")) << n;
+  // The same kind twice needs the sum on one node: 15 + 15 npu only on node1.
+  EXPECT_EQ(refusal("gres:tflops:npu:15,gres:tflops:npu:15"), "accepted");
+  EXPECT_TRUE(says(refusal("gres:tflops:npu:20,gres:tflops:npu:20"), "no node holds 40 npu blocks"));
+}
+
 TEST(RequestCheck, ZeroAndMalformedCountsAreRefused) {
   EXPECT_TRUE(says(refusal("gres:tflops:0"), "asks for no blocks"));
   EXPECT_TRUE(says(refusal("gres:tflops:gpu:0"), "asks for no blocks"));
