@@ -37,6 +37,19 @@ finish() {
   [ $FAILS -eq 0 ]
 }
 
+# sbatch --parsable "$@", tried again (up to 5 times) when the request did not reach slurmctld:
+# a 2-core machine busy with a training job can starve munged or slurmctld for seconds. Prints
+# the job id.
+submit() {
+  local id i
+  for ((i = 0; i < 5; i++)); do
+    id=$(sbatch --parsable "$@" 2> "$DIR/submit.err") && { echo "$id"; return 0; }
+    grep -qE "socket error|Socket timed out|Unable to contact|Connection refused" "$DIR/submit.err" || break
+    sleep 1
+  done
+  cat "$DIR/submit.err" >&2
+  return 1
+}
 job_state() { scontrol show job "$1" 2>/dev/null | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p'; }
 # Waits for a job to end; prints its final state.
 wait_job() {

@@ -30,15 +30,15 @@ TRAIN_ARGS=(--epochs 32)
 accuracy() { sed -n 's/^final test accuracy: \([0-9.]*\)%.*/\1/p' "$1"; }
 
 # The reference: the same job, uninterrupted.
-REF=$(sbatch --parsable -p debug --gres=tflops:4 -n 2 -o "$DIR/ref.out" "$SCRIPT" "${TRAIN_ARGS[@]}")
+REF=$(submit -p debug --gres=tflops:4 -n 2 -o "$DIR/ref.out" "$SCRIPT" "${TRAIN_ARGS[@]}")
 check_eq "reference run completes" COMPLETED "$(wait_job "$REF")"
 REF_ACC=$(accuracy "$DIR/ref.out")
 [ -n "$REF_ACC" ] || fail "reference run printed no accuracy: $(tail -5 "$DIR/ref.out")"
 
 # A job on blocks 0-5, then the training job on 6-9.
-HOLDER=$(sbatch --parsable -p debug --gres=tflops:6 -o /dev/null --wrap 'sleep 600')
+HOLDER=$(submit -p debug --gres=tflops:6 -o /dev/null --wrap 'sleep 600')
 check_eq "holder runs" RUNNING "$(wait_running "$HOLDER")"
-LOW=$(sbatch --parsable -p debug --gres=tflops:4 -n 2 -o "$DIR/low.out" "$SCRIPT" "${TRAIN_ARGS[@]}")
+LOW=$(submit -p debug --gres=tflops:4 -n 2 -o "$DIR/low.out" "$SCRIPT" "${TRAIN_ARGS[@]}")
 check_eq "training job runs" RUNNING "$(wait_running "$LOW")"
 # Into the training (32 epochs, about 50 s here: the high job may wait for the backfill pass,
 # which runs every 30 s by default): once rank 0 has written its first epoch to the
@@ -49,7 +49,7 @@ for ((i = 0; i < 300 && $(epochs_written) < 2; i++)); do sleep 0.2; done
 if [ "$(epochs_written)" -ge 2 ]; then pass "training job is training"; else fail "training job wrote no epoch in 60 s"; fi
 
 # The high-priority job needs 4 blocks: the pool suspends the training job (the fewest blocks).
-HIGH=$(sbatch --parsable -p high --gres=tflops:4 -o /dev/null --wrap 'sleep 10')
+HIGH=$(submit -p high --gres=tflops:4 -o /dev/null --wrap 'sleep 10')
 check_eq "high job runs" RUNNING "$(wait_running "$HIGH")"
 check_eq "training job suspended" SUSPENDED "$(job_state "$LOW")"
 check_eq "high job took the training job's blocks (6-9)" 6-9 "$(job_idx "$HIGH")"
