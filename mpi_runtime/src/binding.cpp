@@ -1,13 +1,10 @@
 #include "tflops/mpi/binding.h"
 
-#include <sched.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <stdexcept>
 #include <vector>
 
-#include "tflops/hal/device.h"
 #include "tflops/hal/error.h"
 #include "tflops/mpi/rank_share.h"
 
@@ -24,28 +21,6 @@ int launcher_local_rank() {
     if (*end == '\0' && value >= 0) return static_cast<int>(value);
   }
   return -1;
-}
-
-// A launcher that does not bind (srun without task/affinity, mpirun when oversubscribed) leaves
-// every rank all the node's CPUs, and the HAL would start a host thread per CPU in each rank.
-// When the ranks on a node were all given the same CPUs, each keeps its share (rank_share.h);
-// threads started from here on (the HAL's) inherit it.
-void take_cpu_share(MPI_Comm comm, LocalRank local) {
-  if (local.size < 2) return;
-  cpu_set_t mine;
-  CPU_ZERO(&mine);
-  if (sched_getaffinity(0, sizeof mine, &mine) != 0) return;
-  MPI_Comm node = MPI_COMM_NULL;
-  MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
-  std::vector<cpu_set_t> all(static_cast<std::size_t>(local.size));
-  MPI_Allgather(&mine, sizeof mine, MPI_BYTE, all.data(), sizeof mine, MPI_BYTE, node);
-  MPI_Comm_free(&node);
-  for (const cpu_set_t& theirs : all)
-    if (!CPU_EQUAL(&theirs, &mine)) return;  // the launcher bound them: keep its choice
-  cpu_set_t share;
-  CPU_ZERO(&share);
-  for (int cpu : cpu_share(hal::usable_cpus(), local.rank, local.size)) CPU_SET(cpu, &share);
-  sched_setaffinity(0, sizeof share, &share);
 }
 
 }  // namespace
@@ -89,7 +64,6 @@ hal::Allocation rank_allocation(const hal::Allocation& node, LocalRank local) {
 
 hal::VirtualCard bind_virtual_card(MPI_Comm comm, BindOptions options) {
   const LocalRank local = local_rank(comm);
-  take_cpu_share(comm, local);
   const std::string list = options.card_list;
   // At start the environment is current; after a suspension the blocks may have moved, and only
   // Slurm knows where (hal::resumed_allocation).

@@ -94,17 +94,4 @@ std::vector<std::vector<CardPart>> divide_blocks(std::span<const std::uint32_t> 
   return split_cards(card_blocks, ranks);
 }
 
-std::vector<int> cpu_share(std::span<const int> cpus, int rank, int ranks) {
-  if (cpus.empty() || ranks < 1 || rank < 0 || rank >= ranks) {
-    throw std::invalid_argument("cpu_share: rank " + std::to_string(rank) + " of " + std::to_string(ranks) +
-                                " on " + std::to_string(cpus.size()) + " CPUs");
-  }
-  const auto n = cpus.size(), r = static_cast<std::size_t>(rank), size = static_cast<std::size_t>(ranks);
-  if (n < size) return {cpus[r % n]};
-  const std::size_t base = n / size, extra = n % size;
-  const std::size_t first = r * base + std::min(r, extra);
-  return {cpus.begin() + static_cast<std::ptrdiff_t>(first),
-          cpus.begin() + static_cast<std::ptrdiff_t>(first + base + (r < extra ? 1 : 0))};
-}
-
 }  // namespace tflops::mpi

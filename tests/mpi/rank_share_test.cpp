@@ -79,27 +79,3 @@ TEST(RankShare, RejectsMoreRanksThanBlocks) {
   const std::vector<std::uint32_t> none;
   EXPECT_THROW(divide_blocks(none, 1), std::invalid_argument);
 }
-
-TEST(CpuShare, RanksSplitTheCpusIntoConsecutiveParts) {
-  const std::vector<int> cpus = {0, 1, 2, 3, 4, 5, 6, 7};
-  EXPECT_THAT(cpu_share(cpus, 0, 2), ElementsAre(0, 1, 2, 3));
-  EXPECT_THAT(cpu_share(cpus, 1, 2), ElementsAre(4, 5, 6, 7));
-  // 8 CPUs for 3 ranks: 3, 3, 2.
-  EXPECT_THAT(cpu_share(cpus, 0, 3), ElementsAre(0, 1, 2));
-  EXPECT_THAT(cpu_share(cpus, 1, 3), ElementsAre(3, 4, 5));
-  EXPECT_THAT(cpu_share(cpus, 2, 3), ElementsAre(6, 7));
-  EXPECT_THAT(cpu_share(std::vector<int>{5, 9}, 1, 2), ElementsAre(9));
-}
-
-TEST(CpuShare, MoreRanksThanCpusShareThemRoundRobin) {
-  const std::vector<int> cpus = {2, 3};
-  EXPECT_THAT(cpu_share(cpus, 0, 4), ElementsAre(2));
-  EXPECT_THAT(cpu_share(cpus, 1, 4), ElementsAre(3));
-  EXPECT_THAT(cpu_share(cpus, 2, 4), ElementsAre(2));
-  EXPECT_THAT(cpu_share(cpus, 3, 4), ElementsAre(3));
-}
-
-TEST(CpuShare, NoCpusOrARankOutOfRangeIsAnError) {
-  EXPECT_THROW(cpu_share(std::vector<int>{}, 0, 1), std::invalid_argument);
-  EXPECT_THROW(cpu_share(std::vector<int>{0}, 1, 1), std::invalid_argument);
-}

@@ -3,8 +3,7 @@
 // Every rank reads its node's allocation (the gres/tflops job environment, or an explicit card
 // list outside Slurm), finds its local rank, takes its share of the node's blocks
 // (rank_share.h: whole cards where there are enough, else parts of the largest cards) and opens
-// a virtual card on exactly those blocks. Ranks that the launcher left on the same CPUs each
-// keep their share of them (rank_share.h), so that their host threads do not crowd each other. Works under mpirun inside sbatch, under srun, and
+// a virtual card on exactly those blocks. Works under mpirun inside sbatch, under srun, and
 // with mpirun alone given a card list. On resume after a suspension the share is recomputed
 // from the node's new allocation (the job's blocks may have moved).
 #pragma once

@@ -1,5 +1,4 @@
-// How a node's blocks, and its CPUs, are divided among the MPI ranks running on it (pure
-// arithmetic).
+// How a node's blocks are divided among the MPI ranks running on it (pure arithmetic).
 //
 // The rule, along card boundaries where possible:
 //  * ranks <= cards: every rank gets whole cards, never part of one. The cards, in block order,
@@ -31,11 +30,5 @@ struct CardPart {
 // local rank. Throws std::invalid_argument when ranks < 1, a card holds 0 blocks, or the cards
 // hold fewer blocks than there are ranks (the message says how many are needed).
 std::vector<std::vector<CardPart>> divide_blocks(std::span<const std::uint32_t> card_blocks, int ranks);
-
-// The CPUs local rank `rank` of `ranks` takes when the launcher gave every rank all of `cpus`:
-// consecutive equal parts (the first ones one larger when they do not divide evenly), or, with
-// more ranks than CPUs, CPU rank % cpus. Throws std::invalid_argument when cpus is empty or the
-// rank is not in [0, ranks).
-std::vector<int> cpu_share(std::span<const int> cpus, int rank, int ranks);
 
 }  // namespace tflops::mpi
