@@ -54,9 +54,12 @@ bool SuspendPoint::honour(hal::VirtualCard& card) {
     card.suspend();
     card.resume();
     ++suspensions_;
+    ++unwarned_;
     return true;
   }
   stops_handled = stop_requests.load();
+  // Continued already: it was stopped before it got here, holding the card.
+  if (continues.load() != continues_at_stop.load()) ++unwarned_;
   card.suspend();  // buffers to host memory, devices released: the blocks are really free now
   // Sleep until a SIGCONT that came after the SIGTSTP. Polled, not sigsuspend: the signal goes
   // to whichever thread does not block it (MPI's and the HAL's threads too), so it need not

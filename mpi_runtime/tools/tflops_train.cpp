@@ -13,6 +13,7 @@
 #include <fstream>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "tflops/hal/error.h"
 #include "tflops/mpi/binding.h"
@@ -67,6 +68,20 @@ Args parse(int argc, char** argv) {
     }
   }
   return args;
+}
+
+// " (suspended and resumed 2x; ...)" for the final line: whether every rank released its card
+// while stopped, or which ranks were stopped first and kept their device memory (`unwarned`:
+// each rank's SuspendPoint::unwarned()), with what to do about it.
+std::string suspension_note(unsigned suspensions, const std::vector<unsigned>& unwarned) {
+  if (suspensions == 0) return "";
+  std::string kept;
+  for (std::size_t r = 0; r < unwarned.size(); ++r) {
+    if (unwarned[r] > 0) kept += (kept.empty() ? "" : ", ") + ("rank " + std::to_string(r) + " " + std::to_string(unwarned[r]) + "x");
+  }
+  if (kept.empty()) return " (suspended and resumed " + std::to_string(suspensions) + "x; every rank released its card while stopped)";
+  return " (suspended and resumed " + std::to_string(suspensions) + "x; stopped before it released its card, keeping its device memory: " +
+         kept + "; under mpirun, export OMPI_MCA_ess_base_forward_signals=none so that mpirun does not stop the ranks itself)";
 }
 
 }  // namespace
@@ -126,10 +141,13 @@ int main(int argc, char** argv) {
       steps << "step,loss\n";
       for (std::size_t s = 0; s < trainer.step_losses().size(); ++s) steps << s << ',' << trainer.step_losses()[s] << '\n';
     }
+    const unsigned unwarned = suspend.unwarned();
+    std::vector<unsigned> unwarned_by_rank(static_cast<std::size_t>(comm.size()));
+    MPI_Gather(&unwarned, 1, MPI_UNSIGNED, unwarned_by_rank.data(), 1, MPI_UNSIGNED, 0, MPI_COMM_WORLD);
     if (rank == 0 && !stats.empty()) {
       const double final_accuracy = 100 * stats.back().test_accuracy;
       std::printf("final test accuracy: %.2f%%%s\n", final_accuracy,
-                  suspend.suspensions() > 0 ? (" (suspended and resumed " + std::to_string(suspend.suspensions()) + "x)").c_str() : "");
+                  suspension_note(suspend.suspensions(), unwarned_by_rank).c_str());
       if (args.min_test_accuracy >= 0 && final_accuracy < args.min_test_accuracy) {
         std::printf("below the required %.2f%%\n", args.min_test_accuracy);
         status = 1;

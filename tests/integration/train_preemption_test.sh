@@ -67,6 +67,12 @@ check_eq "training job completes" COMPLETED "$(wait_job "$LOW")"
 LOW_ACC=$(accuracy "$DIR/low.out")
 # Rank 0 reports how often it released and re-took its devices (the HAL re-reading its blocks).
 if grep -q "suspended and resumed" "$DIR/low.out"; then pass "the run released and re-took its devices"; else fail "the run did not notice its suspension"; fi
+# Each rank got Slurm's SIGTSTP (mpirun no longer turns it into a SIGSTOP) and freed its card.
+if grep -q "every rank released its card while stopped" "$DIR/low.out"; then
+  pass "every rank released its card while stopped"
+else
+  fail "not every rank released its card while stopped: $(grep 'final test accuracy' "$DIR/low.out")"
+fi
 if [ -n "$LOW_ACC" ] && [ -n "$REF_ACC" ] &&
    /usr/bin/python3 -c "import sys; sys.exit(abs($LOW_ACC - $REF_ACC) > 0.5)"; then
   pass "final accuracy $LOW_ACC% within 0.5 points of the uninterrupted $REF_ACC%"

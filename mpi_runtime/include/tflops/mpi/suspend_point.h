@@ -8,9 +8,11 @@
 // (VirtualCard::suspend), sleeps until SIGCONT, then resumes the card on the blocks the job holds
 // now (possibly other ones). Without a SIGTSTP, honour() returns at once.
 //
-// A SIGCONT without a SIGTSTP before it also counts: under mpirun the ranks do not all receive
-// the SIGTSTP (mpirun forwards it to some; slurmstepd's SIGSTOP and SIGCONT reach all), so a rank
-// that was stopped without warning still resumes its card on the blocks the job holds now.
+// A SIGCONT without a SIGTSTP before it also counts: a rank that was stopped without warning
+// still resumes its card on the blocks the job holds now. That happens under mpirun unless
+// OMPI_MCA_ess_base_forward_signals=none: mpirun forwards the SIGTSTP it gets from Slurm to the
+// ranks as a SIGSTOP, which stops them before their own SIGTSTP is handled (and discards it).
+// Such a rank kept its device memory while stopped: unwarned() counts those suspensions.
 #pragma once
 
 #include "tflops/hal/virtual_card.h"
@@ -29,10 +31,15 @@ class SuspendPoint {
   bool pending() const;
   // Returns true when it suspended and resumed the card.
   bool honour(hal::VirtualCard& card);
+  // Suspensions honoured: the card re-taken after each.
   unsigned suspensions() const { return suspensions_; }
+  // Of those, the ones where the process was stopped before it could release the card (no
+  // SIGTSTP, or the SIGCONT came first): the card's device memory stayed taken meanwhile.
+  unsigned unwarned() const { return unwarned_; }
 
  private:
   unsigned suspensions_ = 0;
+  unsigned unwarned_ = 0;
 };
 
 }  // namespace tflops::mpi
