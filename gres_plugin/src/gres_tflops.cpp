@@ -194,6 +194,13 @@ void clear_env(char** env) {
   for (const auto& name : tflops::gres::owned_env_names()) unsetenvp(env, name.c_str());
 }
 
+// Slurm suspends a job by sending SIGTSTP to every process of it, then SIGSTOP 2 s later. Open
+// MPI's mpirun passes the SIGTSTP it gets on to its ranks as a SIGSTOP, which stops them before
+// they can save their device buffers and free the cards for the preempting job. Inside Slurm
+// the forwarding adds nothing (slurmstepd signals the ranks itself), so a job holding blocks has
+// it off unless the job sets it.
+constexpr const char* kMpirunSignalForwarding = "OMPI_MCA_ess_base_forward_signals";
+
 void set_env(char*** env_ptr, const std::vector<uint32_t>& blocks) {
   if (blocks.empty() || !g_map) {
     clear_env(*env_ptr);
@@ -201,6 +208,7 @@ void set_env(char*** env_ptr, const std::vector<uint32_t>& blocks) {
   }
   for (const auto& [name, value] : tflops::gres::job_env(*g_map, blocks))
     env_array_overwrite(env_ptr, name.c_str(), value.c_str());
+  if (!getenvp(*env_ptr, kMpirunSignalForwarding)) env_array_overwrite(env_ptr, kMpirunSignalForwarding, "none");
 }
 
 // Parses "0-8,10" (what SLURM_TFLOPS_BLOCKS holds) back into numbers.

@@ -27,7 +27,7 @@ cd "$DIR"
 
 # --- 1. sbatch --gres=tflops:50 lands on node0 with pool blocks 1-50 (SPEC's 50T example) ---
 J=$(sbatch --parsable --gres=tflops:50 -o "$DIR/j50.out" --wrap \
-  'env | grep -E "^(SLURM_TFLOPS_|CUDA_|ASCEND_)"; echo STEP; srun env | grep "^SLURM_TFLOPS_POOL_BLOCKS"; touch '"$DIR"'/j50.go; for i in $(seq 100); do [ -e '"$DIR"'/j50.end ] && break; sleep 0.1; done')
+  'env | grep -E "^(SLURM_TFLOPS_|CUDA_|ASCEND_|OMPI_MCA_ess_base_forward_signals=)"; echo STEP; srun env | grep "^SLURM_TFLOPS_POOL_BLOCKS"; touch '"$DIR"'/j50.go; for i in $(seq 100); do [ -e '"$DIR"'/j50.end ] && break; sleep 0.1; done')
 check_eq "tflops:50 job runs" RUNNING "$(wait_running "$J")"
 for ((i = 0; i < 100; i++)); do [ -e "$DIR/j50.go" ] && break; sleep 0.1; done
 SHOW=$(scontrol show job -d "$J")
@@ -48,6 +48,8 @@ check_eq "SLURM_TFLOPS_POOL_FIRST" 1 "$(envval SLURM_TFLOPS_POOL_FIRST "$O")"
 check_eq "CUDA_VISIBLE_DEVICES" 0,1 "$(envval CUDA_VISIBLE_DEVICES "$O")"
 check_eq "ASCEND_RT_VISIBLE_DEVICES" 0 "$(envval ASCEND_RT_VISIBLE_DEVICES "$O")"
 check_eq "SLURM_TFLOPS_SHARES" "gpu0:1.000,gpu1:1.000,npu0:1.000,fpga0:0.480" "$(envval SLURM_TFLOPS_SHARES "$O")"
+# mpirun must not turn Slurm's SIGTSTP into a SIGSTOP for the ranks (they free their cards first)...
+check_eq "mpirun's signal forwarding off" none "$(envval OMPI_MCA_ess_base_forward_signals "$O")"
 check_eq "Prolog env (epilog_build_env/epilog_set_env)" 1-50 "$(envval SLURM_TFLOPS_POOL_BLOCKS "$DIR/prolog-$J.env")"
 check_eq "Prolog env cards" \
   "gpu:gpu0:/dev/nvidia0:0-8,gpu:gpu1:/dev/nvidia1:9-17,npu:npu0:/dev/davinci0:18-37,fpga:fpga0:/dev/xclmgmt0:38-49" \
@@ -62,6 +64,10 @@ J=$(sbatch --parsable --gres=tflops:npu:10 -o "$DIR/npu.out" --wrap 'env | grep 
 check_eq "tflops:npu:10 completes" COMPLETED "$(wait_job "$J")"
 check_eq "tflops:npu:10 cards" "npu:npu0:/dev/davinci0:18-27" "$(envval SLURM_TFLOPS_CARDS "$DIR/npu.out")"
 check_eq "tflops:npu:10 pool blocks" 19-28 "$(envval SLURM_TFLOPS_POOL_BLOCKS "$DIR/npu.out")"
+# ...unless the job says otherwise.
+J=$(OMPI_MCA_ess_base_forward_signals=SIGUSR1 sbatch --parsable --gres=tflops:npu:2 -o "$DIR/fwd.out" --wrap 'env | grep "^OMPI_MCA_ess_base_forward_signals="')
+check_eq "tflops job with its own mpirun signal forwarding completes" COMPLETED "$(wait_job "$J")"
+check_eq "the job's own mpirun signal forwarding kept" SIGUSR1 "$(envval OMPI_MCA_ess_base_forward_signals "$DIR/fwd.out")"
 
 # --- 7. a stock gres/gpu beside tflops (node1 has 2 count-only fake GPUs) ---
 J=$(sbatch --parsable --gres=gpu:1 -w node1 -o "$DIR/gpu.out" --wrap 'env | grep -E "^(SLURM_GPUS_ON_NODE|SLURM_TFLOPS_)" || true')
