@@ -1,8 +1,10 @@
 #include "tflops/mpi/allreduce.h"
 
+#include <algorithm>
 #include <bit>
 #include <climits>
 #include <cstdlib>
+#include <fstream>
 #include <stdexcept>
 #include <string>
 
@@ -36,7 +38,32 @@ Tuning::Pipeline pipeline_from_environment(Tuning::Pipeline fallback) {
                               "' is not one of auto, always, never; unset it for auto");
 }
 
+// The last-level cache cpu0 shares, from sysfs ("32768K"); 0 when not known. Not
+// sysconf(_SC_LEVEL3_CACHE_SIZE): in a VM on an EPYC it gave the whole package's 256 MiB where
+// the vCPUs share a chiplet's 32 MiB.
+std::size_t last_level_cache_bytes() {
+  std::size_t largest = 0;
+  for (int index = 0; index < 8; ++index) {
+    std::ifstream size_file("/sys/devices/system/cpu/cpu0/cache/index" + std::to_string(index) + "/size");
+    std::size_t size = 0;
+    std::string unit;
+    if (!(size_file >> size)) continue;
+    size_file >> unit;
+    size *= unit == "K" ? 1024 : unit == "M" ? 1024 * 1024 : 1;
+    largest = std::max(largest, size);
+  }
+  return largest;
+}
+
 }  // namespace
+
+std::size_t default_streaming_bytes() {
+  static const std::size_t bytes = [] {  // read once: every Tuning{} asks
+    const std::size_t cache = last_level_cache_bytes();
+    return cache > 0 ? cache / 4 : std::size_t{8} << 20;
+  }();
+  return bytes;
+}
 
 std::string_view algorithm_name(Algorithm algorithm) {
   switch (algorithm) {
@@ -48,12 +75,14 @@ std::string_view algorithm_name(Algorithm algorithm) {
   return "?";
 }
 
+
 Tuning tuning_from_environment() {
   Tuning tuning;
   tuning.small_bytes = positive_from_environment("TFLOPS_ALLREDUCE_SMALL_BYTES", tuning.small_bytes);
   tuning.chunk_bytes = positive_from_environment("TFLOPS_ALLREDUCE_CHUNK_BYTES", tuning.chunk_bytes);
   tuning.eager_bytes = positive_from_environment("TFLOPS_ALLREDUCE_EAGER_BYTES", tuning.eager_bytes);
   tuning.pipeline = pipeline_from_environment(tuning.pipeline);
+  tuning.streaming_bytes = positive_from_environment("TFLOPS_ALLREDUCE_STREAMING_BYTES", tuning.streaming_bytes);
   tuning.pipeline_bytes = positive_from_environment("TFLOPS_ALLREDUCE_PIPELINE_BYTES", tuning.pipeline_bytes);
   tuning.window = static_cast<int>(positive_from_environment("TFLOPS_ALLREDUCE_WINDOW",
                                                              static_cast<std::size_t>(tuning.window)));
@@ -81,7 +110,7 @@ void allreduce_sum(Communicator& comm, void* data, std::size_t count, DType type
     algorithm = choose_algorithm(size, comm.size(), tuning, comm.node_window() != nullptr);
   }
   if (algorithm == Algorithm::shared_memory) {
-    detail::shared_memory_allreduce(comm, bytes, count, type);
+    detail::shared_memory_allreduce(comm, bytes, count, type, count * dtype_size(type) >= tuning.streaming_bytes);
   } else if (algorithm == Algorithm::ring) {
     detail::ring_allreduce(comm, bytes, count, type, tuning);
   } else {

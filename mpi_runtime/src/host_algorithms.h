@@ -25,7 +25,9 @@ void ring_allreduce(Communicator& comm, std::byte* data, std::size_t count, DTyp
                     const Tuning& tuning);
 void recursive_doubling_allreduce(Communicator& comm, std::byte* data, std::size_t count,
                                   DType type, const Tuning& tuning);
-// `data` must lie in comm's node buffer (std::invalid_argument otherwise).
-void shared_memory_allreduce(Communicator& comm, std::byte* data, std::size_t count, DType type);
+// Every rank of comm on this node (std::invalid_argument otherwise). `streaming`: a caller's own
+// memory is staged with streaming copies (streaming_copy.h; Tuning::streaming_bytes).
+void shared_memory_allreduce(Communicator& comm, std::byte* data, std::size_t count, DType type,
+                             bool streaming = false);
 
 }  // namespace tflops::mpi::detail

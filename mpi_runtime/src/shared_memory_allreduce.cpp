@@ -25,6 +25,8 @@
 // (NodeWindow::kStagingBytes), each rank copies its piece into a staging half of its shared
 // segment, then steps 1-3 run on the staged copies, then step 4 copies every segment, its own
 // included, from the staged copies into the caller's memory; one copy of n more per rank.
+// Large messages (Tuning::streaming_bytes) are staged with streaming copies (streaming_copy.h):
+// the peers read them from memory instead of from the writer's cache.
 // Either way each value is summed once or in the same order everywhere, so every rank ends
 // with the same bits. A barrier waits under the communicator's watchdog, which names the ranks
 // that did not arrive.
@@ -37,6 +39,7 @@
 
 #include "host_algorithms.h"
 #include "node_window.h"
+#include "streaming_copy.h"
 
 namespace tflops::mpi::detail {
 
@@ -100,10 +103,10 @@ void check_placement(const Communicator& comm, const NodeWindow& window, std::ui
 // Rank r's part of one all-reduce over p copies of the data, peer's copy starting at base(peer):
 // adds segment r of every peer's copy into `data`, the rank's own input, a block at a time over
 // all peers. With `published`, each summed block is copied there too, while it is still in L1,
-// for the peers to gather.
+// for the peers to gather (with streaming copies when `streaming`).
 template <class Base>
 void sum_own_segment(Communicator& comm, const Segments& segments, DType type, const Base& base, std::byte* data,
-                     std::byte* published = nullptr) {
+                     std::byte* published = nullptr, bool streaming = false) {
   const int ranks = comm.size(), rank = comm.rank();
   const std::size_t element = dtype_size(type);
   const std::size_t block = std::max<std::size_t>(1, kBlockBytes / element);
@@ -115,7 +118,12 @@ void sum_own_segment(Communicator& comm, const Segments& segments, DType type, c
       std::memcpy(stage, base((rank + step) % ranks) + first * element, size * element);
       sum_into(type, data + first * element, stage, size);
     }
-    if (published != nullptr) std::memcpy(published + first * element, data + first * element, size * element);
+    if (published == nullptr) continue;
+    if (streaming) {
+      streaming_copy(published + first * element, data + first * element, size * element);
+    } else {
+      std::memcpy(published + first * element, data + first * element, size * element);
+    }
   }
 }
 
@@ -136,7 +144,10 @@ void gather_segments(const Communicator& comm, const Segments& segments, DType t
 // fills the other half, and this half is filled again only after the next piece's first
 // barrier, which every peer reaches after its last read of it.
 void staged(Communicator& comm, const NodeWindow& window, std::uint64_t call, std::size_t count, DType type,
-            std::byte* data) {
+            std::byte* data, bool streaming) {
+  const auto copy = streaming ? streaming_copy : [](std::byte* to, const std::byte* from, std::size_t n) {
+    std::memcpy(to, from, n);
+  };
   const int rank = comm.rank();
   const std::size_t element = dtype_size(type);
   const std::size_t piece_count = NodeWindow::kStagingBytes / element;
@@ -149,11 +160,13 @@ void staged(Communicator& comm, const NodeWindow& window, std::uint64_t call, st
     std::byte* published = window.staging(rank, half);
     const std::size_t own_begin = segments.begin(rank) * element;
     const std::size_t own_end = own_begin + segments.size(rank) * element;
-    std::memcpy(published, piece, own_begin);
-    std::memcpy(published + own_end, piece + own_end, segments.count * element - own_end);
+    copy(published, piece, own_begin);
+    copy(published + own_end, piece + own_end, segments.count * element - own_end);
+    if (streaming) streaming_fence();
     barrier(comm, window);
     if (first == 0) check_placement(comm, window, call);
-    sum_own_segment(comm, segments, type, base, piece, published);
+    sum_own_segment(comm, segments, type, base, piece, published, streaming);
+    if (streaming) streaming_fence();
     barrier(comm, window);
     gather_segments(comm, segments, type, base, piece);
   }
@@ -161,7 +174,7 @@ void staged(Communicator& comm, const NodeWindow& window, std::uint64_t call, st
 
 }  // namespace
 
-void shared_memory_allreduce(Communicator& comm, std::byte* data, std::size_t count, DType type) {
+void shared_memory_allreduce(Communicator& comm, std::byte* data, std::size_t count, DType type, bool streaming) {
   comm.node_buffer(0);  // collective the first time: learns whether the ranks share this node
   const NodeWindow* window = comm.node_window();
   if (window == nullptr) {
@@ -193,7 +206,7 @@ void shared_memory_allreduce(Communicator& comm, std::byte* data, std::size_t co
     for (int peer = 1; peer < ranks; ++peer) sum_into(type, data, window->slot(peer, call).data, count);
     return;
   }
-  if (!in_node_buffer) return staged(comm, *window, call, count, type, data);
+  if (!in_node_buffer) return staged(comm, *window, call, count, type, data, streaming);
   barrier(comm, *window);
   check_placement(comm, *window, call);
   const Segments segments{count, ranks};

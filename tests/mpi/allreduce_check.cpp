@@ -152,7 +152,10 @@ int check(Communicator& comm, std::size_t count, DType type, Algorithm algorithm
     std::copy_n(node, buffer.size(), buffer.begin());
   }
 
-  for (std::size_t i = 0; i < count; ++i) {
+  // A rank that finds a wrong element still joins the collective check below: returning first
+  // left the other ranks waiting in it for ever.
+  int wrong = 0;
+  for (std::size_t i = 0; i < count && wrong == 0; ++i) {
     double expected = 0;
     // The serial sum of the values as each rank stored them (rounded to the dtype).
     for (int r = 0; r < ranks; ++r) expected += rounded(type, value(r, i));
@@ -163,7 +166,7 @@ int check(Communicator& comm, std::size_t count, DType type, Algorithm algorithm
       std::fprintf(stderr, "rank %d: %s %s count %zu (%s values): element %zu is %.9g, serial sum %.9g\n", rank,
                    std::string(algorithm_name(algorithm)).c_str(), std::string(dtype_name(type)).c_str(), count,
                    exact ? "integer" : "real", i, got, expected);
-      return 1;
+      wrong = 1;
     }
   }
   std::uint64_t mine = fingerprint(buffer), low = 0, high = 0;
@@ -174,7 +177,7 @@ int check(Communicator& comm, std::size_t count, DType type, Algorithm algorithm
                  std::string(algorithm_name(algorithm)).c_str(), std::string(dtype_name(type)).c_str(), count);
     return 1;
   }
-  return 0;
+  return wrong;
 }
 
 // Every rank passes its data at another place of its node buffer: each must refuse the call.

@@ -31,6 +31,9 @@ enum class Algorithm : unsigned char { automatic, ring, recursive_doubling, shar
 
 std::string_view algorithm_name(Algorithm algorithm);
 
+// A quarter of the last-level cache cpu0 shares (sysfs), 8 MiB when unknown: Tuning::streaming_bytes.
+std::size_t default_streaming_bytes();
+
 struct Tuning {
   // Across nodes, messages up to this many bytes take recursive doubling with 2 ranks; with p
   // ranks, up to small_bytes / ceil(lg p)^2. bench/mpi/run_mpi_bench.sh measures the crossover
@@ -50,11 +53,19 @@ struct Tuning {
   enum class Pipeline : unsigned char { automatic, always, never };
   Pipeline pipeline = Pipeline::automatic;
   std::size_t pipeline_bytes = 256 * 1024;
+  // A caller's own memory on one node is staged through shared memory for the peers. From this
+  // many bytes on, with streaming (non-temporal) stores: the peers then read the staged data
+  // from memory instead of from the writer's cache. Which is faster depends on whether the
+  // ranks' cores share a cache (on a 2-vCPU VM that changed every few seconds): streaming ran
+  // 1.4-1.8x faster at 16-64 MiB with 2 ranks while they did not, and plain copies up to 2x
+  // faster at 256 KiB-4 MiB while they did; at these sizes the data does not stay in cache
+  // anyway. Default: a quarter of the last-level cache (8 MiB when its size is not known).
+  std::size_t streaming_bytes = default_streaming_bytes();
 };
 
 // The defaults, overridden by $TFLOPS_ALLREDUCE_SMALL_BYTES, $TFLOPS_ALLREDUCE_EAGER_BYTES,
 // $TFLOPS_ALLREDUCE_CHUNK_BYTES, $TFLOPS_ALLREDUCE_WINDOW, $TFLOPS_ALLREDUCE_PIPELINE
-// (auto, always or never) and $TFLOPS_ALLREDUCE_PIPELINE_BYTES. Throws std::invalid_argument naming a variable with a bad value.
+// (auto, always or never), $TFLOPS_ALLREDUCE_PIPELINE_BYTES and $TFLOPS_ALLREDUCE_STREAMING_BYTES. Throws std::invalid_argument naming a variable with a bad value.
 Tuning tuning_from_environment();
 
 // `on_one_node`: all ranks share this node (shared memory usable).
