@@ -75,7 +75,6 @@ std::string_view algorithm_name(Algorithm algorithm) {
   return "?";
 }
 
-
 Tuning tuning_from_environment() {
   Tuning tuning;
   tuning.small_bytes = positive_from_environment("TFLOPS_ALLREDUCE_SMALL_BYTES", tuning.small_bytes);

@@ -65,7 +65,8 @@ struct Tuning {
 
 // The defaults, overridden by $TFLOPS_ALLREDUCE_SMALL_BYTES, $TFLOPS_ALLREDUCE_EAGER_BYTES,
 // $TFLOPS_ALLREDUCE_CHUNK_BYTES, $TFLOPS_ALLREDUCE_WINDOW, $TFLOPS_ALLREDUCE_PIPELINE
-// (auto, always or never), $TFLOPS_ALLREDUCE_PIPELINE_BYTES and $TFLOPS_ALLREDUCE_STREAMING_BYTES. Throws std::invalid_argument naming a variable with a bad value.
+// (auto, always or never), $TFLOPS_ALLREDUCE_PIPELINE_BYTES and $TFLOPS_ALLREDUCE_STREAMING_BYTES.
+// Throws std::invalid_argument naming a variable with a bad value.
 Tuning tuning_from_environment();
 
 // `on_one_node`: all ranks share this node (shared memory usable).
