@@ -102,11 +102,11 @@ void check_placement(const Communicator& comm, const NodeWindow& window, std::ui
 
 // Rank r's part of one all-reduce over p copies of the data, peer's copy starting at base(peer):
 // adds segment r of every peer's copy into `data`, the rank's own input, a block at a time over
-// all peers. With `published`, each summed block is copied there too, while it is still in L1,
-// for the peers to gather (with streaming copies when `streaming`).
+// all peers. With `published`, each summed block is copied there too by `publish`, while it is
+// still in L1, for the peers to gather.
 template <class Base>
 void sum_own_segment(Communicator& comm, const Segments& segments, DType type, const Base& base, std::byte* data,
-                     std::byte* published = nullptr, bool streaming = false) {
+                     std::byte* published = nullptr, CopyFn publish = nullptr) {
   const int ranks = comm.size(), rank = comm.rank();
   const std::size_t element = dtype_size(type);
   const std::size_t block = std::max<std::size_t>(1, kBlockBytes / element);
@@ -118,12 +118,7 @@ void sum_own_segment(Communicator& comm, const Segments& segments, DType type, c
       std::memcpy(stage, base((rank + step) % ranks) + first * element, size * element);
       sum_into(type, data + first * element, stage, size);
     }
-    if (published == nullptr) continue;
-    if (streaming) {
-      streaming_copy(published + first * element, data + first * element, size * element);
-    } else {
-      std::memcpy(published + first * element, data + first * element, size * element);
-    }
+    if (published != nullptr) publish(published + first * element, data + first * element, size * element);
   }
 }
 
@@ -145,9 +140,7 @@ void gather_segments(const Communicator& comm, const Segments& segments, DType t
 // barrier, which every peer reaches after its last read of it.
 void staged(Communicator& comm, const NodeWindow& window, std::uint64_t call, std::size_t count, DType type,
             std::byte* data, bool streaming) {
-  const auto copy = streaming ? streaming_copy : [](std::byte* to, const std::byte* from, std::size_t n) {
-    std::memcpy(to, from, n);
-  };
+  const CopyFn copy = staging_copy(streaming);
   const int rank = comm.rank();
   const std::size_t element = dtype_size(type);
   const std::size_t piece_count = NodeWindow::kStagingBytes / element;
@@ -165,7 +158,7 @@ void staged(Communicator& comm, const NodeWindow& window, std::uint64_t call, st
     if (streaming) streaming_fence();
     barrier(comm, window);
     if (first == 0) check_placement(comm, window, call);
-    sum_own_segment(comm, segments, type, base, piece, published, streaming);
+    sum_own_segment(comm, segments, type, base, piece, published, copy);
     if (streaming) streaming_fence();
     barrier(comm, window);
     gather_segments(comm, segments, type, base, piece);

@@ -37,4 +37,9 @@ void streaming_fence() {}
 
 #endif
 
+CopyFn staging_copy(bool streaming) {
+  if (streaming) return streaming_copy;
+  return [](std::byte* to, const std::byte* from, std::size_t bytes) { std::memcpy(to, from, bytes); };
+}
+
 }  // namespace tflops::mpi::detail

@@ -11,6 +11,10 @@ namespace tflops::mpi::detail {
 
 void streaming_copy(std::byte* to, const std::byte* from, std::size_t bytes);
 
+// streaming_copy when `streaming`, else a plain memcpy.
+using CopyFn = void (*)(std::byte* to, const std::byte* from, std::size_t bytes);
+CopyFn staging_copy(bool streaming);
+
 // Orders the streaming stores before what follows (they are weakly ordered: a release store does
 // not order them); call before publishing the copied data to another core.
 void streaming_fence();

@@ -79,9 +79,10 @@ std::string suspension_note(unsigned suspensions, const std::vector<unsigned>& u
   for (std::size_t r = 0; r < unwarned.size(); ++r) {
     if (unwarned[r] > 0) kept += (kept.empty() ? "" : ", ") + ("rank " + std::to_string(r) + " " + std::to_string(unwarned[r]) + "x");
   }
-  if (kept.empty()) return " (suspended and resumed " + std::to_string(suspensions) + "x; every rank released its card while stopped)";
-  return " (suspended and resumed " + std::to_string(suspensions) + "x; stopped before it released its card, keeping its device memory: " +
-         kept + "; under mpirun, export OMPI_MCA_ess_base_forward_signals=none so that mpirun does not stop the ranks itself)";
+  const std::string resumed = " (suspended and resumed " + std::to_string(suspensions) + "x; ";
+  if (kept.empty()) return resumed + "every rank released its card while stopped)";
+  return resumed + "stopped before it released its card, keeping its device memory: " + kept +
+         "; under mpirun, export OMPI_MCA_ess_base_forward_signals=none so that mpirun does not stop the ranks itself)";
 }
 
 }  // namespace

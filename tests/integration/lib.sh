@@ -50,6 +50,20 @@ submit() {
   cat "$DIR/submit.err" >&2
   return 1
 }
+# For the training tests: skips without the select plugin, tflops-train or the dataset; sets
+# TRAIN, starts a cluster of one 10-block card (migration-10t.conf) with select/cons_tres_tflops,
+# exports SLURM_CONF and changes into DIR.
+start_training_cluster() {
+  [ -f "$BUILD/slurm-plugins/select_cons_tres_tflops.so" ] || skip "select_cons_tres_tflops.so not built in $BUILD"
+  TRAIN=$BUILD/mpi_runtime/tflops-train
+  [ -x "$TRAIN" ] || skip "tflops-train not built in $BUILD (needs Open MPI and the HAL)"
+  [ -e /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || skip "dataset-fashion-mnist not installed"
+  "$CLUSTER" start "$DIR" --build "$BUILD" --select tflops \
+    --tflops-conf "$REPO/contrib/examples/migration-10t.conf" \
+    || { FAILS=1; echo "FAIL - cluster did not start"; exit 1; }
+  export SLURM_CONF=$DIR/etc/slurm.conf
+  cd "$DIR" || exit 1
+}
 job_state() { scontrol show job "$1" 2>/dev/null | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p'; }
 # Waits for a job to end; prints its final state.
 wait_job() {

@@ -11,16 +11,7 @@ set -uo pipefail
 
 BUILD=$(cd "${1:?usage: train_srun_test.sh BUILD_DIR}" && pwd)
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-[ -f "$BUILD/slurm-plugins/select_cons_tres_tflops.so" ] || skip "select_cons_tres_tflops.so not built in $BUILD"
-TRAIN=$BUILD/mpi_runtime/tflops-train
-[ -x "$TRAIN" ] || skip "tflops-train not built in $BUILD (needs Open MPI and the HAL)"
-[ -e /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || skip "dataset-fashion-mnist not installed"
-
-"$CLUSTER" start "$DIR" --build "$BUILD" --select tflops \
-  --tflops-conf "$REPO/contrib/examples/migration-10t.conf" \
-  || { FAILS=1; echo "FAIL - cluster did not start"; exit 1; }
-export SLURM_CONF=$DIR/etc/slurm.conf
-cd "$DIR"
+start_training_cluster
 srun --mpi=list 2>&1 | grep -qw pmix || skip "Slurm has no PMIx plugin (srun --mpi=list)"
 
 # The card of this test cluster (gpu0, 10 blocks) is a stand-in: its blocks run on the host
