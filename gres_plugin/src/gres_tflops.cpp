@@ -24,6 +24,7 @@
 #include "card_map.h"
 #include "detection.h"
 #include "inventory_path.h"
+#include "plugin_export.h"
 #include "tflops/pool/error.h"
 #include "tflops/pool/inventory.h"
 #include "tflops/pool/layout.h"
@@ -44,10 +45,9 @@ extern "C" {
 #include "src/common/xstring.h"
 }
 
-using tflops::gres::CardMap;
+#include "compat/gres_ops.h"
 
-// The build hides every symbol by default; these are the plugin's interface.
-#define TFLOPS_EXPORT __attribute__((visibility("default")))
+using tflops::gres::CardMap;
 
 extern "C" {
 TFLOPS_EXPORT extern const char plugin_name[] = "Gres TFLOPS block plugin";
@@ -406,3 +406,21 @@ TFLOPS_EXPORT void gres_p_epilog_set_env(char*** epilog_env_ptr, gres_epilog_inf
 }
 
 }  // extern "C"
+
+// The hooks as the loader calls them (slurm_common/compat/): a signature that differs stops the
+// build here.
+[[maybe_unused]] constexpr tflops::compat::GresOps kLoaderTable{
+    .node_config_load = gres_p_node_config_load,
+    .job_set_env = gres_p_job_set_env,
+    .step_set_env = gres_p_step_set_env,
+    .task_set_env = gres_p_task_set_env,
+    .send_stepd = gres_p_send_stepd,
+    .recv_stepd = gres_p_recv_stepd,
+    .job_info = gres_p_get_job_info,
+    .step_info = gres_p_get_step_info,
+    .get_devices = gres_p_get_devices,
+    .step_hardware_init = gres_p_step_hardware_init,
+    .step_hardware_fini = gres_p_step_hardware_fini,
+    .epilog_build_env = gres_p_epilog_build_env,
+    .epilog_set_env = gres_p_epilog_set_env,
+};

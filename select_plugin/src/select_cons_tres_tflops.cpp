@@ -37,6 +37,7 @@
 #include "cons_tres.h"
 #include "inventory_path.h"
 #include "job_blocks.h"
+#include "plugin_export.h"
 #include "pool_view.h"
 #include "slurm.h"
 #include "suspended_jobs.h"
@@ -49,6 +50,8 @@ extern "C" {
 #include "src/slurmctld/locks.h"
 }
 
+#include "compat/select_ops.h"  // after slurm.h: the table uses its types
+
 #pragma weak lock_slurmctld
 #pragma weak unlock_slurmctld
 #pragma weak job_list
@@ -57,8 +60,6 @@ extern "C" {
 #pragma weak job_suspend
 #pragma weak find_job_record
 #pragma weak slurm_cgroup_conf
-
-#define TFLOPS_EXPORT __attribute__((visibility("default")))
 
 extern "C" {
 TFLOPS_EXPORT extern const char plugin_name[] =
@@ -935,3 +936,44 @@ TFLOPS_EXPORT bitstr_t* select_p_resv_test(resv_desc_msg_t* resv_desc_ptr, uint3
 }
 
 }  // extern "C"
+
+// The hooks as the loader calls them (slurm_common/compat/): a signature that differs stops the
+// build here. (plugin_id is checked by check_symbols: the table holds it as a pointer.)
+[[maybe_unused]] constexpr tflops::compat::SelectOps kLoaderTable{
+    .state_save = select_p_state_save,
+    .state_restore = select_p_state_restore,
+    .job_init = select_p_job_init,
+    .node_init = select_p_node_init,
+    .job_test = select_p_job_test,
+    .job_begin = select_p_job_begin,
+    .job_ready = select_p_job_ready,
+    .job_expand = select_p_job_expand,
+    .job_resized = select_p_job_resized,
+    .job_signal = select_p_job_signal,
+    .job_fini = select_p_job_fini,
+    .job_suspend = select_p_job_suspend,
+    .job_resume = select_p_job_resume,
+    .step_pick_nodes = select_p_step_pick_nodes,
+    .step_start = select_p_step_start,
+    .step_finish = select_p_step_finish,
+    .nodeinfo_pack = select_p_select_nodeinfo_pack,
+    .nodeinfo_unpack = select_p_select_nodeinfo_unpack,
+    .nodeinfo_alloc = select_p_select_nodeinfo_alloc,
+    .nodeinfo_free = select_p_select_nodeinfo_free,
+    .nodeinfo_set_all = select_p_select_nodeinfo_set_all,
+    .nodeinfo_set = select_p_select_nodeinfo_set,
+    .nodeinfo_get = select_p_select_nodeinfo_get,
+    .jobinfo_alloc = select_p_select_jobinfo_alloc,
+    .jobinfo_free = select_p_select_jobinfo_free,
+    .jobinfo_set = select_p_select_jobinfo_set,
+    .jobinfo_get = select_p_select_jobinfo_get,
+    .jobinfo_copy = select_p_select_jobinfo_copy,
+    .jobinfo_pack = select_p_select_jobinfo_pack,
+    .jobinfo_unpack = select_p_select_jobinfo_unpack,
+    .jobinfo_sprint = select_p_select_jobinfo_sprint,
+    .jobinfo_xstrdup = select_p_select_jobinfo_xstrdup,
+    .get_info_from_plugin = select_p_get_info_from_plugin,
+    .update_node_config = select_p_update_node_config,
+    .reconfigure = select_p_reconfigure,
+    .resv_test = select_p_resv_test,
+};
