@@ -5,10 +5,13 @@
 #include <cstdio>
 #include <map>
 
+#include "job_env_contract.h"
 #include "tflops/pool/error.h"
 #include "tflops/pool/kind.h"
 
 namespace tflops::gres {
+
+namespace contract = tflops::env_contract;
 
 CardMap card_map(const pool::Layout& layout, const std::string& node) {
   CardMap map;
@@ -125,20 +128,17 @@ void add_index(std::string& list, int n) {
 }  // namespace
 
 std::vector<std::string> owned_env_names() {
-  return {"SLURM_TFLOPS_VERSION", "SLURM_TFLOPS_NODE",   "SLURM_TFLOPS_BLOCKS",
-          "SLURM_TFLOPS_POOL_BLOCKS", "SLURM_TFLOPS_ON_NODE", "SLURM_TFLOPS_CARDS",
-          "SLURM_TFLOPS_LAYOUT", "SLURM_TFLOPS_POOL_FIRST", "SLURM_TFLOPS_SHARES", "SLURM_TFLOPS_FPGA_DEVICES",
-          "SLURM_TFLOPS_BACKENDS"};
+  return {contract::kWrittenVars.begin(), contract::kWrittenVars.end()};
 }
 
 EnvList job_env(const CardMap& map, const std::vector<std::uint32_t>& blocks) {
   EnvList env;
   std::vector<std::uint64_t> local(blocks.begin(), blocks.end());
-  env.emplace_back("SLURM_TFLOPS_VERSION", std::to_string(kEnvVersion));
-  env.emplace_back("SLURM_TFLOPS_NODE", map.node);
-  env.emplace_back("SLURM_TFLOPS_BLOCKS", format_ranges(local));
-  env.emplace_back("SLURM_TFLOPS_POOL_BLOCKS", format_ranges(local, map.pool_first));
-  env.emplace_back("SLURM_TFLOPS_ON_NODE", std::to_string(local.size()));
+  env.emplace_back(contract::kVarVersion, std::to_string(contract::kVersion));
+  env.emplace_back(contract::kVarNode, map.node);
+  env.emplace_back(contract::kVarBlocks, format_ranges(local));
+  env.emplace_back(contract::kVarPoolBlocks, format_ranges(local, map.pool_first));
+  env.emplace_back(contract::kVarOnNode, std::to_string(local.size()));
 
   std::string cards, layout, shares, cuda, rocr, ascend, fpga, backends;
   double min_nvidia_share = 2.0;
@@ -169,22 +169,22 @@ EnvList job_env(const CardMap& map, const std::vector<std::uint32_t>& blocks) {
       add_index(fpga, n);
     }
   }
-  env.emplace_back("SLURM_TFLOPS_CARDS", cards);
-  env.emplace_back("SLURM_TFLOPS_LAYOUT", layout);
-  env.emplace_back("SLURM_TFLOPS_POOL_FIRST", std::to_string(map.pool_first));
-  env.emplace_back("SLURM_TFLOPS_SHARES", shares);
+  env.emplace_back(contract::kVarCards, cards);
+  env.emplace_back(contract::kVarLayout, layout);
+  env.emplace_back(contract::kVarPoolFirst, std::to_string(map.pool_first));
+  env.emplace_back(contract::kVarShares, shares);
   if (!cuda.empty()) {
-    env.emplace_back("CUDA_VISIBLE_DEVICES", cuda);
+    env.emplace_back(contract::kVarCudaVisibleDevices, cuda);
     int percent = static_cast<int>(std::floor(min_nvidia_share * 100.0 + 1e-9));
-    env.emplace_back("CUDA_MPS_ACTIVE_THREAD_PERCENTAGE", std::to_string(std::clamp(percent, 1, 100)));
+    env.emplace_back(contract::kVarCudaMpsThreadPercentage, std::to_string(std::clamp(percent, 1, 100)));
   }
   if (!rocr.empty()) {
-    env.emplace_back("ROCR_VISIBLE_DEVICES", rocr);
-    env.emplace_back("ZE_AFFINITY_MASK", rocr);
+    env.emplace_back(contract::kVarRocrVisibleDevices, rocr);
+    env.emplace_back(contract::kVarZeAffinityMask, rocr);
   }
-  if (!ascend.empty()) env.emplace_back("ASCEND_RT_VISIBLE_DEVICES", ascend);
-  if (!fpga.empty()) env.emplace_back("SLURM_TFLOPS_FPGA_DEVICES", fpga);
-  if (!backends.empty()) env.emplace_back("SLURM_TFLOPS_BACKENDS", backends);
+  if (!ascend.empty()) env.emplace_back(contract::kVarAscendVisibleDevices, ascend);
+  if (!fpga.empty()) env.emplace_back(contract::kVarFpgaDevices, fpga);
+  if (!backends.empty()) env.emplace_back(contract::kVarBackends, backends);
   return env;
 }
 

@@ -1,5 +1,6 @@
-// The node's card map and the job environment gres/tflops writes (contract version 1, see
-// ../ENVIRONMENT.md). Pure C++: no Slurm types, so that it is unit-tested without a cluster.
+// The node's card map and the job environment gres/tflops writes (the contract of
+// slurm_common/job_env_contract.h, see ../ENVIRONMENT.md). Pure C++: no Slurm types, so that it
+// is unit-tested without a cluster.
 #pragma once
 
 #include <cstdint>
@@ -10,8 +11,6 @@
 #include "tflops/pool/layout.h"
 
 namespace tflops::gres {
-
-inline constexpr int kEnvVersion = 1;
 
 struct CardEntry {
   std::string kind;    // gpu | npu | fpga

@@ -24,6 +24,7 @@
 #include "card_map.h"
 #include "detection.h"
 #include "inventory_path.h"
+#include "job_env_contract.h"
 #include "plugin_export.h"
 #include "tflops/pool/error.h"
 #include "tflops/pool/inventory.h"
@@ -199,7 +200,7 @@ void clear_env(char** env) {
 // they can save their device buffers and free the cards for the preempting job. Inside Slurm
 // the forwarding adds nothing (slurmstepd signals the ranks itself), so a job holding blocks has
 // it off unless the job sets it.
-constexpr const char* kMpirunSignalForwarding = "OMPI_MCA_ess_base_forward_signals";
+constexpr const char* kMpirunSignalForwarding = tflops::env_contract::kVarMpirunSignalForwarding;
 
 void set_env(char*** env_ptr, const std::vector<uint32_t>& blocks) {
   if (blocks.empty() || !g_map) {
@@ -398,7 +399,7 @@ TFLOPS_EXPORT void gres_p_epilog_set_env(char*** epilog_env_ptr, gres_epilog_inf
       return;
     std::vector<uint32_t> blocks = bits_of(gres_ei->gres_bit_alloc[node_inx]);
     if (blocks.empty()) return;
-    if (*epilog_env_ptr) add_ranges(getenvp(*epilog_env_ptr, "SLURM_TFLOPS_BLOCKS"), blocks);
+    if (*epilog_env_ptr) add_ranges(getenvp(*epilog_env_ptr, tflops::env_contract::kVarBlocks), blocks);
     std::sort(blocks.begin(), blocks.end());
     blocks.erase(std::unique(blocks.begin(), blocks.end()), blocks.end());
     set_env(epilog_env_ptr, blocks);

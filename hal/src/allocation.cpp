@@ -5,17 +5,24 @@
 #include <fstream>
 
 #include "allocation_text.h"
+#include "job_env_contract.h"
 #include "tflops/hal/error.h"
 
 namespace tflops::hal {
 
 namespace {
 
+namespace contract = tflops::env_contract;
+
+// The user's override of the backend map (same rules as the contract's SLURM_TFLOPS_BACKENDS).
+constexpr char kUserBackends[] = "TFLOPS_HAL_BACKENDS";
+
+// What process_env() takes from the environment: the contract's variables the HAL reads.
 const char* const kVariables[] = {
-    "SLURM_TFLOPS_VERSION", "SLURM_TFLOPS_NODE",     "SLURM_TFLOPS_BLOCKS",
-    "SLURM_TFLOPS_CARDS",   "SLURM_TFLOPS_LAYOUT",   "SLURM_TFLOPS_SHARES",
-    "SLURM_TFLOPS_BACKENDS", "SLURM_TFLOPS_ALLOC_FILE", "TFLOPS_HAL_BACKENDS",
-    "CUDA_VISIBLE_DEVICES", "CUDA_MPS_ACTIVE_THREAD_PERCENTAGE"};
+    contract::kVarVersion,  contract::kVarNode,      contract::kVarBlocks,
+    contract::kVarCards,    contract::kVarLayout,    contract::kVarShares,
+    contract::kVarBackends, contract::kVarAllocFile, kUserBackends,
+    contract::kVarCudaVisibleDevices, contract::kVarCudaMpsThreadPercentage};
 
 std::string get(const EnvMap& env, const std::string& name) {
   auto it = env.find(name);
@@ -63,7 +70,7 @@ DeviceSelector default_selector(const CardAlloc& card, const EnvMap& env) {
   const int n = device_number(card.device);
   if (card.kind == pool::Kind::gpu && card.device.starts_with("/dev/nvidia") && n >= 0) {
     // CUDA numbers the visible devices from 0 in CUDA_VISIBLE_DEVICES order.
-    const std::vector<std::string> visible = split_list(get(env, "CUDA_VISIBLE_DEVICES"));
+    const std::vector<std::string> visible = split_list(get(env, contract::kVarCudaVisibleDevices));
     if (visible.empty()) return {Backend::cuda, n};
     const auto it = std::find(visible.begin(), visible.end(), std::to_string(n));
     return {Backend::cuda, it == visible.end() ? n : static_cast<int>(it - visible.begin())};
@@ -73,7 +80,7 @@ DeviceSelector default_selector(const CardAlloc& card, const EnvMap& env) {
 
 DeviceSelector resolve_selector(const CardAlloc& card, const std::optional<DeviceSelector>& given,
                                 const EnvMap& env) {
-  for (const char* variable : {"TFLOPS_HAL_BACKENDS", "SLURM_TFLOPS_BACKENDS"}) {
+  for (const char* variable : {kUserBackends, contract::kVarBackends}) {
     const std::vector<Rule> rules = parse_rules(env, variable);
     for (const Rule& rule : rules)
       if (rule.match == card.name || (!card.device.empty() && rule.match == card.device))
@@ -137,7 +144,7 @@ EnvMap process_env() {
 
 EnvMap read_env_file(const std::string& path) {
   std::ifstream in(path);
-  if (!in) throw Error(path + ": cannot read the allocation file (SLURM_TFLOPS_ALLOC_FILE)");
+  if (!in) throw Error(path + ": cannot read the allocation file (" + contract::kVarAllocFile + ")");
   EnvMap env;
   std::string line;
   for (int number = 1; std::getline(in, line); ++number) {
@@ -153,45 +160,45 @@ EnvMap read_env_file(const std::string& path) {
 }
 
 Allocation allocation_from_env(const EnvMap& env) {
-  const std::string version = get(env, "SLURM_TFLOPS_VERSION");
+  const std::string version = get(env, contract::kVarVersion);
   if (version.empty())
-    throw Error("SLURM_TFLOPS_VERSION is not set: this is not a job holding tflops blocks "
+    throw Error(std::string(contract::kVarVersion) + " is not set: this is not a job holding tflops blocks "
                 "(request them with --gres=tflops:N, or give the HAL an explicit card list)");
-  if (version != std::to_string(kEnvVersion))
-    throw Error("SLURM_TFLOPS_VERSION=" + version + ": this HAL reads version " +
-                std::to_string(kEnvVersion) + " of the gres/tflops environment; install "
+  if (version != std::to_string(contract::kVersion))
+    throw Error(std::string(contract::kVarVersion) + "=" + version + ": this HAL reads version " +
+                std::to_string(contract::kVersion) + " of the gres/tflops environment; install "
                 "matching versions of gres_tflops.so and libtflops_hal");
   Allocation alloc;
-  alloc.node = get(env, "SLURM_TFLOPS_NODE");
+  alloc.node = get(env, contract::kVarNode);
   alloc.source = "environment";
-  const std::string cards = get(env, "SLURM_TFLOPS_CARDS");
+  const std::string cards = get(env, contract::kVarCards);
   alloc.cards = cards_from_entries(
-      detail::parse_card_entries(cards, "SLURM_TFLOPS_CARDS", false), "SLURM_TFLOPS_CARDS", env);
+      detail::parse_card_entries(cards, contract::kVarCards, false), contract::kVarCards, env);
   // Card sizes from the layout (for shares); a card missing there counts as wholly held.
-  const std::string layout = get(env, "SLURM_TFLOPS_LAYOUT");
+  const std::string layout = get(env, contract::kVarLayout);
   if (!layout.empty()) {
     for (const detail::CardEntry& whole :
-         detail::parse_card_entries(layout, "SLURM_TFLOPS_LAYOUT", false)) {
+         detail::parse_card_entries(layout, contract::kVarLayout, false)) {
       for (CardAlloc& card : alloc.cards)
         if (card.name == whole.name) card.card_blocks = static_cast<std::uint32_t>(whole.blocks.size());
     }
   }
   // SLURM_TFLOPS_BLOCKS must agree with the cards: a mismatch means a corrupt environment.
-  const std::string blocks = get(env, "SLURM_TFLOPS_BLOCKS");
+  const std::string blocks = get(env, contract::kVarBlocks);
   if (!blocks.empty()) {
     std::vector<std::uint32_t> held;
     for (const CardAlloc& card : alloc.cards) held.insert(held.end(), card.blocks.begin(), card.blocks.end());
     std::sort(held.begin(), held.end());
-    if (held != detail::parse_ranges(blocks, "SLURM_TFLOPS_BLOCKS"))
-      throw Error("SLURM_TFLOPS_BLOCKS=" + blocks + " does not match SLURM_TFLOPS_CARDS=" + cards +
-                  " (blocks " + detail::format_ranges(held) + "): the job environment is corrupt");
+    if (held != detail::parse_ranges(blocks, contract::kVarBlocks))
+      throw Error(std::string(contract::kVarBlocks) + "=" + blocks + " does not match " + contract::kVarCards +
+                  "=" + cards + " (blocks " + detail::format_ranges(held) + "): the job environment is corrupt");
   }
   return alloc;
 }
 
 Allocation current_allocation() {
   EnvMap env = process_env();
-  const std::string file = get(env, "SLURM_TFLOPS_ALLOC_FILE");
+  const std::string file = get(env, contract::kVarAllocFile);
   if (file.empty()) return allocation_from_env(env);
   // The file's values win; the process's own overrides (TFLOPS_HAL_BACKENDS, ...) stay.
   for (auto& [name, value] : read_env_file(file)) env[name] = value;

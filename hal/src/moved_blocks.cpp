@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "allocation_text.h"
+#include "job_env_contract.h"
 #include "slurm_gres_text.h"
 #include "tflops/hal/allocation.h"
 #include "tflops/hal/error.h"
@@ -20,6 +21,8 @@
 namespace tflops::hal {
 
 namespace {
+
+namespace contract = tflops::env_contract;
 
 std::string get(const EnvMap& env, const std::string& name) {
   auto it = env.find(name);
@@ -44,11 +47,12 @@ std::optional<std::string> node_gres(std::string_view text, const std::string& n
 }  // namespace
 
 EnvMap env_after_move(const EnvMap& env, std::string_view scontrol_job_text) {
-  const std::string node = get(env, "SLURM_TFLOPS_NODE");
-  const std::string layout = get(env, "SLURM_TFLOPS_LAYOUT");
+  const std::string node = get(env, contract::kVarNode);
+  const std::string layout = get(env, contract::kVarLayout);
   if (node.empty() || layout.empty()) {
-    throw Error("SLURM_TFLOPS_NODE or SLURM_TFLOPS_LAYOUT is not set: cannot map the job's "
-                "blocks after a move (a gres/tflops environment of version 1 sets both)");
+    throw Error(std::string(contract::kVarNode) + " or " + contract::kVarLayout +
+                " is not set: cannot map the job's blocks after a move (a gres/tflops environment of "
+                "version " + std::to_string(contract::kVersion) + " sets both)");
   }
   auto gres = node_gres(scontrol_job_text, node);
   if (!gres) throw Error("Slurm lists no blocks of this job on " + node);
@@ -75,7 +79,7 @@ EnvMap env_after_move(const EnvMap& env, std::string_view scontrol_job_text) {
   // SLURM_TFLOPS_CARDS again: each card of the layout that holds some of them, in block order.
   std::string cards;
   for (const detail::CardEntry& card :
-       detail::parse_card_entries(layout, "SLURM_TFLOPS_LAYOUT", false)) {
+       detail::parse_card_entries(layout, contract::kVarLayout, false)) {
     std::vector<std::uint32_t> mine;
     std::set_intersection(card.blocks.begin(), card.blocks.end(), held.begin(), held.end(),
                           std::back_inserter(mine));
@@ -84,15 +88,15 @@ EnvMap env_after_move(const EnvMap& env, std::string_view scontrol_job_text) {
     cards += card.kind + ":" + card.name + ":" + card.device + ":" + detail::format_ranges(mine);
   }
   EnvMap moved = env;
-  moved["SLURM_TFLOPS_CARDS"] = cards;
-  moved["SLURM_TFLOPS_BLOCKS"] = detail::format_ranges(held);
+  moved[contract::kVarCards] = cards;
+  moved[contract::kVarBlocks] = detail::format_ranges(held);
   return moved;
 }
 
 Allocation resumed_allocation() {
   EnvMap env = process_env();
   const char* job = getenv("SLURM_JOB_ID");
-  if (!get(env, "SLURM_TFLOPS_ALLOC_FILE").empty() || !job || get(env, "SLURM_TFLOPS_LAYOUT").empty()) {
+  if (!get(env, contract::kVarAllocFile).empty() || !job || get(env, contract::kVarLayout).empty()) {
     return current_allocation();
   }
   // scontrol is on every host that runs jobs (slurm-client); its -d output carries the blocks.

@@ -2,7 +2,8 @@
 // many blocks of each the job holds, and which backend device drives each card.
 //
 // Two sources:
-//  (a) the job environment gres/tflops writes (contract version 1, gres_plugin/ENVIRONMENT.md):
+//  (a) the job environment gres/tflops writes (contract version 1, gres_plugin/ENVIRONMENT.md;
+//      its names and version: slurm_common/job_env_contract.h):
 //      SLURM_TFLOPS_VERSION, SLURM_TFLOPS_NODE, SLURM_TFLOPS_CARDS (`kind:name:device:blocks`, in
 //      block order; a card's block list may itself hold commas: "gpu:gpu0:/dev/nvidia0:0-3,5"),
 //      SLURM_TFLOPS_LAYOUT (each card's whole block range, for its share), and the optional
@@ -40,8 +41,6 @@
 
 namespace tflops::hal {
 
-inline constexpr int kEnvVersion = 1;  // the gres/tflops contract version this HAL reads
-
 struct CardAlloc {
   pool::Kind kind = pool::Kind::gpu;
   std::string name;                   // the card's Name in tflops.conf
@@ -70,8 +69,9 @@ EnvMap process_env();
 EnvMap read_env_file(const std::string& path);
 
 // Builds the allocation from a contract environment. Throws Error when SLURM_TFLOPS_VERSION is
-// missing or not kEnvVersion, when a variable is malformed (naming variable, value and fix), or
-// when the job holds no blocks here.
+// missing or not the contract version this HAL was built with (slurm_common/job_env_contract.h),
+// when a variable is malformed (naming variable, value and fix), or when the job holds no blocks
+// here.
 Allocation allocation_from_env(const EnvMap& env);
 // allocation_from_env(process_env()), or from $SLURM_TFLOPS_ALLOC_FILE where that is set.
 Allocation current_allocation();
