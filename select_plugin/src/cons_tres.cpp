@@ -6,59 +6,20 @@
 #include <sstream>
 #include <string>
 
-
 namespace tflops::select {
 
-slurm_select_ops_t cons_tres;
+compat::SelectOps cons_tres;
 
 namespace {
 
 constexpr const char kPrefix[] = "select/cons_tres_tflops: ";
-// A select plugin's symbols, in slurm_select_ops_t's order (Slurm's select.c has the same list,
-// but only libslurmfull exports it: programs linked with the public libslurm load select plugins
-// too, and must be able to load this one).
-constexpr const char* kSymbols[] = {
-    "plugin_id",
-    "select_p_state_save",
-    "select_p_state_restore",
-    "select_p_job_init",
-    "select_p_node_init",
-    "select_p_job_test",
-    "select_p_job_begin",
-    "select_p_job_ready",
-    "select_p_job_expand",
-    "select_p_job_resized",
-    "select_p_job_signal",
-    "select_p_job_fini",
-    "select_p_job_suspend",
-    "select_p_job_resume",
-    "select_p_step_pick_nodes",
-    "select_p_step_start",
-    "select_p_step_finish",
-    "select_p_select_nodeinfo_pack",
-    "select_p_select_nodeinfo_unpack",
-    "select_p_select_nodeinfo_alloc",
-    "select_p_select_nodeinfo_free",
-    "select_p_select_nodeinfo_set_all",
-    "select_p_select_nodeinfo_set",
-    "select_p_select_nodeinfo_get",
-    "select_p_select_jobinfo_alloc",
-    "select_p_select_jobinfo_free",
-    "select_p_select_jobinfo_set",
-    "select_p_select_jobinfo_get",
-    "select_p_select_jobinfo_copy",
-    "select_p_select_jobinfo_pack",
-    "select_p_select_jobinfo_unpack",
-    "select_p_select_jobinfo_sprint",
-    "select_p_select_jobinfo_xstrdup",
-    "select_p_get_info_from_plugin",
-    "select_p_update_node_config",
-    "select_p_reconfigure",
-    "select_p_resv_test",
-};
+// A select plugin's symbols, in the table's order (Slurm's select.c has the same list, but only
+// libslurmfull exports it: programs linked with the public libslurm load select plugins too, and
+// must be able to load this one).
+constexpr auto& kSymbols = compat::kSelectSymbols;
 constexpr int kSymbolCount = sizeof(kSymbols) / sizeof(kSymbols[0]);
-static_assert(kSymbolCount * sizeof(void*) == sizeof(slurm_select_ops_t),
-              "slurm_select_ops_t changed: update kSymbols");
+static_assert(kSymbolCount * sizeof(void*) == sizeof(compat::SelectOps),
+              "the select table and its symbol list disagree (slurm_common/compat)");
 
 using Hook = int (*)(void);
 Hook g_fini = nullptr;  // set when this plugin ran cons_tres's init

@@ -7,10 +7,12 @@
 
 #include "slurm.h"
 
+#include "compat/select_ops.h"  // after slurm.h: the table uses its types
+
 namespace tflops::select {
 
-// Every select_p_* of cons_tres, in Slurm's own table layout (select.h).
-extern slurm_select_ops_t cons_tres;
+// Every select_p_* of cons_tres, in the table layout of the Slurm built against.
+extern compat::SelectOps cons_tres;
 
 // Loads select_cons_tres.so from the PluginDir list and resolves all its symbols. Logs and
 // returns SLURM_ERROR naming what is missing. Where Slurm had not loaded it already (slurmd and

@@ -1,37 +1,25 @@
 #include "job_blocks.h"
 
-// slurmctld's own functions: weak, so the plugin still loads where slurmctld is not the host
-// (slurmd, srun, sinfo load select plugins too) and they are never called there.
-#pragma weak gres_ctld_job_alloc
-// libslurmfull's node table: absent in programs linked with the public libslurm.
-#pragma weak node_record_table_ptr
-#pragma weak node_record_count
-#pragma weak gres_ctld_job_dealloc
-#pragma weak gres_ctld_job_build_details
-
 namespace tflops::select {
 
 namespace {
 
 // A list that borrows the given entries (destroying it frees none of them).
-List borrowed_list(const std::vector<gres_state_t*>& entries) {
-  List list = list_create(nullptr);
+list_t* borrowed_list(const std::vector<gres_state_t*>& entries) {
+  list_t* list = list_create(nullptr);
   for (auto* entry : entries) list_append(list, entry);
   return list;
 }
 
 int same_pointer(void* x, void* key) { return x == key ? 1 : 0; }
 
-std::vector<gres_state_t*> take_out(List list) {
+std::vector<gres_state_t*> take_out(list_t* list) {
   auto entries = tflops_entries(list);
   for (auto* entry : entries) list_remove_first(list, same_pointer, entry);
   return entries;
 }
 
-void rebuild_details(job_record_t* job) {
-  gres_ctld_job_build_details(job->gres_list_alloc, &job->gres_detail_cnt, &job->gres_detail_str,
-                              &job->gres_used);
-}
+void rebuild_details(job_record_t* job) { compat::job_gres_build_details(job); }
 
 template <typename Fn>
 void for_each_job_node(const job_record_t* job, Fn fn) {
@@ -61,10 +49,10 @@ gres_node_state_t* node_blocks_state(node_record_t* node) {
   return state ? static_cast<gres_node_state_t*>(state->gres_data) : nullptr;
 }
 
-std::vector<gres_state_t*> tflops_entries(List gres_list) {
+std::vector<gres_state_t*> tflops_entries(list_t* gres_list) {
   std::vector<gres_state_t*> entries;
   if (!gres_list) return entries;
-  ListIterator it = list_iterator_create(gres_list);
+  list_itr_t* it = list_iterator_create(gres_list);
   while (auto* entry = static_cast<gres_state_t*>(list_next(it))) {
     if (entry->plugin_id == tflops_gres_id()) entries.push_back(entry);
   }
@@ -141,10 +129,10 @@ std::string job_blocks_text(const job_record_t* job) {
 }
 
 void release_blocks(job_record_t* job) {
-  List entries = borrowed_list(tflops_entries(job->gres_list_alloc));
+  list_t* entries = borrowed_list(tflops_entries(job->gres_list_alloc));
   for_each_job_node(job, [&](int i, int offset) {
     node_record_t* node = node_record_table_ptr[i];
-    gres_ctld_job_dealloc(entries, node->gres_list, offset, job->job_id, node->name, false, false);
+    compat::job_gres_dealloc(entries, node->gres_list, offset, job->job_id, node->name);
   });
   FREE_NULL_LIST(entries);
 }
@@ -166,12 +154,12 @@ bool blocks_free(const job_record_t* job) {
 void take_blocks(job_record_t* job) {
   // The request entries carry the job's bits too; with new_alloc false Slurm takes exactly
   // those bits again (its path for a resumed or recovered job).
-  List entries = borrowed_list(tflops_entries(job->gres_list_req));
+  list_t* entries = borrowed_list(tflops_entries(job->gres_list_req));
   const int hosts = job->job_resrcs ? static_cast<int>(job->job_resrcs->nhosts) : 0;
   for_each_job_node(job, [&](int i, int offset) {
     node_record_t* node = node_record_table_ptr[i];
-    gres_ctld_job_alloc(entries, &job->gres_list_alloc, node->gres_list, hosts, i, offset,
-                        job->job_id, node->name, nullptr, false);
+    compat::job_gres_alloc(entries, &job->gres_list_alloc, node->gres_list, hosts, i, offset, job->job_id,
+                           node->name);
   });
   FREE_NULL_LIST(entries);
   rebuild_details(job);
@@ -188,7 +176,7 @@ HiddenEntries::~HiddenEntries() {
 void move_blocks(job_record_t* job, int node_index, const std::vector<pool::BlockRange>& to) {
   const int offset = node_offset(job, node_index);
   if (offset < 0) return;
-  for (List list : {job->gres_list_req, job->gres_list_alloc}) {
+  for (list_t* list : {job->gres_list_req, job->gres_list_alloc}) {
     for (auto* entry : tflops_entries(list)) {
       auto* js = static_cast<gres_job_state_t*>(entry->gres_data);
       if (!js->gres_bit_alloc || offset >= static_cast<int>(js->node_cnt)) continue;

@@ -32,7 +32,7 @@ std::uint32_t tflops_gres_id();
 gres_node_state_t* node_blocks_state(node_record_t* node);
 
 // The tflops entries of a job's GRES list (request or allocation).
-std::vector<gres_state_t*> tflops_entries(List gres_list);
+std::vector<gres_state_t*> tflops_entries(list_t* gres_list);
 
 // The kind a request entry asks for (tflops:gpu:N), or nullopt (tflops:N).
 std::optional<pool::Kind> entry_kind(const gres_state_t* entry);

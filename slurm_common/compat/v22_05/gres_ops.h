@@ -1,6 +1,6 @@
 // Slurm 22.05's GRES hooks as its loader calls them: slurm_gres_ops_t, private to
 // src/common/gres.c (same order as its syms[]; every one is mandatory).
-// Needs src/common/gres.h included first.
+// Needs compat/gres_headers.h (src/common/gres.h) included first.
 #pragma once
 
 #include <cstdint>
@@ -25,6 +25,24 @@ struct GresOps {
   void (*step_hardware_fini)(void);
   gres_epilog_info_t* (*epilog_build_env)(gres_job_state_t* gres_js);
   void (*epilog_set_env)(char*** epilog_env_ptr, gres_epilog_info_t* gres_ei, int node_inx);
+};
+
+// syms[] of gres.c: a plugin missing one is not loaded (gres_plugin/tests/check_symbols.sh reads
+// this list, one name per line).
+inline constexpr const char* kGresSymbols[] = {
+    "gres_p_node_config_load",
+    "gres_p_job_set_env",
+    "gres_p_step_set_env",
+    "gres_p_task_set_env",
+    "gres_p_send_stepd",
+    "gres_p_recv_stepd",
+    "gres_p_get_job_info",
+    "gres_p_get_step_info",
+    "gres_p_get_devices",
+    "gres_p_step_hardware_init",
+    "gres_p_step_hardware_fini",
+    "gres_p_epilog_build_env",
+    "gres_p_epilog_set_env",
 };
 
 }  // namespace tflops::compat

@@ -1,0 +1,15 @@
+// Slurm 24.11's and 26.05's job_submit hooks as their loader calls them: slurm_submit_ops_t,
+// private to src/interfaces/job_submit.c (the same in both). job_modify has had err_msg since
+// 23.02. Needs slurm.h and src/slurmctld/slurmctld.h (job_record_t) included first.
+#pragma once
+
+#include <cstdint>
+
+namespace tflops::compat {
+
+struct JobSubmitOps {
+  int (*submit)(job_desc_msg_t* job_desc, uint32_t submit_uid, char** err_msg);
+  int (*modify)(job_desc_msg_t* job_desc, job_record_t* job_ptr, uint32_t submit_uid, char** err_msg);
+};
+
+}  // namespace tflops::compat
