@@ -5,7 +5,8 @@
 // regions, the environment's contents) live in tflops::pool and card_map.cpp. No exception
 // crosses into Slurm: every hook catches everything and logs it.
 //
-// Where the inventory comes from: inventory_path.h.
+// Where the inventory comes from: inventory_path.h. The hooks whose name or signature differ
+// between Slurm generations are exported by gres_hooks_vMM_mm.cpp (gres_hooks.h).
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -30,23 +31,9 @@
 #include "tflops/pool/inventory.h"
 #include "tflops/pool/layout.h"
 
-extern "C" {
-#include "config.h"
-#include "slurm/slurm.h"
-#include "slurm/slurm_errno.h"
-#include "src/common/slurm_xlator.h"
-#include "src/common/bitstring.h"
-#include "src/common/env.h"
-#include "src/common/gres.h"
-#include "src/common/list.h"
-#include "src/common/log.h"
-#include "src/common/pack.h"
-#include "src/common/read_config.h"
-#include "src/common/xmalloc.h"
-#include "src/common/xstring.h"
-}
-
-#include "compat/gres_ops.h"
+// Slurm's headers (through compat/gres_headers.h) after ours: slurm_xlator.h renames words such
+// as error and info by macro.
+#include "gres_hooks.h"
 
 using tflops::gres::CardMap;
 
@@ -60,7 +47,7 @@ namespace {
 
 // Heap objects only: nothing with a destructor runs at dlclose.
 CardMap* g_map = nullptr;
-List g_devices = nullptr;
+list_t* g_devices = nullptr;
 
 const char kPrefix[] = "gres/tflops: ";
 
@@ -133,8 +120,9 @@ void destroy_device(void* x) {
 
 // One gres_device_t per block (the index is the block's bit); cards share their device file,
 // and Slurm de-duplicates by path, so a card is allowed when one of its blocks is allocated.
-List build_devices(const CardMap& map) {
-  List list = list_create(destroy_device);
+// xmalloc zeroes the record: the fields not set here (alloc, unique_id, and 26.05's flags) are 0.
+list_t* build_devices(const CardMap& map) {
+  list_t* list = list_create(destroy_device);
   for (const auto& card : map.cards) {
     if (card.device.empty()) continue;
     struct stat st;
@@ -255,7 +243,7 @@ TFLOPS_EXPORT int fini(void) {
   return SLURM_SUCCESS;
 }
 
-TFLOPS_EXPORT int gres_p_node_config_load(List gres_conf_list, node_config_load_t* config) {
+TFLOPS_EXPORT int gres_p_node_config_load(list_t* gres_conf_list, node_config_load_t* config) {
   if (!config || !config->in_slurmd || !gres_conf_list) return SLURM_SUCCESS;
   int rc = SLURM_ERROR;
   guarded(__func__, [&] {
@@ -347,26 +335,8 @@ unpack_error:
   xfree(text);
 }
 
-TFLOPS_EXPORT int gres_p_get_job_info(gres_job_state_t* gres_js, uint32_t node_inx, enum gres_job_data_type data_type,
-                        void* data) {
-  (void)gres_js;
-  (void)node_inx;
-  (void)data_type;
-  (void)data;
-  return EINVAL;
-}
-
-TFLOPS_EXPORT int gres_p_get_step_info(gres_step_state_t* gres_ss, uint32_t node_inx, enum gres_step_data_type data_type,
-                         void* data) {
-  (void)gres_ss;
-  (void)node_inx;
-  (void)data_type;
-  (void)data;
-  return EINVAL;
-}
-
-TFLOPS_EXPORT List gres_p_get_devices(void) {
-  List out = nullptr;
+TFLOPS_EXPORT list_t* gres_p_get_devices(void) {
+  list_t* out = nullptr;
   guarded(__func__, [&] {
     if (g_map && !g_devices) g_devices = build_devices(*g_map);
     out = g_devices;
@@ -381,47 +351,28 @@ TFLOPS_EXPORT void gres_p_step_hardware_init(bitstr_t* usable_gres, char* settin
 
 TFLOPS_EXPORT void gres_p_step_hardware_fini(void) {}
 
-TFLOPS_EXPORT gres_epilog_info_t* gres_p_epilog_build_env(gres_job_state_t* gres_js) {
-  auto* ei = static_cast<gres_epilog_info_t*>(xmalloc(sizeof(gres_epilog_info_t)));
-  ei->node_cnt = gres_js ? gres_js->node_cnt : 0;
-  ei->gres_bit_alloc = static_cast<bitstr_t**>(xcalloc(ei->node_cnt ? ei->node_cnt : 1, sizeof(bitstr_t*)));
-  for (uint32_t i = 0; i < ei->node_cnt; ++i)
-    if (gres_js->gres_bit_alloc && gres_js->gres_bit_alloc[i])
-      ei->gres_bit_alloc[i] = bit_copy(gres_js->gres_bit_alloc[i]);
-  return ei;
+}  // extern "C"
+
+namespace tflops::gres::hooks {
+
+bitstr_t** copy_job_blocks(const gres_job_state_t* gres_js, uint32_t* node_cnt) {
+  *node_cnt = gres_js ? gres_js->node_cnt : 0;
+  auto* out = static_cast<bitstr_t**>(xcalloc(*node_cnt ? *node_cnt : 1, sizeof(bitstr_t*)));
+  for (uint32_t i = 0; i < *node_cnt; ++i)
+    if (gres_js->gres_bit_alloc && gres_js->gres_bit_alloc[i]) out[i] = bit_copy(gres_js->gres_bit_alloc[i]);
+  return out;
 }
 
-// Called once per typed allocation entry: the blocks already in the env are kept.
-TFLOPS_EXPORT void gres_p_epilog_set_env(char*** epilog_env_ptr, gres_epilog_info_t* gres_ei, int node_inx) {
-  guarded(__func__, [&] {
-    if (!gres_ei || node_inx < 0 || static_cast<uint32_t>(node_inx) >= gres_ei->node_cnt ||
-        !gres_ei->gres_bit_alloc)
-      return;
-    std::vector<uint32_t> blocks = bits_of(gres_ei->gres_bit_alloc[node_inx]);
+void set_prep_env(const char* hook, char*** env_ptr, bitstr_t** per_node, uint32_t node_cnt, int node_inx) {
+  guarded(hook, [&] {
+    if (!per_node || node_inx < 0 || static_cast<uint32_t>(node_inx) >= node_cnt) return;
+    std::vector<uint32_t> blocks = bits_of(per_node[node_inx]);
     if (blocks.empty()) return;
-    if (*epilog_env_ptr) add_ranges(getenvp(*epilog_env_ptr, tflops::env_contract::kVarBlocks), blocks);
+    if (*env_ptr) add_ranges(getenvp(*env_ptr, tflops::env_contract::kVarBlocks), blocks);
     std::sort(blocks.begin(), blocks.end());
     blocks.erase(std::unique(blocks.begin(), blocks.end()), blocks.end());
-    set_env(epilog_env_ptr, blocks);
+    set_env(env_ptr, blocks);
   });
 }
 
-}  // extern "C"
-
-// The hooks as the loader calls them (slurm_common/compat/): a signature that differs stops the
-// build here.
-[[maybe_unused]] constexpr tflops::compat::GresOps kLoaderTable{
-    .node_config_load = gres_p_node_config_load,
-    .job_set_env = gres_p_job_set_env,
-    .step_set_env = gres_p_step_set_env,
-    .task_set_env = gres_p_task_set_env,
-    .send_stepd = gres_p_send_stepd,
-    .recv_stepd = gres_p_recv_stepd,
-    .job_info = gres_p_get_job_info,
-    .step_info = gres_p_get_step_info,
-    .get_devices = gres_p_get_devices,
-    .step_hardware_init = gres_p_step_hardware_init,
-    .step_hardware_fini = gres_p_step_hardware_fini,
-    .epilog_build_env = gres_p_epilog_build_env,
-    .epilog_set_env = gres_p_epilog_set_env,
-};
+}  // namespace tflops::gres::hooks
