@@ -1,6 +1,8 @@
 # The Debian package an admin installs on every node: `cpack -G DEB` in a build directory makes
-# tflops_<version>_<arch>.deb with tflopsctl, tflops-gres-lines, the Slurm plugins (into Slurm's
-# PluginDir) and the example configuration.
+# tflops-slurm-<major.minor>_<version>_<arch>.deb (tflops_... when no Slurm plugin was built) with
+# tflopsctl, tflops-gres-lines, the Slurm plugins (into Slurm's PluginDir) and the example
+# configuration. One package per Slurm release, since a plugin loads only into the Slurm it was
+# built against: each provides, conflicts with and replaces `tflops`, so that a node holds one.
 #
 # The plugin is installed by absolute path (Slurm's PluginDir), so packaging installs into a
 # staging DESTDIR (CPACK_SET_DESTDIR) rather than rewriting the prefix.
@@ -14,6 +16,13 @@ install(FILES
 
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME tflops)
+if(TFLOPS_SLURM_FOUND)
+  string(REGEX MATCH "^[0-9]+\\.[0-9]+" _series "${TFLOPS_SLURM_VERSION}")
+  set(CPACK_PACKAGE_NAME tflops-slurm-${_series})
+  set(CPACK_DEBIAN_PACKAGE_PROVIDES tflops)
+  set(CPACK_DEBIAN_PACKAGE_CONFLICTS tflops)
+  set(CPACK_DEBIAN_PACKAGE_REPLACES tflops)
+endif()
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "TFLOPS blocks for Slurm clusters with mixed GPU, NPU and FPGA cards")
 set(CPACK_PACKAGE_CONTACT "tflops maintainers <root@localhost>")

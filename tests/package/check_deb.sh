@@ -18,8 +18,8 @@ check() {  # name, then a command that must succeed
 
 (cd "$OUT" && cpack -G DEB --config "$BUILD/CPackConfig.cmake" -B "$OUT") >"$OUT/cpack.log" 2>&1 ||
   { cat "$OUT/cpack.log"; echo "FAIL - cpack"; exit 1; }
-deb=$(ls "$OUT"/tflops_*.deb 2>/dev/null | head -n 1)
-[ -n "$deb" ] || { cat "$OUT/cpack.log"; echo "FAIL - no tflops_*.deb made"; exit 1; }
+deb=$(ls "$OUT"/tflops*.deb 2>/dev/null | head -n 1)
+[ -n "$deb" ] || { cat "$OUT/cpack.log"; echo "FAIL - no tflops*.deb made"; exit 1; }
 echo "ok   - made $(basename "$deb")"
 
 contents=$(dpkg-deb -c "$deb")
@@ -33,6 +33,11 @@ if [ "$PLUGIN_DIR" != none ]; then
     check "installs $so into $PLUGIN_DIR" grep -q " \.$PLUGIN_DIR/$so\$" <<<"$contents"
   done
   check "pins the Slurm micro release" grep -qE 'slurm-wlm-basic-plugins \(<< [0-9]+\.[0-9]+\.[0-9]+\)' <<<"$depends"
+  # One package per Slurm release: tflops-slurm-22.05 and the like, each standing for `tflops`.
+  series=$(sed -n 's/.*slurm-wlm-basic-plugins (>= \([0-9]*\.[0-9]*\)\..*/\1/p' <<<"$depends")
+  check "named for its Slurm release ($series)" test "$(dpkg-deb -f "$deb" Package)" = "tflops-slurm-$series"
+  check "provides, conflicts with and replaces tflops" bash -c \
+    'for f in Provides Conflicts Replaces; do [ "$(dpkg-deb -f "$0" $f)" = tflops ] || exit 1; done' "$deb"
   check "leaves no temporary plugin file" bash -c "! grep -q '\.so\.new' <<<\"\$0\"" "$contents"
 fi
 # The package's files run: tflopsctl from the unpacked tree answers --help.

@@ -18,6 +18,4 @@ extern "C" {
 #include "src/common/xstring.h"
 }
 
-// 24.11's names for 22.05's list types (List and ListIterator are pointers to these).
-typedef struct xlist list_t;
-typedef struct listIterator list_itr_t;
+#include "list_names.h"

@@ -22,9 +22,7 @@ extern "C" {
 #include "src/slurmctld/slurmctld.h"
 }
 
-// 24.11's names for 22.05's list types (List and ListIterator are pointers to these).
-typedef struct xlist list_t;
-typedef struct listIterator list_itr_t;
+#include "list_names.h"
 
 // slurmctld's own symbols: weak, so that the plugin still loads where slurmctld is not the host
 // (slurmd, srun and sinfo load select plugins too) and they are never called there; the node
