@@ -4,6 +4,7 @@
 #include <slurm/slurm.h>
 #include <slurm/slurm_errno.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
@@ -22,7 +23,7 @@ std::string text(const char* value) { return value ? value : ""; }
 
 [[noreturn]] void slurm_failed(const std::string& what) {
   throw pool::Error("cannot " + what + " from slurmctld (" + slurm_conf_path() +
-                    "): " + slurm_strerror(slurm_get_errno()) +
+                    "): " + slurm_strerror(errno) +
                     "; is slurmctld running, and SLURM_CONF pointing at its slurm.conf?");
 }
 
