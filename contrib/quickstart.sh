@@ -14,17 +14,31 @@
 #      MLP on Fashion-MNIST with one virtual card per MPI rank (progress per epoch, final test
 #      accuracy, the curves in build/quickstart-cluster/train-JOBID.png)
 #
+#   contrib/quickstart.sh [--slurm 22.05|24.11|26.05]
+#
+# --slurm runs steps 6 and 7 on that Slurm release's daemons (default 22.05, Debian 12's own), with
+# the plugins built against its source in build-slurm-<release>/: 24.11 from Debian 13's packages
+# in a chroot, 26.05 built from SchedMD's source (contrib/cluster/slurm-version prepares either,
+# once). In 24.11's chroot this build's tflops-train does not run: step 7 is 22.05's and 26.05's.
+#
 # Environment: TFLOPS_JOBS (parallel compile jobs, default 2), TFLOPS_SKIP_DEPS=1 (do not call
-# install-deps.sh), TFLOPS_BUILD_DIR (default build).
+# install-deps.sh), TFLOPS_BUILD_DIR (default build, or build-slurm-<release> with --slurm).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 jobs=${TFLOPS_JOBS:-2}
-build=${TFLOPS_BUILD_DIR:-build}
-case "${1:-}" in
-  "") ;;
-  -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-  *) echo "quickstart: unknown argument '$1' (it takes none; see --help)" >&2; exit 2 ;;
+slurm=22.05
+while (($#)); do
+  case "$1" in
+    --slurm) slurm=${2:-}; shift 2 || true ;;
+    -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "quickstart: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+  esac
+done
+case $slurm in
+  22.05) build=${TFLOPS_BUILD_DIR:-build} ;;
+  24.11|26.05) build=${TFLOPS_BUILD_DIR:-build-slurm-$slurm} ;;
+  *) echo "quickstart: --slurm '$slurm': use 22.05, 24.11 or 26.05" >&2; exit 2 ;;
 esac
 
 say() { printf '\n=== quickstart: %s\n' "$*"; }
@@ -34,10 +48,17 @@ if [[ ${TFLOPS_SKIP_DEPS:-0} != 1 ]]; then
   contrib/install-deps.sh
 fi
 
-say "configure and build (Release, $build/, $jobs jobs)"
+slurm_args=()
+if [[ $slurm != 22.05 ]]; then
+  say "Slurm $slurm's daemons (contrib/cluster/slurm-version prepare $slurm; once, then cached)"
+  contrib/cluster/slurm-version prepare "$slurm"
+  mapfile -t slurm_args < <(contrib/cluster/slurm-version cmake-args "$slurm")
+fi
+
+say "configure and build (Release, $build/, $jobs jobs, plugins for Slurm $slurm)"
 mkdir -p "$build"
 if ! CC=gcc CXX=g++ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=g++ \
-    >"$build/quickstart-configure.log" 2>&1; then
+    "${slurm_args[@]}" >"$build/quickstart-configure.log" 2>&1; then
   cat "$build/quickstart-configure.log"
   exit 1
 fi
@@ -81,12 +102,13 @@ plugin=$build/slurm-plugins/gres_tflops.so
 if [[ ! -f $plugin ]] || ((EUID != 0)); then
   say "6. skipped: the Slurm job needs root and $plugin (configure says why it is missing)"
 else
-  say "6. sbatch --gres=tflops:50 on a local Slurm cluster (node0..node3, SPEC's 200 TFLOPS pool)"
+  say "6. sbatch --gres=tflops:50 on a local Slurm $slurm cluster (node0..node3, SPEC's 200 TFLOPS pool)"
   cluster_dir=$PWD/$build/quickstart-cluster
   cluster=contrib/cluster/tflops-cluster
   "$cluster" start "$cluster_dir" --build "$build"
   trap '"$cluster" stop "$cluster_dir" >/dev/null 2>&1 || true' EXIT
-  export SLURM_CONF=$cluster_dir/etc/slurm.conf
+  # SLURM_CONF, and the cluster's own clients first on PATH where it runs another Slurm than Debian's.
+  eval "$("$cluster" env "$cluster_dir")"
   printf '\n$ sbatch --gres=tflops:50 --wrap "env | grep ^SLURM_TFLOPS_"\n'
   job=$(sbatch --parsable --gres=tflops:50 -o "$cluster_dir/job-%j.out" \
     --wrap 'env | grep -E "^(SLURM_TFLOPS_|CUDA_VISIBLE_DEVICES)" | sort')
@@ -106,7 +128,9 @@ else
   cat "$cluster_dir/job-$job.out"
   [[ $state == COMPLETED ]] || { echo "quickstart: the tflops job ended $state" >&2; exit 1; }
 
-  if [[ -x $build/mpi_runtime/tflops-train ]]; then
+  if [[ $slurm == 24.11 ]]; then
+    say "7. skipped on 24.11: its daemons run in a Debian 13 chroot, where this build's tflops-train does not"
+  elif [[ -x $build/mpi_runtime/tflops-train ]]; then
     say "7. a training job: sbatch --gres=tflops:8 -n 4 contrib/examples/train-fashion-mnist.sbatch"
     # The example cluster's cards are stand-ins for real ones: run their blocks on the host (GPU)
     # and on PoCL's OpenCL CPU device (NPU, FPGA).
