@@ -1,7 +1,13 @@
 // On the real trace: per-card Best-Fit must land on FGD's published 93.08% (within 0.2 points)
 // before any other figure is trusted; and the block pool must reach the targets.
+// The trace may not be redistributed: it is read from TFLOPS_ALIBABA_TRACE when that is set, else
+// from TFLOPS_TRACE_DIR (configure-time, default ../shared/data/alibaba-gpu-v2023 beside the
+// repository), and these tests skip without it. contrib/run-tests.sh refuses that skip where the
+// trace is there (condition alibaba-trace in tests/expected-tests.txt); the synthetic trace
+// (synthetic_trace_test.cpp) exercises the same code in every clone.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 
 #include "evaluation.h"
@@ -15,9 +21,14 @@ struct Trace {
   std::vector<TaskSpec> tasks;
 };
 
+std::string trace_dir() {
+  const char* env = std::getenv("TFLOPS_ALIBABA_TRACE");
+  return env && *env ? env : TFLOPS_TRACE_DIR;
+}
+
 const Trace* real_trace() {
   static const auto trace = []() -> std::unique_ptr<Trace> {
-    const std::string dir = TFLOPS_TRACE_DIR;
+    const std::string dir = trace_dir();
     const std::string nodes = dir + "/openb_node_list_gpu_node.csv";
     const std::string tasks = dir + "/openb_pod_list_default.csv";
     if (!std::filesystem::exists(nodes) || !std::filesystem::exists(tasks)) return nullptr;
@@ -41,7 +52,7 @@ PolicySummary run_one(const Trace& trace, const PolicyDef& policy) {
 
 TEST(RealTrace, IsTheOneTheReadmeDescribes) {
   const Trace* trace = real_trace();
-  if (!trace) GTEST_SKIP() << "trace not found in " << TFLOPS_TRACE_DIR << " (set TFLOPS_TRACE_DIR)";
+  if (!trace) GTEST_SKIP() << "trace not found in " << trace_dir() << " (set TFLOPS_ALIBABA_TRACE)";
   EXPECT_EQ(trace->cluster.nodes.size(), 1213u);
   EXPECT_EQ(trace->cluster.gpu_milli, 6212000);
   EXPECT_EQ(trace->tasks.size(), 8152u);
@@ -49,7 +60,7 @@ TEST(RealTrace, IsTheOneTheReadmeDescribes) {
 
 TEST(RealTrace, PerCardBestFitReproducesFgd) {
   const Trace* trace = real_trace();
-  if (!trace) GTEST_SKIP() << "trace not found in " << TFLOPS_TRACE_DIR;
+  if (!trace) GTEST_SKIP() << "trace not found in " << trace_dir();
   auto policies = standard_policies(1.0, 0.125, cpu_per_gpu_milli(trace->tasks));
   const PolicySummary shares = run_one(*trace, policies[1]);
   ASSERT_EQ(shares.seeds.size(), 10u);
@@ -59,7 +70,7 @@ TEST(RealTrace, PerCardBestFitReproducesFgd) {
 
 TEST(RealTrace, BlockPoolReachesTheTargets) {
   const Trace* trace = real_trace();
-  if (!trace) GTEST_SKIP() << "trace not found in " << TFLOPS_TRACE_DIR;
+  if (!trace) GTEST_SKIP() << "trace not found in " << trace_dir();
   const double small = smallest_block_tflops(trace->cluster, 1.0);
   EXPECT_DOUBLE_EQ(small, 0.125);
   auto policies = standard_policies(1.0, small, cpu_per_gpu_milli(trace->tasks));
