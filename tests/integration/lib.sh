@@ -1,11 +1,18 @@
 # Shared by the integration tests: checks, a cluster of their own, waiting on jobs.
 # Source it after setting BUILD; it defines REPO, CLUSTER, DIR and FAILS, and stops the cluster
-# by pid when the test exits (logs are kept when something failed).
+# by pid when the test exits (logs are kept when something failed). A watchdog (watchdog.sh),
+# detached from the test, stops the cluster too when the test is killed without its cleanup
+# (ctest kills a test at its TIMEOUT with SIGKILL, and the daemons detach themselves), and stops it
+# a margin before that TIMEOUT, failing the test, when the test is still running then.
+# Decide every skip before the cluster starts: a test that skips after it started is a test that
+# can pass without checking anything.
 # shellcheck shell=bash
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 CLUSTER=$REPO/contrib/cluster/tflops-cluster
+# shellcheck source=../conditions.sh
+source "$REPO/tests/conditions.sh"
 
 skip() { echo "SKIPPED: $*"; exit 77; }
 [ "$(id -u)" = 0 ] || skip "needs root to run slurmd (run: sudo ctest -L integration)"
@@ -14,9 +21,51 @@ for b in slurmctld slurmd munged sbatch scontrol squeue; do
 done
 [ -f "$BUILD/slurm-plugins/gres_tflops.so" ] || skip "gres_tflops.so not built in $BUILD"
 
+# ctest's TIMEOUT for this test in seconds: TFLOPS_TEST_TIMEOUT when set, else the TIMEOUT of the
+# test whose command is this script in BUILD's CTestTestfile.cmake; empty when neither says.
+ctest_timeout() {
+  if [ -n "${TFLOPS_TEST_TIMEOUT:-}" ]; then echo "$TFLOPS_TEST_TIMEOUT"; return; fi
+  local script
+  script=$(readlink -f "$0")
+  awk -v script="\"$script\"" '
+    index($0, "add_test([=[") == 1 && index($0, "]=] " script) { name = $0; sub(/^add_test\(\[=\[/, "", name); sub(/\]=\].*/, "", name) }
+    name != "" && index($0, "set_tests_properties([=[" name "]=]") == 1 && match($0, / TIMEOUT "[0-9]+"/) {
+      print substr($0, RSTART + 10, RLENGTH - 11); exit
+    }' "$BUILD/tests/integration/CTestTestfile.cmake" 2>/dev/null
+}
+
 DIR=$(mktemp -d /tmp/tflops-it.XXXXXX)
 FAILS=0
+# Which build this cluster belongs to: contrib/run-tests.sh reports daemons of its build's clusters
+# still running after ctest (tests/leftover_daemons.sh).
+echo "$BUILD" > "$DIR/.tflops-build"
+
+# The watchdog's deadline: a margin (a third of the limit, at most 45 s: stopping a cluster takes
+# up to ~35 s) before ctest's TIMEOUT. Without a known TIMEOUT (run by hand) it only stops the
+# cluster when the test is killed.
+WATCHDOG_DEADLINE=0
+TEST_TIMEOUT=$(ctest_timeout)
+if [[ ${TEST_TIMEOUT:-} =~ ^[0-9]+$ ]] && [ "$TEST_TIMEOUT" -gt 0 ]; then
+  margin=$((TEST_TIMEOUT / 3 < 45 ? TEST_TIMEOUT / 3 : 45))
+  WATCHDOG_DEADLINE=$(($(date +%s) + TEST_TIMEOUT - margin))
+  echo "watchdog: ctest TIMEOUT ${TEST_TIMEOUT}s; a test still running at $(date -d "@$WATCHDOG_DEADLINE" +%T) (${margin}s before) fails and its cluster is stopped"
+fi
+# Detached (setsid, stdio on /dev/null): ctest's kill at the TIMEOUT does not reach it, it holds no
+# pipe of ctest's open, and no file in DIR (which `tflops-cluster stop` would kill it for).
+( setsid "$HERE/watchdog.sh" $$ "$DIR" "$CLUSTER" "$WATCHDOG_DEADLINE" < /dev/null > /dev/null 2>&1 &
+  echo $! > "$DIR/watchdog.pid" )
+# Ends the watchdog before the cleanup stops the cluster; one that fired stays until the test is
+# gone (it stops the cluster again then), so it is not waited for.
+stop_watchdog() {
+  local pid i
+  [ -e "$DIR/watchdog.fired" ] && return 0
+  pid=$(cat "$DIR/watchdog.pid" 2>/dev/null) || return 0
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for ((i = 0; i < 50; i++)); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+}
+
 cleanup() {
+  stop_watchdog
   "$CLUSTER" stop "$DIR" >/dev/null 2>&1
   if [ $FAILS -eq 0 ]; then
     for _ in 1 2 3 4 5; do rm -rf "$DIR" 2>/dev/null && break; sleep 1; done
@@ -24,8 +73,17 @@ cleanup() {
     echo "logs kept in $DIR/log"
   fi
 }
+terminated() {
+  FAILS=$((FAILS + 1))
+  if [ -e "$DIR/watchdog.fired" ]; then
+    echo "FAIL - watchdog: $(cat "$DIR/watchdog.fired") (ctest TIMEOUT ${TEST_TIMEOUT}s; see $DIR/watchdog.log)"
+  else
+    echo "FAIL - terminated by a signal"
+  fi
+  exit 1
+}
 trap cleanup EXIT
-trap 'exit 1' INT TERM
+trap terminated INT TERM
 
 pass() { echo "ok   - $*"; }
 fail() { echo "FAIL - $*"; FAILS=$((FAILS + 1)); }
@@ -65,6 +123,9 @@ start_training_cluster() {
   cd "$DIR" || exit 1
 }
 job_state() { scontrol show job "$1" 2>/dev/null | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p'; }
+# The waits below are hang detectors, not performance checks: their bounds (600, 300 and N x 10
+# polls 0.1 s apart, plus the time scontrol takes each time) are generous, many times what the step
+# takes on a busy 2-core machine; when one runs out, the check after it fails with the state seen.
 # Waits for a job to end; prints its final state.
 wait_job() {
   local i state
@@ -96,6 +157,9 @@ wait_state() {
   done
   echo "$state"
 }
+# Whether slurmctld's log from line $1 on has a line matching the pattern $2. grep -c reads its
+# whole input: `tail | grep -q` under pipefail fails when grep's early exit kills tail (SIGPIPE).
+ctld_log_has() { [ "$(tail -n +"$1" "$DIR/log/slurmctld.log" | grep -c -- "$2")" -gt 0 ]; }
 envval() { sed -n "s/^$1=//p" "$2" | head -1; }
 # The node-local blocks a job holds, as scontrol show job -d prints them ("0-2"; kinds joined by ,).
 job_idx() { scontrol show job -d "$1" | grep -o 'IDX:[0-9,-]*' | sed 's/IDX://' | paste -sd, -; }
