@@ -101,10 +101,14 @@ else
 fi
 
 # --- Detect=: node2's slurmd finds its NPU's device itself (the HAL's OpenCL device 0) ---
-TFLOPSCTL=$(find "$BUILD" -path '*/cli/tflopsctl' -type f -perm -u+x | head -1)
-OPENCL=$("$TFLOPSCTL" devices --json --no-calibrate 2>/dev/null | grep -c '"selector": "opencl:' || true)
-if [ -z "$TFLOPSCTL" ] || [ "$OPENCL" -lt 1 ]; then
-  echo "skip - Detect=: no tflopsctl or no OpenCL device here"
+# contrib/run-tests.sh sets TFLOPS_REQUIRE_POCL=1 (it checked that PoCL's device is there): then a
+# missing tflopsctl or OpenCL device fails this part instead of skipping it.
+TFLOPSCTL=$BUILD/cli/tflopsctl
+OPENCL=0
+[ -x "$TFLOPSCTL" ] && OPENCL=$("$TFLOPSCTL" devices --json --no-calibrate 2>/dev/null | grep -c '"selector": "opencl:')
+if [ ! -x "$TFLOPSCTL" ] || [ "${OPENCL:-0}" -lt 1 ]; then
+  why="Detect=: no tflopsctl in $BUILD/cli or no OpenCL device (tflopsctl devices --json --no-calibrate)"
+  if [ "${TFLOPS_REQUIRE_POCL:-0}" = 1 ]; then fail "$why, and PoCL is required (TFLOPS_REQUIRE_POCL=1)"; else echo "skip - $why"; fi
 else
   DETECT=$DIR/detect-tflops.conf
   sed 's|^\(NodeName=node2 Kind=npu  *Name=npu0 \) *Device=[^ ]*|\1 Detect=opencl|' "$DIR/etc/tflops.conf" > "$DETECT"

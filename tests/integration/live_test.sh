@@ -15,7 +15,9 @@ TFLOPSCTL=$BUILD/cli/tflopsctl
 PY=/usr/bin/python3
 
 [ -x "$TFLOPSCTL" ] || skip "tflopsctl not built in $BUILD"
-if "$TFLOPSCTL" pool --live --conf "$REPO/contrib/examples/tflops.conf" 2>&1 | grep -q "built without libslurm"; then
+# Read whole, then matched (a `| grep -q` under pipefail fails when it kills tflopsctl with SIGPIPE).
+LIVE_PROBE=$("$TFLOPSCTL" pool --live --conf "$REPO/contrib/examples/tflops.conf" 2>&1)
+if [ "$(grep -c "built without libslurm" <<< "$LIVE_PROBE")" -gt 0 ]; then
   skip "tflopsctl was built without libslurm (libslurm-dev)"
 fi
 

@@ -139,7 +139,7 @@ check_eq "4-CPU low job resumes" RUNNING "$(wait_state "$LOW" RUNNING)"
 check_eq "4-CPU low job completes" COMPLETED "$(wait_job "$LOW")"
 ticks_ok "4-CPU low job's output is whole" "$DIR/low3.out" 8
 # Had slurmctld counted the low job's CPUs at restart, taking them back on resume would overflow.
-if tail -n +"$LOG_FROM" "$DIR/log/slurmctld.log" | grep -q "job overflow"; then
+if ctld_log_has "$LOG_FROM" "job overflow"; then
   fail "after restart: slurmctld counted CPUs twice"
 else
   pass "after restart: no CPU counted twice"
@@ -187,7 +187,7 @@ check_eq "4-block job runs" RUNNING "$(wait_running "$B4")"
 check_eq "it runs on node1" node1 "$(squeue -h -j "$B4" -o %N)"
 check_eq "in one run" 0-3 "$(job_idx "$B4")"
 check_eq "node0's jobs stay where they were" 0-2,6-7 "$(node_idx node0)"
-if tail -n +$((logged + 1)) "$DIR/log/slurmctld.log" | grep -q "moves on"; then fail "a running job was moved"; else pass "no running job moved"; fi
+if ctld_log_has $((logged + 1)) "moves on"; then fail "a running job was moved"; else pass "no running job moved"; fi
 scancel "$B1" "$B3" "$B4"
 
 # --- a request of two kinds preempts kind by kind: the victims holding the fewest blocks ---
@@ -233,7 +233,7 @@ spec_migration_t2
 check_eq "ConstrainDevices: app2 and app3 stay put" "3-5 6-7" "$(job_idx "$A2") $(job_idx "$A3")"
 check_eq "ConstrainDevices: app4 takes the free blocks" 0-2,8 "$(job_idx "$A4")"
 check_eq "ConstrainDevices: app2 and app3 neither moved nor renumbered" "neither neither" "$(move_kinds)"
-if tail -n +"$LOG_FROM" "$DIR/log/slurmctld.log" | grep -q "JobId=$A4 gets 2 runs.*ConstrainDevices keeps each job"; then
+if ctld_log_has "$LOG_FROM" "JobId=$A4 gets 2 runs.*ConstrainDevices keeps each job"; then
   pass "the log says why app4 is split"
 else
   fail "the log says why app4 is split"
@@ -255,8 +255,11 @@ B5=$(sbatch --parsable --gres=tflops:3 -o /dev/null --wrap 'sleep 600')
 check_eq "ConstrainDevices: the 3-block job runs" RUNNING "$(wait_running "$B5")"
 check_eq "ConstrainDevices: B1 renumbered inside gpu0, the new job in one run" "0-1 2-4 RUNNING" \
   "$(job_idx "$B1") $(job_idx "$B5") $(job_state "$B1")"
-tail -n +"$LOG_FROM" "$DIR/log/slurmctld.log" | grep -q "JobId=$B1 is renumbered" \
-  && pass "ConstrainDevices: the log says B1 was renumbered" || fail "ConstrainDevices: the log says B1 was renumbered"
+if ctld_log_has "$LOG_FROM" "JobId=$B1 is renumbered"; then
+  pass "ConstrainDevices: the log says B1 was renumbered"
+else
+  fail "ConstrainDevices: the log says B1 was renumbered"
+fi
 scancel "$B1" "$B3" "$B5"
 
 finish

@@ -40,6 +40,7 @@ check_eq "training job runs" RUNNING "$(wait_running "$LOW")"
 # CSV (its own file, flushed each epoch; mpirun's copy of stdout comes late), the job is past MPI
 # start-up and the suspension hooks, and well before the end. A fixed sleep raced a slow start-up.
 epochs_written() { { wc -l < "$DIR/train-$LOW.csv"; } 2>/dev/null || echo 0; }
+# A hang detector: up to 60 s (300 polls) for what takes a few seconds.
 for ((i = 0; i < 300 && $(epochs_written) < 2; i++)); do sleep 0.2; done
 if [ "$(epochs_written)" -ge 2 ]; then pass "training job is training"; else fail "training job wrote no epoch in 60 s"; fi
 

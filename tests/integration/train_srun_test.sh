@@ -11,15 +11,29 @@ set -uo pipefail
 
 BUILD=$(cd "${1:?usage: train_srun_test.sh BUILD_DIR}" && pwd)
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# Whether to skip is decided before the cluster starts (from the installed plugin, as
+# `srun --mpi=list` needs a running configuration); once it runs, srun must agree.
+PLUGIN_DIR=/usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)/slurm-wlm
+compgen -G "$PLUGIN_DIR/mpi_pmix*.so" > /dev/null || skip "Slurm has no PMIx plugin ($PLUGIN_DIR/mpi_pmix*.so)"
 start_training_cluster
-srun --mpi=list 2>&1 | grep -qw pmix || skip "Slurm has no PMIx plugin (srun --mpi=list)"
+# Read whole, then matched: `srun ... | grep -q` under pipefail fails when grep's early exit kills
+# srun with SIGPIPE.
+MPI_LIST=$(srun --mpi=list 2>&1)
+if [ "$(grep -cw pmix <<< "$MPI_LIST")" -ge 1 ]; then
+  pass "srun lists the PMIx plugin"
+else
+  fail "srun --mpi=list lacks pmix although $PLUGIN_DIR has it: $(paste -sd' ' - <<< "$MPI_LIST")"
+  finish
+  exit 1
+fi
 
 # The card of this test cluster (gpu0, 10 blocks) is a stand-in: its blocks run on the host
 # backend. Niced, so that the 2 ranks leave munged and slurmctld some of the 2 cores.
 export TFLOPS_HAL_BACKENDS=gpu=host OMPI_MCA_btl=self,vader POCL_MAX_PTHREAD_COUNT=1 OPENBLAS_NUM_THREADS=1
 J=$(submit -p debug --gres=tflops:4 -n 2 -o "$DIR/srun.out" \
   --wrap "srun --mpi=pmix nice -n 15 '$TRAIN' --epochs 2 --min-test-accuracy 80")
-for _ in 1 2 3 4 5; do STATE=$(wait_job "$J"); [[ $STATE == TIMEOUT_WAITING* ]] || break; done  # 60 s each
+# A hang detector, not a time limit: 2 epochs take well under a minute here; up to 5 waits of 60 s or more.
+for _ in 1 2 3 4 5; do STATE=$(wait_job "$J"); [[ $STATE == TIMEOUT_WAITING* ]] || break; done
 check_eq "training job started by srun completes" COMPLETED "$STATE"
 # One line per rank: "rank R: B blocks, batch share S, gpu0 (host ...) xB".
 check_eq "rank 0 took 2 of the 4 blocks" 2 "$(sed -n 's/^rank 0: \([0-9]*\) blocks.*/\1/p' "$DIR/srun.out")"
