@@ -1,19 +1,30 @@
 #!/usr/bin/env bash
-# Runs every test of tflops, as CI does (.ci/run calls this script).
+# Runs every test of tflops, as CI does (.ci/run calls this script), and fails when one that must
+# run on this machine did not.
 #
 #   1. installs what is missing (contrib/install-deps.sh; needs root only when something is),
 #   2. normal build: g++, Release, in build/, then its ctest,
 #   3. sanitizer build: clang with AddressSanitizer + UndefinedBehaviorSanitizer and the
 #      libFuzzer targets, asserts on (Debug at -O1), in build-asan/, then its ctest, which
 #      includes the time-bounded fuzz run of the inventory parser.
+#   Each build first checks its prerequisites (root, Slurm's daemons, the Fashion-MNIST dataset,
+#   PoCL's OpenCL device; after configure, the Slurm plugins): a missing one is an error naming
+#   the fix, not a skip. After its ctest, tests/expected-tests.txt is checked against what ran (a
+#   test missing, skipped without its listed condition absent, or passing with no case is an
+#   error), and no daemon of its integration tests may still run.
 #
 #   contrib/run-tests.sh              both builds
 #   contrib/run-tests.sh normal       only the normal build  (or: asan)
 #
 # Environment: TFLOPS_JOBS (parallel compile and test jobs, default 2),
-#              TFLOPS_SKIP_DEPS=1 (do not call install-deps.sh).
+#              TFLOPS_SKIP_DEPS=1 (do not call install-deps.sh),
+#              TFLOPS_BUILD_DIR, TFLOPS_ASAN_BUILD_DIR (default build, build-asan),
+#              TFLOPS_CMAKE_ARGS (more configure arguments for both builds, split on spaces),
+#              TFLOPS_ALIBABA_TRACE (the Alibaba trace's folder; default ../shared/data/alibaba-gpu-v2023
+#              beside the repository: where either is there, the trace tests must run).
 # Exits non-zero when any step fails; the last line counts the tests that passed, failed and
-# were skipped, over both builds (a configure or build step that fails counts as one failed).
+# were skipped, over both builds (a configure or build step that fails, a missing prerequisite and
+# each problem the expected-tests check finds count as one failed).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -27,15 +38,22 @@ builds=()
 for arg in "$@"; do
   case "$arg" in
     normal|asan) builds+=("$arg") ;;
-    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "run-tests: unknown argument '$arg' (use: normal, asan, or nothing for both)" >&2; exit 2 ;;
   esac
 done
 ((${#builds[@]})) || builds=(normal asan)
+read -r -a extra_cmake_args <<< "${TFLOPS_CMAKE_ARGS:-}"
+
+# shellcheck source=../tests/conditions.sh
+source tests/conditions.sh
+PY=/usr/bin/python3  # Debian's (another python3 may come first on PATH)
 
 # Sanitizer reports stop the test that triggers them, with a stack trace.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:strict_string_checks=1:check_initialization_order=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+# PoCL is a prerequisite: tests that would skip a part without an OpenCL device fail instead.
+export TFLOPS_REQUIRE_POCL=1
 
 start_all=$SECONDS
 summary=()
@@ -63,11 +81,49 @@ step() {
   return "$rc"
 }
 
-# run_ctest DIR: ctest in DIR, adding its counts to the totals.
+# The conditions a test may skip for (tests/expected-tests.txt, requires=), detected once.
+condition_args=()
+detect_conditions() {
+  local c state
+  if trace_dir=$(tflops_alibaba_trace_dir); then export TFLOPS_ALIBABA_TRACE=$trace_dir; fi
+  for c in $TFLOPS_CONDITIONS; do
+    if tflops_condition "$c"; then state=present; else state=absent; fi
+    condition_args+=(--condition "$c=$state")
+    case $c:$state in
+      alibaba-trace:present) echo "run-tests: condition $c: present ($TFLOPS_ALIBABA_TRACE): its tests must run" ;;
+      *:present) echo "run-tests: condition $c: present: its tests must run" ;;
+      *) echo "run-tests: condition $c: absent: its tests may skip" ;;
+    esac
+  done
+}
+
+# plugins_configured DIR: the Slurm plugins are in DIR's build system (their Slurm source was
+# found and configured); else one line naming the prerequisite and the fix.
+plugins_configured() {
+  local dir=$1 t missing=() why
+  for t in gres_plugin/CMakeFiles/gres_tflops.dir select_plugin/CMakeFiles/select_cons_tres_tflops.dir \
+           select_plugin/CMakeFiles/job_submit_tflops.dir; do
+    grep -q "/$t\$" "$dir/CMakeFiles/TargetDirectories.txt" 2>/dev/null || missing+=("$(basename "$t" .dir)")
+  done
+  ((${#missing[@]} == 0)) && return 0
+  # Its "skipping gres_plugin/..." message: a status line, or a warning wrapped on indented lines.
+  why=$(awk '/skipping (gres|select)_plugin\// { on = 1; sub(/^(-- )? */, ""); print; next }
+             on && /^  +[^ ]/ { sub(/^ +/, ""); print; next } { on = 0 }' "$dir/run-tests-configure.log" 2>/dev/null |
+        paste -sd' ' - | cut -c1-600 || true)
+  echo "run-tests: prerequisite missing: the Slurm plugins (${missing[*]} not configured in $dir, so the integration tests and the symbol check are not registered): the Slurm source could not be found or fetched${why:+ (configure said: $why)}. Fix: contrib/install-deps.sh (libslurm-dev, dpkg-dev and a deb-src entry for apt-get source), or configure with -DTFLOPS_SLURM_SOURCE=<Slurm tarball or tree> (TFLOPS_CMAKE_ARGS)"
+  return 1
+}
+
+# run_ctest DIR: ctest in DIR with JUnit results, adding its counts to the totals.
 run_ctest() {
   local dir=$1 log rc=0
   log="$dir/run-tests-ctest.log"
-  ctest --test-dir "$dir" --output-on-failure -j "$jobs" 2>&1 | tee "$log" || rc=$?
+  rm -f "$dir/run-tests-junit.xml"
+  ctest_started=$(date +%s)
+  # Whole outputs in the JUnit file: the expected-tests check looks there for the line that proves
+  # a case ran.
+  ctest --test-dir "$dir" --output-on-failure -j "$jobs" --output-junit "$dir/run-tests-junit.xml" \
+    --test-output-size-passed 4000000 --test-output-size-failed 4000000 2>&1 | tee "$log" || rc=$?
   # "100% tests passed, 0 tests failed out of 42"
   local line total failed
   line=$(grep -E 'tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -n 1 || true)
@@ -89,16 +145,57 @@ run_ctest() {
   return "$rc"
 }
 
-# build KIND DIR CMAKE_ARGS...: configure, build, test; stops at the first failing step.
+# check_expected KIND DIR: what DIR's ctest ran against tests/expected-tests.txt; each problem
+# counts as one failure, and each allowed skip goes into the summary with its condition.
+check_expected() {
+  local kind=$1 dir=$2 out rc=0 n
+  if [[ ! -s $dir/run-tests-junit.xml ]]; then
+    echo "run-tests: no ctest results in $dir/run-tests-junit.xml"; failed_steps=$((failed_steps + 1)); return 1
+  fi
+  ctest --test-dir "$dir" --show-only=json-v1 > "$dir/run-tests-registered.json"
+  out=$("$PY" tests/check_expected_tests.py --build "$kind" --registered "$dir/run-tests-registered.json" \
+          --junit "$dir/run-tests-junit.xml" "${condition_args[@]}") || rc=$?
+  echo "$out"
+  while IFS= read -r line; do
+    [[ $line == "expected-tests: allowed skip "* ]] && summary+=("                $kind: ${line#expected-tests: }")
+  done <<< "$out"
+  if ((rc != 0)); then
+    n=$(sed -n 's/.* \([0-9][0-9]*\) problem(s)$/\1/p' <<< "$out" | tail -1)
+    failed_steps=$((failed_steps + ${n:-1}))
+  fi
+  return "$rc"
+}
+
+# leftover_daemons DIR: no daemon of DIR's integration tests outlives ctest (waits up to 60 s for
+# a watchdog that is stopping one).
+leftover_daemons() {
+  if ! tests/leftover_daemons.sh "$1" 60 "${ctest_started:-0}"; then failed_steps=$((failed_steps + 1)); return 1; fi
+}
+
+# build KIND DIR CMAKE_ARGS...: prerequisites, configure, build, test, then the checks of what
+# ran; stops at the first failing step before the tests. Called once per build (and Slurm version).
 build() {
   local kind=$1 dir=$2; shift 2
-  if ! step "$kind: configure ($dir)" cmake -S . -B "$dir" "$@"; then
+  local lacking=0
+  step "$kind: prerequisites" tflops_prerequisites "$kind" || lacking=$?
+  if ((lacking)); then
+    failed_steps=$((failed_steps + lacking)); summary+=("skipped        $kind: build and test"); return
+  fi
+  mkdir -p "$dir"
+  if ! step "$kind: configure ($dir)" \
+       bash -c 'set -o pipefail; cmake "$@" 2>&1 | tee "$0/run-tests-configure.log"' "$dir" \
+       -S . -B "$dir" "$@" "${extra_cmake_args[@]}"; then
+    failed_steps=$((failed_steps + 1)); summary+=("skipped        $kind: build and test"); return
+  fi
+  if ! step "$kind: Slurm plugins configured" plugins_configured "$dir"; then
     failed_steps=$((failed_steps + 1)); summary+=("skipped        $kind: build and test"); return
   fi
   if ! step "$kind: build" cmake --build "$dir" -j "$jobs"; then
     failed_steps=$((failed_steps + 1)); summary+=("skipped        $kind: test"); return
   fi
   step "$kind: test" run_ctest "$dir" || true
+  step "$kind: expected tests (tests/expected-tests.txt)" check_expected "$kind" "$dir" || true
+  step "$kind: no test daemon left running" leftover_daemons "$dir" || true
 }
 
 if [[ ${TFLOPS_SKIP_DEPS:-0} != 1 ]]; then
@@ -108,13 +205,14 @@ if [[ ${TFLOPS_SKIP_DEPS:-0} != 1 ]]; then
 fi
 
 if ((failed_steps == 0)); then
+  detect_conditions
   for b in "${builds[@]}"; do
     case "$b" in
       normal)
-        CC=gcc CXX=g++ build normal build \
+        CC=gcc CXX=g++ build normal "${TFLOPS_BUILD_DIR:-build}" \
           -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=g++ ;;
       asan)
-        CC=clang CXX=clang++ build asan build-asan \
+        CC=clang CXX=clang++ build asan "${TFLOPS_ASAN_BUILD_DIR:-build-asan}" \
           -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g" -DCMAKE_CXX_COMPILER=clang++ \
           -DTFLOPS_SANITIZE=address,undefined -DTFLOPS_FUZZ=ON ;;
     esac
