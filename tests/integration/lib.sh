@@ -35,6 +35,9 @@ ctest_timeout() {
 }
 
 DIR=$(mktemp -d /tmp/tflops-it.XXXXXX)
+# The cluster's own clients (sbatch, scontrol, ...), which tflops-cluster writes into DIR/bin when
+# it runs another Slurm than Debian's (the one BUILD's plugins were built for).
+export PATH="$DIR/bin:$PATH"
 FAILS=0
 # Which build this cluster belongs to: contrib/run-tests.sh reports daemons of its build's clusters
 # still running after ctest (tests/leftover_daemons.sh).

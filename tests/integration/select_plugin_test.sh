@@ -226,7 +226,8 @@ check_eq "two cards: app2 and app3 stopped to move" "moved moved" "$(move_kinds)
 
 # --- the same under ConstrainDevices: no job moves to cards its device cgroup does not allow ---
 # app4 gets the free blocks as they are (0-2 on gpu0, 8 on gpu1: two runs), and the log says why.
-echo "ConstrainDevices=yes" > "$DIR/etc/cgroup.conf"
+# Added to what the cluster wrote (from Slurm 24.11, CgroupPlugin=disabled where no cgroup is mounted).
+echo "ConstrainDevices=yes" >> "$DIR/etc/cgroup.conf"
 scontrol reconfigure
 LOG_FROM=$(($(wc -l < "$DIR/log/slurmctld.log") + 1))
 spec_migration_t2
