@@ -13,8 +13,18 @@
 #   test missing, skipped without its listed condition absent, or passing with no case is an
 #   error), and no daemon of its integration tests may still run.
 #
-#   contrib/run-tests.sh              both builds
-#   contrib/run-tests.sh normal       only the normal build  (or: asan)
+#   4. the Slurm releases: the integration tests run on real daemons of Slurm 22.05 (Debian 12's,
+#      in the normal build), 24.11 (Debian 13's packages in a chroot) and 26.05 (built from
+#      SchedMD's source), each of the last two in a build of the plugins against that release's
+#      source (build-slurm-<release>/, ../shared/slurm-src), which runs only the Slurm tests:
+#      integration.*, the exported-symbol and hook-signature checks. Their daemons are prepared
+#      once and cached (contrib/cluster/slurm-version).
+#
+#   contrib/run-tests.sh                  everything: both builds and the three Slurm releases
+#   contrib/run-tests.sh normal           only the normal build  (or: asan)
+#   contrib/run-tests.sh --slurm 24.11    only that release's Slurm tests (22.05: the normal build;
+#                                         all: the normal build, 24.11 and 26.05); combines with
+#                                         normal and asan
 #
 # Environment: TFLOPS_JOBS (parallel compile and test jobs, default 2),
 #              TFLOPS_SKIP_DEPS=1 (do not call install-deps.sh),
@@ -35,14 +45,25 @@ if ! [[ $jobs =~ ^[1-9][0-9]*$ ]]; then
 fi
 
 builds=()
-for arg in "$@"; do
-  case "$arg" in
-    normal|asan) builds+=("$arg") ;;
+slurms=()
+while (($#)); do
+  case "$1" in
+    normal|asan) builds+=("$1") ;;
+    --slurm)
+      case "${2:-}" in
+        all) slurms+=(22.05 24.11 26.05) ;;
+        22.05|24.11|26.05) slurms+=("$2") ;;
+        *) echo "run-tests: --slurm '${2:-}': use 22.05, 24.11, 26.05 or all" >&2; exit 2 ;;
+      esac
+      shift ;;
     -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
-    *) echo "run-tests: unknown argument '$arg' (use: normal, asan, or nothing for both)" >&2; exit 2 ;;
+    *) echo "run-tests: unknown argument '$1' (use: normal, asan, --slurm RELEASE, or nothing for all)" >&2; exit 2 ;;
   esac
+  shift
 done
-((${#builds[@]})) || builds=(normal asan)
+if ((${#builds[@]} == 0 && ${#slurms[@]} == 0)); then builds=(normal asan); slurms=(22.05 24.11 26.05); fi
+# 22.05's Slurm tests are the normal build's.
+if [[ " ${slurms[*]} " == *" 22.05 "* && " ${builds[*]} " != *" normal "* ]]; then builds+=(normal); fi
 read -r -a extra_cmake_args <<< "${TFLOPS_CMAKE_ARGS:-}"
 
 # shellcheck source=../tests/conditions.sh
@@ -114,16 +135,18 @@ plugins_configured() {
   return 1
 }
 
-# run_ctest DIR: ctest in DIR with JUnit results, adding its counts to the totals.
+# run_ctest DIR [CTEST_ARGS...]: ctest in DIR with JUnit results, adding its counts to the totals.
 run_ctest() {
   local dir=$1 log rc=0
+  shift
   log="$dir/run-tests-ctest.log"
   rm -f "$dir/run-tests-junit.xml"
   ctest_started=$(date +%s)
   # Whole outputs in the JUnit file: the expected-tests check looks there for the line that proves
   # a case ran.
-  ctest --test-dir "$dir" --output-on-failure -j "$jobs" --output-junit "$dir/run-tests-junit.xml" \
-    --test-output-size-passed 4000000 --test-output-size-failed 4000000 2>&1 | tee "$log" || rc=$?
+  # An absolute path: ctest takes a relative one from inside the test directory.
+  ctest --test-dir "$dir" --output-on-failure -j "$jobs" --output-junit "$(cd "$dir" && pwd)/run-tests-junit.xml" \
+    --test-output-size-passed 4000000 --test-output-size-failed 4000000 "$@" 2>&1 | tee "$log" || rc=$?
   # "100% tests passed, 0 tests failed out of 42"
   local line total failed
   line=$(grep -E 'tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -n 1 || true)
@@ -145,14 +168,16 @@ run_ctest() {
   return "$rc"
 }
 
-# check_expected KIND DIR: what DIR's ctest ran against tests/expected-tests.txt; each problem
-# counts as one failure, and each allowed skip goes into the summary with its condition.
+# check_expected KIND DIR [CTEST_ARGS...]: what DIR's ctest ran (of the tests CTEST_ARGS select)
+# against tests/expected-tests.txt; each problem counts as one failure, and each allowed skip goes
+# into the summary with its condition.
 check_expected() {
   local kind=$1 dir=$2 out rc=0 n
+  shift 2
   if [[ ! -s $dir/run-tests-junit.xml ]]; then
     echo "run-tests: no ctest results in $dir/run-tests-junit.xml"; failed_steps=$((failed_steps + 1)); return 1
   fi
-  ctest --test-dir "$dir" --show-only=json-v1 > "$dir/run-tests-registered.json"
+  ctest --test-dir "$dir" --show-only=json-v1 "$@" > "$dir/run-tests-registered.json"
   out=$("$PY" tests/check_expected_tests.py --build "$kind" --registered "$dir/run-tests-registered.json" \
           --junit "$dir/run-tests-junit.xml" "${condition_args[@]}") || rc=$?
   echo "$out"
@@ -198,6 +223,44 @@ build() {
   step "$kind: no test daemon left running" leftover_daemons "$dir" || true
 }
 
+# The Slurm tests: what a build of the plugins against another release's source runs, on that
+# release's daemons (the integration tests register what it can run: tests/integration/).
+SLURM_TESTS='^(integration\.|gres_plugin\.exported_symbols$|select\.(hook_signature|exported_symbols)$)'
+# What they need built: the plugins, tflops-gres-lines (the cluster's slurm.conf), tflopsctl
+# (Detect=, --live).
+SLURM_TARGETS=(gres_tflops select_cons_tres_tflops job_submit_tflops tflops-gres-lines tflopsctl)
+
+# slurm_build RELEASE DIR: Slurm RELEASE's daemons prepared, the plugins built against its source
+# in DIR, its Slurm tests run on its daemons, and the same checks of what ran as a build's.
+slurm_build() {
+  local release=$1 dir=$2 kind=slurm-$1 out args=() lacking=0
+  step "$kind: prerequisites" tflops_prerequisites normal || lacking=$?
+  if ((lacking)); then
+    failed_steps=$((failed_steps + lacking)); summary+=("skipped        $kind: build and test"); return
+  fi
+  if ! step "$kind: daemons (contrib/cluster/slurm-version prepare $release)" \
+       contrib/cluster/slurm-version prepare "$release" ||
+     ! out=$(contrib/cluster/slurm-version cmake-args "$release"); then
+    failed_steps=$((failed_steps + 1)); summary+=("skipped        $kind: build and test"); return
+  fi
+  mapfile -t args <<< "$out"
+  mkdir -p "$dir"
+  if ! step "$kind: configure ($dir)" \
+       bash -c 'set -o pipefail; cmake "$@" 2>&1 | tee "$0/run-tests-configure.log"' "$dir" \
+       -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=g++ "${args[@]}" "${extra_cmake_args[@]}"; then
+    failed_steps=$((failed_steps + 1)); summary+=("skipped        $kind: build and test"); return
+  fi
+  if ! step "$kind: Slurm plugins configured" plugins_configured "$dir"; then
+    failed_steps=$((failed_steps + 1)); summary+=("skipped        $kind: build and test"); return
+  fi
+  if ! step "$kind: build (${SLURM_TARGETS[*]})" cmake --build "$dir" -j "$jobs" --target "${SLURM_TARGETS[@]}"; then
+    failed_steps=$((failed_steps + 1)); summary+=("skipped        $kind: test"); return
+  fi
+  step "$kind: test (Slurm $release's daemons)" run_ctest "$dir" -R "$SLURM_TESTS" || true
+  step "$kind: expected tests (tests/expected-tests.txt)" check_expected "$kind" "$dir" -R "$SLURM_TESTS" || true
+  step "$kind: no test daemon left running" leftover_daemons "$dir" || true
+}
+
 if [[ ${TFLOPS_SKIP_DEPS:-0} != 1 ]]; then
   if ! step "dependencies" contrib/install-deps.sh; then
     failed_steps=$((failed_steps + 1))
@@ -216,6 +279,9 @@ if ((failed_steps == 0)); then
           -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g" -DCMAKE_CXX_COMPILER=clang++ \
           -DTFLOPS_SANITIZE=address,undefined -DTFLOPS_FUZZ=ON ;;
     esac
+  done
+  for release in "${slurms[@]}"; do
+    [[ $release == 22.05 ]] || CC=gcc CXX=g++ slurm_build "$release" "build-slurm-$release"
   done
 fi
 

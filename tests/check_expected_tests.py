@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Compares what a ctest run did with tests/expected-tests.txt (its header says the rules).
 
-    /usr/bin/python3 tests/check_expected_tests.py --build normal|asan \\
+    /usr/bin/python3 tests/check_expected_tests.py --build normal|asan|slurm-24.11|slurm-26.05 \\
         --registered REGISTERED.json --junit RESULTS.xml [--junit MORE.xml ...] \\
         [--condition NAME=present|absent ...] [--manifest tests/expected-tests.txt]
 
@@ -24,7 +24,9 @@ import sys
 import xml.etree.ElementTree as ET
 
 DEFAULT_PROOF = r"^(\[ +OK \] |ok\b)"
-BUILDS = ("normal", "asan")
+# The normal and sanitizer builds, and the builds of the plugins against Slurm 24.11's and 26.05's
+# source (whose ctest runs only their Slurm tests: contrib/run-tests.sh --slurm).
+BUILDS = ("normal", "asan", "slurm-24.11", "slurm-26.05")
 SKIP_MESSAGES = ("SKIP_RETURN_CODE", "SKIP_REGULAR_EXPRESSION")
 
 
@@ -59,7 +61,7 @@ def read_manifest(path):
                 fail_input(f"{path}:{number}: wants PATTERN BUILDS [in=PROGRAM] [requires=C] [ran=REGEX|exit]: {text}")
             builds = fields[1].split(",")
             if any(b not in BUILDS for b in builds):
-                fail_input(f"{path}:{number}: builds '{fields[1]}': use normal, asan or normal,asan")
+                fail_input(f"{path}:{number}: builds '{fields[1]}': use {', '.join(BUILDS)}, joined by commas")
             requires, proof, program = None, DEFAULT_PROOF, None
             for option in fields[2:]:
                 key, _, value = option.partition("=")
