@@ -11,6 +11,15 @@ struct JobTestExtra {
   will_run_data_t* will_run = nullptr;
 };
 
+// cons_tres's job_test through the select table of 24.11 or 26.05 (SelectOps differs, job_test not).
+template <typename SelectOps>
+inline int job_test(const SelectOps& ops, job_record_t* job, bitstr_t* bitmap, uint32_t min_nodes,
+                    uint32_t max_nodes, uint32_t req_nodes, uint16_t mode, list_t* candidates,
+                    list_t** victims, const JobTestExtra& extra) {
+  return ops.job_test(job, bitmap, min_nodes, max_nodes, req_nodes, mode, candidates, victims,
+                      extra.resv_exc, extra.will_run);
+}
+
 // Marks in `taken` (node `node_index`'s blocks) those the job may not have: the blocks
 // reservations hold (resv_exc's gres_list_exc) or, for a job inside a reservation, those it does
 // not hold (gres_list_inc). cons_tres reads the lists the same way (gres_sock_list.c).

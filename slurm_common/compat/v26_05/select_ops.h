@@ -50,11 +50,4 @@ inline constexpr const char* kSelectSymbols[] = {
 // only by cons_tres's id: with any other, CR_Core and shared GRES are fatal at startup.
 inline constexpr uint32_t kSelectPluginId = 109;
 
-inline int job_test(const SelectOps& ops, job_record_t* job, bitstr_t* bitmap, uint32_t min_nodes,
-                    uint32_t max_nodes, uint32_t req_nodes, uint16_t mode, list_t* candidates,
-                    list_t** victims, const JobTestExtra& extra) {
-  return ops.job_test(job, bitmap, min_nodes, max_nodes, req_nodes, mode, candidates, victims,
-                      extra.resv_exc, extra.will_run);
-}
-
 }  // namespace tflops::compat
