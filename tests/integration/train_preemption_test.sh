@@ -21,7 +21,9 @@ printf '#!/bin/sh\nexec nice -n 15 "%s" "$@"\n' "$TRAIN" > "$DIR/train-niced"
 chmod 0755 "$DIR/train-niced"
 export TFLOPS_HAL_BACKENDS=gpu=host TFLOPS_TRAIN=$DIR/train-niced TFLOPS_PLOT=$REPO/mpi_runtime/tools/plot_training.py
 SCRIPT=$REPO/contrib/examples/train-fashion-mnist.sbatch
-TRAIN_ARGS=(--epochs 32)
+# 64 epochs (about 80 s): on a busy 2-core machine the test's own polling and sbatch were seen to
+# stall for 40 s, and with 32 epochs the high job then came after the training had ended.
+TRAIN_ARGS=(--epochs 64)
 accuracy() { sed -n 's/^final test accuracy: \([0-9.]*\)%.*/\1/p' "$1"; }
 
 # The reference: the same job, uninterrupted.
@@ -35,7 +37,7 @@ HOLDER=$(submit -p debug --gres=tflops:6 -o /dev/null --wrap 'sleep 600')
 check_eq "holder runs" RUNNING "$(wait_running "$HOLDER")"
 LOW=$(submit -p debug --gres=tflops:4 -n 2 -o "$DIR/low.out" "$SCRIPT" "${TRAIN_ARGS[@]}")
 check_eq "training job runs" RUNNING "$(wait_running "$LOW")"
-# Into the training (32 epochs, about 50 s here: the high job may wait for the backfill pass,
+# Into the training (64 epochs, about 80 s here: the high job may wait for the backfill pass,
 # which runs every 30 s by default): once rank 0 has written its first epoch to the
 # CSV (its own file, flushed each epoch; mpirun's copy of stdout comes late), the job is past MPI
 # start-up and the suspension hooks, and well before the end. A fixed sleep raced a slow start-up.
