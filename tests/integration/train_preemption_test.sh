@@ -17,13 +17,22 @@ start_training_cluster
 # The cards of this test cluster are stand-ins: their blocks run on the host backend.
 # The ranks run niced: on this 2-core machine they would otherwise starve munged and slurmctld,
 # and the high job's sbatch took 40 s or failed (on a real cluster the daemons run elsewhere).
-printf '#!/bin/sh\nexec nice -n 15 "%s" "$@"\n' "$TRAIN" > "$DIR/train-niced"
+# Rank 0's wrapper also starts the high job's submitter in the training job
+# (train_preemption_high_job.sh says why there).
+cat > "$DIR/train-niced" <<EOF
+#!/bin/sh
+if [ "\${TFLOPS_TEST_HIGH_JOB:-}" = 1 ] && [ "\${OMPI_COMM_WORLD_RANK:-}" = 0 ]; then
+  "$HERE/train_preemption_high_job.sh" "$DIR" < /dev/null > /dev/null 2>&1 &
+fi
+exec nice -n 15 "$TRAIN" "\$@"
+EOF
 chmod 0755 "$DIR/train-niced"
 export TFLOPS_HAL_BACKENDS=gpu=host TFLOPS_TRAIN=$DIR/train-niced TFLOPS_PLOT=$REPO/mpi_runtime/tools/plot_training.py
 SCRIPT=$REPO/contrib/examples/train-fashion-mnist.sbatch
-# 64 epochs (about 80 s): on a busy 2-core machine the test's own polling and sbatch were seen to
-# stall for 40 s, and with 32 epochs the high job then came after the training had ended.
-TRAIN_ARGS=(--epochs 64)
+# 64 epochs (about 70 s): the high job may wait for a scheduling pass (the backfill pass runs
+# every 30 s by default) after its submission at epoch 2.
+EPOCHS=64
+TRAIN_ARGS=(--epochs $EPOCHS)
 accuracy() { sed -n 's/^final test accuracy: \([0-9.]*\)%.*/\1/p' "$1"; }
 
 # The reference: the same job, uninterrupted.
@@ -35,19 +44,20 @@ REF_ACC=$(accuracy "$DIR/ref.out")
 # A job on blocks 0-5, then the training job on 6-9.
 HOLDER=$(submit -p debug --gres=tflops:6 -o /dev/null --wrap 'sleep 600')
 check_eq "holder runs" RUNNING "$(wait_running "$HOLDER")"
-LOW=$(submit -p debug --gres=tflops:4 -n 2 -o "$DIR/low.out" "$SCRIPT" "${TRAIN_ARGS[@]}")
+LOW=$(TFLOPS_TEST_HIGH_JOB=1 submit -p debug --gres=tflops:4 -n 2 -o "$DIR/low.out" "$SCRIPT" "${TRAIN_ARGS[@]}")
 check_eq "training job runs" RUNNING "$(wait_running "$LOW")"
-# Into the training (64 epochs, about 80 s here: the high job may wait for the backfill pass,
-# which runs every 30 s by default): once rank 0 has written its first epoch to the
-# CSV (its own file, flushed each epoch; mpirun's copy of stdout comes late), the job is past MPI
-# start-up and the suspension hooks, and well before the end. A fixed sleep raced a slow start-up.
-epochs_written() { { wc -l < "$DIR/train-$LOW.csv"; } 2>/dev/null || echo 0; }
-# A hang detector: up to 60 s (300 polls) for what takes a few seconds.
-for ((i = 0; i < 300 && $(epochs_written) < 2; i++)); do sleep 0.2; done
-if [ "$(epochs_written)" -ge 2 ]; then pass "training job is training"; else fail "training job wrote no epoch in 60 s"; fi
 
 # The high-priority job needs 4 blocks: the pool suspends the training job (the fewest blocks).
-HIGH=$(submit -p high --gres=tflops:4 -o /dev/null --wrap 'sleep 10')
+# A hang detector: up to 180 s for what takes a few seconds.
+for ((i = 0; i < 1800; i++)); do [ -s "$DIR/high.id" ] && break; sleep 0.1; done
+HIGH=$(cat "$DIR/high.id" 2>/dev/null)
+[ -n "$HIGH" ] || fail "the training job submitted no high job: $(cat "$DIR/high.err" 2>/dev/null)"
+HIGH_EPOCHS=$(cat "$DIR/high.epochs" 2>/dev/null)
+if [[ $HIGH_EPOCHS =~ ^[0-9]+$ ]] && [ "$HIGH_EPOCHS" -ge 2 ] && [ "$HIGH_EPOCHS" -lt $EPOCHS ]; then
+  pass "the high job came while the job was training (after epoch $HIGH_EPOCHS of $EPOCHS)"
+else
+  fail "the high job did not come while the job was training: after epoch '$HIGH_EPOCHS' of $EPOCHS"
+fi
 check_eq "high job runs" RUNNING "$(wait_running "$HIGH")"
 check_eq "training job suspended" SUSPENDED "$(job_state "$LOW")"
 check_eq "high job took the training job's blocks (6-9)" 6-9 "$(job_idx "$HIGH")"
