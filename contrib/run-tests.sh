@@ -227,8 +227,8 @@ build() {
 # release's daemons (the integration tests register what it can run: tests/integration/).
 SLURM_TESTS='^(integration\.|gres_plugin\.exported_symbols$|select\.(hook_signature|exported_symbols)$)'
 # What they need built: the plugins, tflops-gres-lines (the cluster's slurm.conf), tflopsctl
-# (Detect=, --live).
-SLURM_TARGETS=(gres_tflops select_cons_tres_tflops job_submit_tflops tflops-gres-lines tflopsctl)
+# (Detect=, --live), tflops-train (the training preemption test).
+SLURM_TARGETS=(gres_tflops select_cons_tres_tflops job_submit_tflops tflops-gres-lines tflopsctl tflops-train)
 
 # slurm_build RELEASE DIR: Slurm RELEASE's daemons prepared, the plugins built against its source
 # in DIR, its Slurm tests run on its daemons, and the same checks of what ran as a build's.
