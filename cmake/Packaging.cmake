@@ -11,7 +11,7 @@ install(FILES
     ${PROJECT_SOURCE_DIR}/contrib/examples/tflops.conf
     ${PROJECT_SOURCE_DIR}/contrib/examples/slurm.conf
     ${PROJECT_SOURCE_DIR}/contrib/examples/gres.conf
-    ${PROJECT_SOURCE_DIR}/gres_plugin/ENVIRONMENT.md
+    ${PROJECT_SOURCE_DIR}/doc/job-environment.md
   DESTINATION share/doc/tflops/examples)
 
 set(CPACK_GENERATOR DEB)

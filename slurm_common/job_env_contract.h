@@ -1,5 +1,5 @@
 // The job environment contract between gres/tflops, which writes it into every job, step and
-// Prolog/Epilog holding tflops blocks, and the HAL, which reads it (gres_plugin/ENVIRONMENT.md
+// Prolog/Epilog holding tflops blocks, and the HAL, which reads it (doc/job-environment.md
 // has the formats and rules). Its version and variable names are defined here only: both sides
 // use these, so that they cannot drift apart. The tests spell the names out on purpose.
 #pragma once

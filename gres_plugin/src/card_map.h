@@ -1,5 +1,5 @@
 // The node's card map and the job environment gres/tflops writes (the contract of
-// slurm_common/job_env_contract.h, see ../ENVIRONMENT.md). Pure C++: no Slurm types, so that it
+// slurm_common/job_env_contract.h, see doc/job-environment.md). Pure C++: no Slurm types, so that it
 // is unit-tested without a cluster.
 #pragma once
 

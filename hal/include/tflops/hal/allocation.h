@@ -2,7 +2,7 @@
 // many blocks of each the job holds, and which backend device drives each card.
 //
 // Two sources:
-//  (a) the job environment gres/tflops writes (contract version 1, gres_plugin/ENVIRONMENT.md;
+//  (a) the job environment gres/tflops writes (contract version 1, doc/job-environment.md;
 //      its names and version: slurm_common/job_env_contract.h):
 //      SLURM_TFLOPS_VERSION, SLURM_TFLOPS_NODE, SLURM_TFLOPS_CARDS (`kind:name:device:blocks`, in
 //      block order; a card's block list may itself hold commas: "gpu:gpu0:/dev/nvidia0:0-3,5"),

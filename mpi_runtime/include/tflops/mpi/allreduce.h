@@ -1,6 +1,6 @@
 // Sum all-reduce of a host buffer across the ranks of a Communicator, in place.
 //
-// Three algorithms (cost model in docs/collectives-and-devices.md; p ranks, n bytes):
+// Three algorithms (how one is chosen: doc/collectives.md; p ranks, n bytes):
 //  * ring: reduce-scatter then all-gather, 2(p-1) steps, each rank sends 2(p-1)/p * n bytes.
 //    Each of the p segments is cut into chunks; chunk lanes run the 2(p-1) steps independently,
 //    `window` lanes at a time, so one chunk's reduction overlaps the next chunk's transfer.

@@ -1,4 +1,4 @@
-// Hierarchical all-reduce of gradients on a virtual card (collectives-and-devices.md):
+// Hierarchical all-reduce of gradients on a virtual card (doc/collectives.md):
 //  1. reduce across the card's slices: each gradient is `partial` (one addend per slice);
 //     copy_to_host sums the addends into one host buffer, all gradients packed back to back
 //     (a fusion buffer, as Horovod does: one ring for the whole model, not one per tensor);
