@@ -1,8 +1,9 @@
 # The Debian package an admin installs on every node: `cpack -G DEB` in a build directory makes
 # tflops-slurm-<major.minor>_<version>_<arch>.deb (tflops_... when no Slurm plugin was built) with
-# tflopsctl, tflops-gres-lines, the Slurm plugins (into Slurm's PluginDir) and the example
-# configuration. One package per Slurm release, since a plugin loads only into the Slurm it was
-# built against: each provides, conflicts with and replaces `tflops`, so that a node holds one.
+# tflopsctl, tflops-gres-lines, the Slurm plugins (into Slurm's PluginDir), the man pages, the
+# copyright file and the example configuration. One package per Slurm release, since a plugin
+# loads only into the Slurm it was built against: each provides, conflicts with and replaces
+# `tflops`, so that a node holds one.
 #
 # The plugin is installed by absolute path (Slurm's PluginDir), so packaging installs into a
 # staging DESTDIR (CPACK_SET_DESTDIR) rather than rewriting the prefix.
@@ -23,6 +24,10 @@ if(TFLOPS_SLURM_FOUND)
   set(CPACK_DEBIAN_PACKAGE_CONFLICTS tflops)
   set(CPACK_DEBIAN_PACKAGE_REPLACES tflops)
 endif()
+# The licence (Debian policy: /usr/share/doc/<package>/copyright, in DEP-5 format) and the man pages.
+install(FILES ${PROJECT_SOURCE_DIR}/contrib/debian/copyright DESTINATION share/doc/${CPACK_PACKAGE_NAME})
+install(FILES ${PROJECT_SOURCE_DIR}/man/tflopsctl.1 DESTINATION share/man/man1)
+install(FILES ${PROJECT_SOURCE_DIR}/man/tflops.conf.5 DESTINATION share/man/man5)
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "TFLOPS blocks for Slurm clusters with mixed GPU, NPU and FPGA cards")
 set(CPACK_PACKAGE_CONTACT "tflops maintainers <root@localhost>")

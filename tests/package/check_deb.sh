@@ -26,6 +26,8 @@ contents=$(dpkg-deb -c "$deb")
 check "installs /usr/bin/tflopsctl" grep -q ' \./usr/bin/tflopsctl$' <<<"$contents"
 check "installs /usr/bin/tflops-gres-lines" grep -q ' \./usr/bin/tflops-gres-lines$' <<<"$contents"
 check "ships the example tflops.conf" grep -q 'share/doc/tflops/examples/tflops.conf$' <<<"$contents"
+check "ships its copyright file" grep -q " \./usr/share/doc/$(dpkg-deb -f "$deb" Package)/copyright\$" <<<"$contents"
+check "ships the man pages" bash -c 'grep -q "share/man/man1/tflopsctl.1" <<<"$0" && grep -q "share/man/man5/tflops.conf.5" <<<"$0"' "$contents"
 depends=$(dpkg-deb -f "$deb" Depends)
 check "depends on Boost.Program_options" grep -q 'libboost-program-options1.74.0' <<<"$depends"
 if [ "$PLUGIN_DIR" != none ]; then
