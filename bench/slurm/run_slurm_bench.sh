@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Scheduling benchmark on real Slurm daemons (contrib/cluster/tflops-cluster, SPEC's 200-block
-# pool on 4 local slurmds). The same seeded stream of short jobs (--gres=tflops:1..8) runs on each
+# pool on 4 local slurmds), on the Slurm release BUILD's plugins were built for (22.05, 24.11 or
+# 26.05: BUILD/slurm-plugins/slurm-series; stock is that release's own cons_tres). The same seeded stream of short jobs (--gres=tflops:1..8) runs on each
 # configuration, one after the other in one run:
 #
 #   a  stock    select/cons_tres, count-only tflops GRES (gres_tflops.so not loaded: no block numbers)
@@ -17,8 +18,8 @@
 #
 # Measured per configuration: jobs started per second (all jobs are submitted held, then released
 # at once; rate = jobs / time until the last one started) and the mean number of contiguous runs
-# per allocation (node-local block numbers of every job, read with `tflopsctl pool --live` while
-# the jobs run); slurmctld's CPU time per job started (user + system, release to last start); for
+# per allocation (node-local block numbers of every job, read with `scontrol -d show job` while
+# the jobs run: the same text on every release); slurmctld's CPU time per job started (user + system, release to last start); for
 # c, d and e also how many running jobs the select plugin moved (stopping them), how many it
 # renumbered (without stopping them), and how many allocations it split because no free run held
 # them (its log says why for each). Writes DIR/slurm_bench.json and slurm_bench.png
@@ -27,8 +28,10 @@
 #   bench/slurm/run_slurm_bench.sh [--build DIR] [--out DIR] [--jobs N] [--seed S] [--port P]
 #                                  [--configs a,b,c,d,e] [--max-sleep SECONDS] [--rounds R]
 #
-#   --build DIR      build with tflopsctl, gres_tflops.so (and select_cons_tres_tflops.so for c);
-#                    default build-live
+#   --build DIR      build with gres_tflops.so and tflops-gres-lines (and select_cons_tres_tflops.so
+#                    for c, d, e); default build-live. A build for another release
+#                    (build-slurm-24.11, build-slurm-26.05: contrib/run-tests.sh --slurm) runs
+#                    on that release's daemons (contrib/cluster/slurm-version prepare RELEASE)
 #   --out DIR        results (default: BUILD/results)
 #   --jobs N         jobs per configuration (default 2000)
 #   --seed S         seed of the job stream (default 1)
@@ -62,19 +65,25 @@ while (($#)); do
     --configs) configs=$2; shift 2 ;;
     --max-sleep) max_sleep=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
-    -h|--help) sed -n '2,36p' "$0"; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "run_slurm_bench.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
 out=${out:-$build/results}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-tflopsctl=$build/cli/tflopsctl
 [ "$(id -u)" = 0 ] || { echo "run_slurm_bench.sh: needs root (slurmd runs the jobs)" >&2; exit 2; }
-for f in "$tflopsctl" "$build/slurm-plugins/gres_tflops.so" "$build/gres_plugin/tflops-gres-lines"; do
-  [ -e "$f" ] || { echo "run_slurm_bench.sh: no $f: build tflopsctl gres_tflops tflops-gres-lines in $build" >&2; exit 2; }
+for f in "$build/slurm-plugins/gres_tflops.so" "$build/gres_plugin/tflops-gres-lines"; do
+  [ -e "$f" ] || { echo "run_slurm_bench.sh: no $f: build gres_tflops tflops-gres-lines in $build" >&2; exit 2; }
 done
-debian_plugins=/usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)/slurm-wlm
+# The release the plugins were built for, and its own plugin directory (stock cons_tres), as its
+# daemons see it.
+release=$(tr -d '[:space:]' < "$build/slurm-plugins/slurm-series" 2>/dev/null || true)
+[ -n "$release" ] || { echo "run_slurm_bench.sh: $build/slurm-plugins/slurm-series is missing: reconfigure $build" >&2; exit 2; }
+slurm_env=$("$repo/contrib/cluster/slurm-version" env "$release") ||
+  { echo "run_slurm_bench.sh: Slurm $release is not ready: run contrib/cluster/slurm-version prepare $release" >&2; exit 2; }
+eval "$slurm_env"
+echo "Slurm $SLURM_VERSION ($SLURM_MODE), plugins of $build"
 
 # The job stream: "blocks seconds" per job, the same for every configuration.
 stream=$out/slurm_bench_jobs.txt
@@ -108,11 +117,26 @@ PartitionName=bench Nodes=ALL OverSubscribe=FORCE:64 MaxTime=INFINITE State=UP
 CONF
 }
 
-# Appends the running jobs' blocks (tflopsctl pool --live) to $live as one JSON line.
+# Appends the running jobs' node-local block numbers to $live as one JSON line: [[job id, "IDX"],
+# ...] where IDX is each node's GRES index list (the block numbers), nodes joined by ';' and empty
+# where Slurm numbers none (configuration a's count-only GRES).
 snapshot() {
-  if "$tflopsctl" pool --live --json > "$dir/snapshot.json" 2>> "$dir/live.err"; then
-    /usr/bin/python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))["jobs"]))' "$dir/snapshot.json" >> "$live"
-  fi
+  scontrol -d -o show job 2>> "$dir/live.err" | awk '
+    BEGIN { printf "[" }
+    /JobState=RUNNING/ {
+      match($0, /JobId=[0-9]+/); id = substr($0, RSTART + 6, RLENGTH - 6)
+      nodes = split($0, part, / Nodes=/); idx = ""
+      for (i = 2; i <= nodes; i++) {
+        blocks = ""; rest = part[i]
+        while (match(rest, /IDX:[0-9,-]+/)) {
+          blocks = blocks (blocks == "" ? "" : ",") substr(rest, RSTART + 4, RLENGTH - 4)
+          rest = substr(rest, RSTART + RLENGTH)
+        }
+        if (blocks != "") idx = idx (idx == "" ? "" : ";") blocks
+      }
+      printf "%s[%s,\"%s\"]", (n++ ? "," : ""), id, idx
+    }
+    END { print "]" }' >> "$live"
 }
 
 # CPU seconds (user + system) a process has used so far.
@@ -141,6 +165,9 @@ run_config() {  # key name select extra-conf-lines [MigrationPolicy]
   "$cluster" start "$dir" --build "$build" --port "$p" --extra-conf "$dir/extra.conf" \
     --tflops-conf "$inventory" --select "$select" >/dev/null
   export SLURM_CONF=$dir/etc/slurm.conf
+  # That release's clients (tflops-cluster writes them into DIR/bin for another than Debian's).
+  local path_before=$PATH
+  PATH=$dir/bin:$PATH
   if [ "$key" = a ] && grep -q 'gres_tflops' /proc/"$(cat "$dir/run/slurmd-node0.pid")"/maps; then
     echo "run_slurm_bench.sh: configuration a loaded gres_tflops.so; the PluginDir override did not take" >&2
     exit 1
@@ -191,12 +218,22 @@ run_config() {  # key name select extra-conf-lines [MigrationPolicy]
   results+=("$(/usr/bin/python3 - "$key" "$name" "$jobs" "$t0" "$t1" "$live" "${ids[0]}" "${ids[-1]}" "$moves" "$renumbered" "$splits" "$cpu0" "$cpu1" "$round" <<'PY'
 import json, sys
 key, name, jobs, t0, t1, live, first, last, moves, renumbered, splits, cpu0, cpu1, round_ = sys.argv[1:]
+
+def runs(node_idx):
+    """Contiguous runs in one node's index list ("6-9,10,12-13" has 2)."""
+    ranges = sorted(tuple(map(int, (r.split("-") * 2)[:2])) for r in node_idx.split(","))
+    count, end = 0, None
+    for lo, hi in ranges:
+        if end is None or lo > end + 1:
+            count += 1
+        end = hi if end is None else max(end, hi)
+    return count
+
 seen = {}
 for line in open(live):
-    for job in json.loads(line):
-        numbered = all(n["complete"] and n["local"] for n in job["nodes"])
-        if int(first) <= job["id"] <= int(last) and job["id"] not in seen and numbered:
-            seen[job["id"]] = sum(len(n["local"]) for n in job["nodes"])
+    for job_id, idx in json.loads(line):
+        if int(first) <= job_id <= int(last) and job_id not in seen and idx:
+            seen[job_id] = sum(runs(node) for node in idx.split(";"))
 runs = list(seen.values())
 print(json.dumps({
     "key": key, "name": name, "round": int(round_), "jobs": int(jobs),
@@ -213,10 +250,11 @@ print(json.dumps({
 PY
 )")
   echo "   ${results[-1]}"
-  if grep -qv 'specified more than once' "$dir/live.err" 2>/dev/null; then
+  if [ -s "$dir/live.err" ]; then
     cp "$dir/live.err" "$out/slurm_bench_$key.err"
-    echo "   tflopsctl pool --live failed sometimes; see $out/slurm_bench_$key.err: $(grep -v 'more than once' "$dir/live.err" | head -1)"
+    echo "   scontrol show job failed sometimes; see $out/slurm_bench_$key.err: $(head -1 "$dir/live.err")"
   fi
+  PATH=$path_before
   "$cluster" stop "$dir" >/dev/null 2>&1 || true
   trap - EXIT
   rm -rf "$dir"
@@ -226,9 +264,9 @@ IFS=, read -ra wanted <<< "$configs"
 for ((round = 1; round <= rounds; round++)); do
   for key in "${wanted[@]}"; do
     case $key in
-      # No gres_tflops.so: PluginDir (the last one in slurm.conf wins) names Debian's directory only,
-      # so Slurm finds no gres/tflops plugin and counts the GRES only.
-      a) run_config a "stock cons_tres, count-only GRES" cons_tres "PluginDir=$debian_plugins" ;;
+      # No gres_tflops.so: PluginDir (the last one in slurm.conf wins) names the release's own
+      # directory only, so Slurm finds no gres/tflops plugin and counts the GRES only.
+      a) run_config a "stock cons_tres, count-only GRES" cons_tres "PluginDir=$SLURM_PLUGIN_DIR" ;;
       b) run_config b "stock cons_tres + gres_tflops.so" cons_tres "" ;;
       c) run_config c "select/cons_tres_tflops + gres_tflops.so" tflops "" ;;
       d) run_config d "cons_tres_tflops, MigrationPolicy=minimal" tflops "" minimal ;;
@@ -239,7 +277,7 @@ for ((round = 1; round <= rounds; round++)); do
 done
 
 {
-  echo "{\"jobs\": $jobs, \"seed\": $seed, \"max_sleep\": $max_sleep, \"rounds\": $rounds, \"host_cpus\": $(nproc),"
+  echo "{\"slurm\": \"$SLURM_VERSION\", \"jobs\": $jobs, \"seed\": $seed, \"max_sleep\": $max_sleep, \"rounds\": $rounds, \"host_cpus\": $(nproc),"
   echo " \"configurations\": [$(IFS=,; echo "${results[*]}")]}"
 } > "$out/slurm_bench.json"
 /usr/bin/python3 "$repo/bench/slurm/plot_slurm_bench.py" "$out/slurm_bench.json" "$out/slurm_bench.png"
