@@ -47,12 +47,18 @@ bool SuspendPoint::pending() const {
 }
 
 bool SuspendPoint::honour(hal::VirtualCard& card) {
+  // suspend(): buffers to host memory, devices released, so the blocks are really free;
+  // resume(): re-reads this rank's share of the job's blocks and restores every buffer.
+  return honour([&card] { card.suspend(); }, [&card] { card.resume(); });
+}
+
+bool SuspendPoint::honour(const std::function<void()>& release, const std::function<void()>& retake) {
   if (!pending()) return false;
   if (stop_requests.load() == stops_handled) {
     // Stopped and continued without a SIGTSTP: its blocks may have moved all the same.
     continues_handled = continues.load();
-    card.suspend();
-    card.resume();
+    release();
+    retake();
     ++suspensions_;
     ++unwarned_;
     return true;
@@ -60,14 +66,14 @@ bool SuspendPoint::honour(hal::VirtualCard& card) {
   stops_handled = stop_requests.load();
   // Continued already: it was stopped before it got here, holding the card.
   if (continues.load() != continues_at_stop.load()) ++unwarned_;
-  card.suspend();  // buffers to host memory, devices released: the blocks are really free now
+  release();
   // Sleep until a SIGCONT that came after the SIGTSTP. Polled, not sigsuspend: the signal goes
   // to whichever thread does not block it (MPI's and the HAL's threads too), so it need not
   // wake this one.
   while (continues.load() == continues_at_stop.load()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  card.resume();  // re-reads this rank's share of the job's blocks, restores every buffer
+  retake();
   continues_handled = continues.load();
   ++suspensions_;
   return true;

@@ -15,6 +15,8 @@
 // Such a rank kept its device memory while stopped: unwarned() counts those suspensions.
 #pragma once
 
+#include <functional>
+
 #include "tflops/hal/virtual_card.h"
 
 namespace tflops::mpi {
@@ -31,6 +33,9 @@ class SuspendPoint {
   bool pending() const;
   // Returns true when it suspended and resumed the card.
   bool honour(hal::VirtualCard& card);
+  // The same for state the HAL does not hold (a PyTorch model's tensors): release() frees the
+  // devices before the wait, retake() takes the job's current blocks after the SIGCONT.
+  bool honour(const std::function<void()>& release, const std::function<void()>& retake);
   // Suspensions honoured: the card re-taken after each.
   unsigned suspensions() const { return suspensions_; }
   // Of those, the ones where the process was stopped before it could release the card (no

@@ -1,0 +1,53 @@
+"""suspend_point(): training that survives Slurm preemption, honoured at step boundaries.
+
+`scontrol suspend` (preemption) sends SIGTSTP, then SIGSTOP; `scontrol resume` sends SIGCONT. A
+rank that calls suspend_point() at every step boundary moves its model and optimiser state to
+host memory and frees its card's memory when a SIGTSTP came, waits for the SIGCONT, takes its
+share of the blocks the job holds now (they may be on other cards) and moves the state there.
+Outside a tflops job (an explicit card list) it does nothing.
+"""
+
+import torch
+
+from tflops.torch import process_group
+
+
+def _move_optimizer_state(optimizer, device):
+    for state in optimizer.state.values():
+        for key, value in state.items():
+            if torch.is_tensor(value):
+                state[key] = value.to(device)
+
+
+def _move(model, optimizer, device):
+    model.to(device)
+    if optimizer is not None:
+        _move_optimizer_state(optimizer, device)
+
+
+def suspend_point(model, optimizer=None):
+    """Call once per step, between optimizer.step() and the next forward. Returns True when the
+    rank was suspended and resumed here."""
+    rt = process_group.runtime()
+    if rt.suspend_point is None or not rt.suspend_point.pending():
+        return False
+
+    def release():
+        _move(model, optimizer, "cpu")
+        if rt.device.type == "cuda":
+            torch.cuda.empty_cache()  # the card's memory back to the driver: the blocks are free
+
+    def retake():
+        rt.device = process_group.device_for(rt.binding.rebind())
+        if rt.device.type == "cuda":
+            torch.cuda.set_device(rt.device)
+        _move(model, optimizer, rt.device)
+
+    return rt.suspend_point.honour(release, retake)
+
+
+def suspensions():
+    """(suspensions honoured, of which unwarned): a rank stopped before it could release its card
+    (under mpirun without OMPI_MCA_ess_base_forward_signals=none) counts as unwarned."""
+    point = process_group.runtime().suspend_point
+    return (point.suspensions, point.unwarned) if point is not None else (0, 0)

@@ -1,0 +1,79 @@
+"""suspend_point() under a suspension whose blocks move, in one process, without Slurm.
+
+The job's allocation comes from $SLURM_TFLOPS_ALLOC_FILE (as Slurm's would from the job
+environment). The test sends itself SIGTSTP, moves the job's blocks to another card in that file
+and sends SIGCONT 0.5 s later: suspend_point() must release the model and the optimiser's state to
+host memory, wait for the SIGCONT, and resume on the new blocks with the state intact. Prints
+"ok - ..." lines.
+"""
+
+import os
+import signal
+import sys
+import tempfile
+import threading
+import time
+
+import torch
+
+import tflops.torch
+
+BEFORE = "gpu:cpu0::0-1"
+AFTER = "gpu:cpu1::4-5"
+
+
+def write_allocation(path, cards):
+    with open(path + ".tmp", "w") as out:
+        out.write(f"SLURM_TFLOPS_VERSION=1\nSLURM_TFLOPS_NODE=node0\nSLURM_TFLOPS_CARDS={cards}\n")
+    os.replace(path + ".tmp", path)
+
+
+def fail(message):
+    sys.exit("FAIL - " + message)
+
+
+def main():
+    path = os.path.join(tempfile.mkdtemp(), "allocation")
+    write_allocation(path, BEFORE)
+    os.environ.update(SLURM_TFLOPS_ALLOC_FILE=path, TFLOPS_HAL_BACKENDS="gpu=host")
+    tflops.torch.init_process_group()
+    model = torch.nn.Linear(8, 3)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    model(torch.rand(4, 8)).sum().backward()
+    optimizer.step()
+    state = {k: v.clone() for k, v in model.state_dict().items()}
+    momentum = [optimizer.state[p]["momentum_buffer"].clone() for p in model.parameters()]
+
+    if tflops.torch.suspend_point(model, optimizer):
+        fail("suspend_point() suspended without a signal")
+    print("ok - no suspension without a signal")
+
+    os.kill(os.getpid(), signal.SIGTSTP)  # the handler records it; the process does not stop
+
+    def slurm_resumes():
+        time.sleep(0.5)
+        write_allocation(path, AFTER)
+        os.kill(os.getpid(), signal.SIGCONT)
+
+    threading.Thread(target=slurm_resumes).start()
+    start = time.monotonic()
+    if not tflops.torch.suspend_point(model, optimizer):
+        fail("suspend_point() did not honour the SIGTSTP")
+    waited = time.monotonic() - start
+    if waited < 0.4:
+        fail(f"suspend_point() returned after {waited:.2f} s, before the SIGCONT")
+    print(f"ok - suspended until the SIGCONT ({waited:.2f} s)")
+    now = str(tflops.torch.allocation())
+    if not now.startswith(AFTER):
+        fail(f"after the resume the rank holds {now}, not the job's new blocks {AFTER}")
+    print(f"ok - resumed on the job's new blocks: {now}")
+    if any(not torch.equal(state[k], v) for k, v in model.state_dict().items()) or \
+       any(not torch.equal(m, optimizer.state[p]["momentum_buffer"]) for m, p in zip(momentum, model.parameters())):
+        fail("the model or the optimiser's state changed across the suspension")
+    if tflops.torch.suspensions() != (1, 0):
+        fail(f"suspensions() = {tflops.torch.suspensions()}, expected (1, 0): one, warned by its SIGTSTP")
+    print("ok - model and optimiser state intact; one suspension, warned")
+
+
+if __name__ == "__main__":
+    main()
