@@ -1,6 +1,7 @@
-// tflopsctl estimate: SPEC step 1 for a user about to submit. From a model's cost and the
-// throughput wanted, the TFLOPS to request and the sbatch line; with the site's inventory, also
-// whether the pool can ever hold it (SPEC step 3: more than the pool and it can never run).
+// tflopsctl estimate: step 1 of the method (doc/design.md) for a user about to submit. From a
+// model's cost and the throughput wanted, the TFLOPS to request and the sbatch line; with the
+// site's inventory, also whether the pool can ever hold it (step 3 of the method: more than the
+// pool and it can never run).
 #include <algorithm>
 #include <iostream>
 #include <optional>

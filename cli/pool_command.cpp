@@ -1,5 +1,5 @@
-// tflopsctl pool: the pool as the unit numbers it (SPEC "registration"): every card with its
-// node-local blocks (Slurm's GRES bit indices) and pool-wide blocks (the reference documents'
+// tflopsctl pool: the pool as the unit numbers it (registration, doc/design.md): every card with
+// its node-local blocks (Slurm's GRES bit indices) and pool-wide blocks (the reference documents'
 // numbers), and which blocks are free and which job holds the others.
 #include <iostream>
 #include <memory>

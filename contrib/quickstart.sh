@@ -102,7 +102,7 @@ plugin=$build/slurm-plugins/gres_tflops.so
 if [[ ! -f $plugin ]] || ((EUID != 0)); then
   say "6. skipped: the Slurm job needs root and $plugin (configure says why it is missing)"
 else
-  say "6. sbatch --gres=tflops:50 on a local Slurm $slurm cluster (node0..node3, SPEC's 200 TFLOPS pool)"
+  say "6. sbatch --gres=tflops:50 on a local Slurm $slurm cluster (node0..node3, the worked example's 200 TFLOPS pool)"
   cluster_dir=$PWD/$build/quickstart-cluster
   cluster=contrib/cluster/tflops-cluster
   "$cluster" start "$cluster_dir" --build "$build"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# SPEC's "1+1=2": FP32 GEMM on a virtual card of two devices against each device alone, in one
-# run. On a 2-core machine the host slice is pinned to core 1 and PoCL's one thread to core 0, so
-# the devices do not share a core. Writes hal_bench.json and hal_bench.png.
+# The "1+1=2" target (doc/benchmarks.md): FP32 GEMM on a virtual card of two devices against each
+# device alone, in one run. On a 2-core machine the host slice is pinned to core 1 and PoCL's one
+# thread to core 0, so the devices do not share a core. Writes hal_bench.json and hal_bench.png.
 #
 #   bench/hal/run_hal_bench.sh [--out DIR] [--build DIR] [--n N] [--repeats R] [--gpu]
 #

@@ -115,7 +115,7 @@ def main():
     for axis in (left, right):
         axis.set_xticks(range(len(measured)))
         axis.set_xticklabels(labels, rotation=12, ha="right", fontsize=8)
-    fig.suptitle(f"Slurm {results.get('slurm', '')} scheduling, {results['jobs']} jobs of 1-8 TFLOPS blocks on SPEC's 200-block pool")
+    fig.suptitle(f"Slurm {results.get('slurm', '')} scheduling, {results['jobs']} jobs of 1-8 TFLOPS blocks on the worked example's 200-block pool")
     fig.tight_layout()
     fig.savefig(png, dpi=110)
     print(f"plot: {png}")

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Scheduling benchmark on real Slurm daemons (contrib/cluster/tflops-cluster, SPEC's 200-block
-# pool on 4 local slurmds), on the Slurm release BUILD's plugins were built for (22.05, 24.11 or
-# 26.05: BUILD/slurm-plugins/slurm-series; stock is that release's own cons_tres). The same seeded stream of short jobs (--gres=tflops:1..8) runs on each
+# Scheduling benchmark on real Slurm daemons (contrib/cluster/tflops-cluster, the worked example's
+# 200-block pool on 4 local slurmds), on the Slurm release BUILD's plugins were built for (22.05,
+# 24.11 or 26.05: BUILD/slurm-plugins/slurm-series; stock is that release's own cons_tres). The same seeded stream of short jobs (--gres=tflops:1..8) runs on each
 # configuration, one after the other in one run:
 #
 #   a  stock    select/cons_tres, count-only tflops GRES (gres_tflops.so not loaded: no block numbers)

@@ -1,4 +1,4 @@
-// The job environment contract (version 1) on SPEC's 200T example, without Slurm.
+// The job environment contract (version 1) on the worked example's 200 TFLOPS pool, without Slurm.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -77,7 +77,8 @@ TEST(DeviceNumber, TrailingDigits) {
   EXPECT_EQ(gres::device_number("/dev/null"), -1);
 }
 
-// SPEC: a 50T virtual card on node0 is pool blocks 1-50: GPU 1-18, NPU 19-38, FPGA 39-50.
+// The worked example: a 50-block virtual card on node0 is pool blocks 1-50: GPU 1-18, NPU 19-38,
+// FPGA 39-50.
 TEST(JobEnv, Spec50TOnNode0) {
   auto env = as_map(gres::job_env(gres::card_map(example(), "node0"), range(0, 50)));
   EXPECT_EQ(env["SLURM_TFLOPS_VERSION"], "1");

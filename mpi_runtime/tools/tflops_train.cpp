@@ -3,9 +3,10 @@
 //   mpirun -n 4 tflops-train [options]            inside an allocation (sbatch --gres=tflops:N)
 //   mpirun -n 2 tflops-train --cards LIST ...     outside Slurm (allocation.h card-list form)
 //
-// Rank 0 prints one line per epoch (loss, accuracy, samples/s, step time; SPEC's metrics) and
-// the final test accuracy, and writes --csv (epochs) and --steps-csv (loss per step) for
-// tflops-plot-training. SIGTSTP/SIGCONT (Slurm suspend/resume) release and re-take the devices.
+// Rank 0 prints one line per epoch (loss, accuracy, samples/s, step time; the
+// heterogeneous-acceleration standard's metrics) and the final test accuracy, and writes --csv
+// (epochs) and --steps-csv (loss per step) for tflops-plot-training. SIGTSTP/SIGCONT (Slurm
+// suspend/resume) release and re-take the devices.
 #include <mpi.h>
 
 #include <cstdio>

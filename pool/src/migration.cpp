@@ -86,7 +86,8 @@ class NodePlanner {
     }
   }
 
-  // SPEC's policy: movable jobs packed toward the start in block order, the request next.
+  // The compact policy (the migration example's answer): movable jobs packed toward the start in
+  // block order, the request next.
   std::optional<MigrationPlan> compact() const {
     Occupancy occupancy(blocks_);
     mark_fixed(occupancy, {});

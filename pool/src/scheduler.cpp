@@ -130,7 +130,7 @@ std::vector<Event> Scheduler::submit(const JobSpec& given) {
   set_state(job, JobState::waiting);
   std::vector<Event> events;
 
-  // SPEC step 3: more than can ever be had is refused for good.
+  // Step 3 of the method (doc/design.md): more than can ever be had is refused for good.
   const Request request = request_of(spec);
   std::uint32_t nodes_that_fit = 0;
   std::uint32_t largest = 0;

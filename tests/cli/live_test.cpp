@@ -1,6 +1,6 @@
 // The parts of `tflopsctl pool --live` and `tflopsctl metrics` that need no cluster: Slurm's GRES
-// text, the block numbering of a snapshot against the card inventory (SPEC's 200T pool), the
-// table and JSON, and the Prometheus text checked line by line.
+// text, the block numbering of a snapshot against the card inventory (the worked example's 200
+// TFLOPS pool), the table and JSON, and the Prometheus text checked line by line.
 #include <map>
 #include <memory>
 #include <regex>
@@ -38,7 +38,8 @@ using Spans = std::vector<std::pair<std::uint32_t, std::uint32_t>>;
 // ---- Slurm's GRES text ----
 
 TEST(SlurmGresText, JobDetailWithTypedItems) {
-  // What `scontrol show job -d` printed for SPEC's 50T job on node0 (tests/integration).
+  // What `scontrol show job -d` printed for the worked example's 50-block job on node0
+  // (tests/integration).
   const auto items =
       parse_gres_text("tflops:gpu:18(IDX:0-17),tflops:npu:20(IDX:18-37),tflops:fpga:12(IDX:38-49)");
   ASSERT_EQ(items.size(), 3u);
@@ -121,7 +122,7 @@ TEST(SlurmGresText, ErrorsQuoteTheText) {
   EXPECT_THROW(parse_gres_text("tflops:gpu(CNT:)"), pool::Error);
 }
 
-// ---- the live view on SPEC's 200T pool ----
+// ---- the live view on the worked example's 200 TFLOPS pool ----
 
 std::shared_ptr<const pool::Layout> spec_pool() {
   return std::make_shared<const pool::Layout>(pool::load_inventory(TFLOPS_EXAMPLES "/tflops.conf"));
@@ -261,7 +262,7 @@ TEST(LiveOutput, TableShowsPoolAndLocalNumbersAndHolders) {
   const auto text = out.str();
   EXPECT_NE(text.find("200 blocks of 1 TFLOPS, 136 free\n"), std::string::npos) << text;
   EXPECT_NE(text.find("jobs holding blocks: 2 running, 1 suspended"), std::string::npos) << text;
-  // SPEC: node0's 50 blocks are pool 1-50: GPU 1-18, NPU 19-38, FPGA 39-50.
+  // The worked example: node0's 50 blocks are pool 1-50: GPU 1-18, NPU 19-38, FPGA 39-50.
   EXPECT_NE(text.find("0-8    1-9      used 1-9 by job 12\n"), std::string::npos) << text;
   EXPECT_NE(text.find("38-62  39-63    used 39-50 by job 12, free 51-63\n"), std::string::npos) << text;
   EXPECT_NE(text.find("used 146-155 by job 20 (suspended), free 156-159"), std::string::npos) << text;

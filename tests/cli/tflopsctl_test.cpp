@@ -1,6 +1,6 @@
 // Runs the built tflopsctl on the shipped examples (contrib/examples) and checks what a user and
-// a script see: the JSON of the pool and of each scenario step, SPEC's worked examples, --help,
-// and the exit status and file:line of every kind of bad input.
+// a script see: the JSON of the pool and of each scenario step, the worked examples (README.md),
+// --help, and the exit status and file:line of every kind of bad input.
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -202,7 +202,7 @@ TEST_F(TflopsctlTest, PoolRejectsADamagedStateFile) {
   EXPECT_NE(result.err.find("damaged.state"), std::string::npos) << result.err;
 }
 
-// --- simulate: SPEC's worked examples ----------------------------------------------------------
+// --- simulate: the worked examples (README.md) -----------------------------------------------
 
 TEST_F(TflopsctlTest, FiftyTflopsCardIsNode0Blocks1To50) {
   const auto steps = simulate(kPoolConf, kExamples + "/50t-card.scenario");
@@ -270,13 +270,14 @@ TEST_F(TflopsctlTest, PreemptionSuspendsThenResumes) {
   const json none = json::array();
   expect_job(steps[0], "low", "running", ranges({{1, 63}}));
   expect_job(steps[1], "peer", "waiting", none);  // equal priority cannot preempt
-  // SPEC step 3: the higher priority suspends the lower and takes its blocks.
+  // Step 3 of the method (doc/design.md): the higher priority suspends the lower and takes its
+  // blocks.
   expect_job(steps[2], "low", "suspended", none);
   expect_job(steps[2], "high", "running", ranges({{1, 60}}));
   // More than the pool: it can never run here.
   expect_job(steps[3], "huge", "refused", none);
   EXPECT_FALSE(job_named(steps[3], "huge").at("reason").get<std::string>().empty());
-  // SPEC steps 7-8: high ends, low resumes.
+  // Steps 7-8 of the method: high ends, low resumes.
   expect_job(steps[4], "high", "ended", none);
   expect_job(steps[4], "low", "running", ranges({{1, 63}}));
   expect_job(steps[4], "peer", "waiting", none);
@@ -437,7 +438,7 @@ TEST_F(TflopsctlTest, EstimateChecksThePool) {
   EXPECT_EQ(split.at("pool").at("fits_pool"), true);
   EXPECT_EQ(split.at("sbatch"), "sbatch --nodes=2 --gres=tflops:38 ...");
 
-  // 750 blocks: more than the pool's 200 (SPEC step 3: it can never run here).
+  // 750 blocks: more than the pool's 200 (step 3 of the method: it can never run here).
   const auto result = run({"estimate", "--gflops-per-sample", "1000", "--samples-per-second",
                            "100", "--conf", kPoolConf});
   ASSERT_EQ(result.status, 0) << result.err;

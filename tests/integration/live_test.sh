@@ -92,7 +92,7 @@ slurm_used() {
 }
 metric() { grep -F "$2 " "$1" | grep -v '^#' | awk '{print $2}'; }
 
-# --- two jobs: SPEC's 50T job (node0, pool 1-50) and a 10-block NPU job ---
+# --- two jobs: the worked example's 50-block job (node0, pool 1-50) and a 10-block NPU job ---
 J1=$(sbatch --parsable --gres=tflops:50 -o /dev/null --wrap 'sleep 30')
 J2=$(sbatch --parsable --gres=tflops:npu:10 -o /dev/null --wrap 'sleep 30')
 check_eq "job $J1 runs" RUNNING "$(wait_any_state "$J1" RUNNING FAILED COMPLETED)"
@@ -104,8 +104,8 @@ check_eq "pool --live finds tflops.conf beside SLURM_CONF" "$DIR/etc/tflops.conf
   "$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["inventory"])' live.json)"
 check_eq "job $J1 blocks: tflopsctl = scontrol show job -d" "$(scontrol_blocks "$J1")" "$(live_blocks live.json "$J1")"
 check_eq "job $J2 blocks: tflopsctl = scontrol show job -d" "$(scontrol_blocks "$J2")" "$(live_blocks live.json "$J2")"
-check_eq "job $J1 is node0 0-49 (SPEC)" "node0:0-49" "$(live_blocks live.json "$J1")"
-check_eq "job $J1 pool blocks 1-50 (SPEC)" "[[1, 50]]" \
+check_eq "job $J1 is node0 0-49 (the worked example)" "node0:0-49" "$(live_blocks live.json "$J1")"
+check_eq "job $J1 pool blocks 1-50 (the worked example)" "[[1, 50]]" \
   "$("$PY" -c 'import json,sys; print([j for j in json.load(open(sys.argv[1]))["jobs"] if j["id"]==int(sys.argv[2])][0]["nodes"][0]["pool"])' live.json "$J1")"
 check_eq "no warnings" "[]" "$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["warnings"])' live.json)"
 

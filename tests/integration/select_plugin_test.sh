@@ -1,14 +1,14 @@
 #!/bin/bash
 # Integration test of select/cons_tres_tflops on real Slurm daemons (issue 3, tests 2, 3, 5 and 6)
-# on a one-node, 10-block cluster (contrib/examples/migration-10t.conf): SPEC's migration example,
-# preemption that suspends the low job and releases its blocks, a slurmctld restart while a
-# victim is suspended (also one whose CPUs the high job took), preemption among jobs without
-# blocks, and a slurmd killed while its node holds blocks. Then, on two such nodes:
-# a job goes to the node where its blocks fit in one free run, rather than split or moving others;
-# on a node of two kinds, a request of both preempts the jobs holding the fewest blocks; and on a
-# node of two cards, SPEC's example again, where the moves change cards and so stop the jobs (on
-# one card they only renumber the jobs' blocks, and the jobs keep running), and where under
-# ConstrainDevices nothing moves to another card.
+# on a one-node, 10-block cluster (contrib/examples/migration-10t.conf): the migration example
+# (README.md), preemption that suspends the low job and releases its blocks, a slurmctld restart
+# while a victim is suspended (also one whose CPUs the high job took), preemption among jobs without
+# blocks, and a slurmd killed while its node holds blocks. Then, on two such nodes: a job goes to
+# the node where its blocks fit in one free run, rather than split or moving others; on a node of
+# two kinds, a request of both preempts the jobs holding the fewest blocks; and on a node of two
+# cards, the migration example again, where the moves change cards and so stop the jobs (on one card
+# they only renumber the jobs' blocks, and the jobs keep running), and where under ConstrainDevices
+# nothing moves to another card.
 #
 #   select_plugin_test.sh BUILD_DIR
 #
@@ -37,7 +37,7 @@ ticks_ok() {  # name file count
   check_eq "$1" "$want" "$got"
 }
 
-# --- 2. SPEC's 10T migration example: app4 gets one contiguous run ---
+# --- 2. the migration example: app4 gets one contiguous run ---
 # Replays the example on the running cluster up to t2 (app1 gone, app4 running); app2..app4 are
 # left in $A2 $A3 $A4.
 spec_migration_t2() {
@@ -56,7 +56,8 @@ spec_migration_t2() {
   A4=$(sbatch --parsable --gres=tflops:4 -o /dev/null --wrap 'sleep 600')
   check_eq "app4 runs" RUNNING "$(wait_running "$A4")"
 }
-# SPEC's answer at t2, then app2 finishes with its whole output and the others are cancelled.
+# The worked example's answer at t2, then app2 finishes with its whole output and the others are
+# cancelled.
 spec_migration_example() {
   spec_migration_t2
   check_eq "t2: app2 moved to [1-3]" 0-2 "$(job_idx "$A2")"
@@ -213,7 +214,7 @@ check_eq "the victims resume" "RUNNING RUNNING" \
   "$(for j in "$G" "$N2"; do wait_state "$j" RUNNING 30; done | paste -sd' ')"
 scancel "$N4" "$N2" "$G"
 
-# --- SPEC's migration example on two 5-block cards: moves that change cards stop the job ---
+# --- the migration example on two 5-block cards: moves that change cards stop the job ---
 # app2 [4-6] spans gpu0 and gpu1 and goes to gpu0 only, app3 goes from gpu1 to gpu0: both are
 # suspended while their blocks change, and app2's output shows the suspension lost nothing.
 "$CLUSTER" stop "$DIR" >/dev/null 2>&1

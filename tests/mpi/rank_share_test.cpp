@@ -24,7 +24,7 @@ std::vector<std::uint32_t> sizes(const std::vector<std::vector<CardPart>>& parts
 
 }  // namespace
 
-// SPEC's 50T card on node0: gpu0 9, gpu1 9, npu0 20, fpga0 12 blocks.
+// The worked example's 50-block card on node0: gpu0 9, gpu1 9, npu0 20, fpga0 12 blocks.
 const std::vector<std::uint32_t> kSpecCard = {9, 9, 20, 12};
 
 TEST(RankShare, FewerRanksThanCardsGetWholeCardsBalanced) {

@@ -47,8 +47,8 @@ TEST(RequestCheck, TooFewNodesBigEnoughIsRefused) {
   EXPECT_TRUE(says(m, "only 3 node(s) have 50")) << m;
 }
 
-// SPEC's 200T pool: node0 gpu 18, npu 20, fpga 25; node1 gpu 20, npu 36; node2 npu 3, fpga 23;
-// node3 gpu 28, npu 15, fpga 12.
+// The worked example's 200 TFLOPS pool: node0 gpu 18, npu 20, fpga 25; node1 gpu 20, npu 36; node2
+// npu 3, fpga 23; node3 gpu 28, npu 15, fpga 12.
 TEST(RequestCheck, KindsNoNodeHoldsTogetherAreRefused) {
   EXPECT_EQ(refusal("gres:tflops:gpu:18,gres:tflops:npu:20,gres:tflops:fpga:13"), "accepted");  // node0
   auto m = refusal("gres:tflops:gpu:20,gres:tflops:fpga:13");  // each kind alone fits somewhere

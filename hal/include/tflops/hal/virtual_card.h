@@ -12,11 +12,11 @@
 // instead (a host core is several times faster than PoCL on the same core); set_weights sets
 // them outright. Every operation (ops.h) runs on all slices at once and returns when all are done.
 //
-// Suspend/resume (SPEC steps 3 and 8): suspend() copies every live buffer to host memory and
-// releases the devices; resume() reads the allocation again (CardOptions::source), builds the
-// slices on the cards now behind it, and restores every buffer (sharded buffers re-split by the
-// new weights). Buffers stay valid handles throughout; using one while suspended is an Error.
-// suspend_hooks.h ties these to SIGTSTP/SIGCONT.
+// Suspend/resume (steps 3 and 8 of the method, doc/design.md): suspend() copies every live buffer
+// to host memory and releases the devices; resume() reads the allocation again
+// (CardOptions::source), builds the slices on the cards now behind it, and restores every buffer
+// (sharded buffers re-split by the new weights). Buffers stay valid handles throughout; using one
+// while suspended is an Error. suspend_hooks.h ties these to SIGTSTP/SIGCONT.
 //
 // Thread safety: one thread drives a card at a time, except that suspend()/resume() may be
 // called from another thread (the signal hooks do): they wait for the operation in flight.

@@ -8,9 +8,9 @@
 // a single-process run with the same global batch, whatever the split. The last incomplete
 // batch of an epoch is dropped.
 //
-// Metrics (SPEC's definitions): step time = batch fed to gradients applied (mean over the
-// epoch); throughput = samples per epoch / epoch training time; loss and accuracy over the
-// epoch's training samples, then over the test set.
+// Metrics (as the heterogeneous-acceleration standard defines them): step time = batch fed to
+// gradients applied (mean over the epoch); throughput = samples per epoch / epoch training time;
+// loss and accuracy over the epoch's training samples, then over the test set.
 //
 // Checkpoint (optional): after each epoch rank 0 writes the parameters, the momentum and the
 // epoch number (nothing else is needed to continue) to a file, atomically; a new run with the

@@ -1,4 +1,5 @@
-// SPEC step 1: the TFLOPS a training or inference job needs, from its model's cost.
+// Step 1 of the method (doc/design.md): the TFLOPS a training or inference job needs, from its
+// model's cost.
 #pragma once
 
 #include <cstdint>

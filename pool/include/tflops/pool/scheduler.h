@@ -1,5 +1,6 @@
-// The job lifecycle on the pool (SPEC steps 2-3 and 7-8): admission, placement, preemption by
-// suspend-and-release, migration, and resuming suspended jobs in priority order.
+// The job lifecycle on the pool (steps 2-3 and 7-8 of the method, doc/design.md): admission,
+// placement, preemption by suspend-and-release, migration, and resuming suspended jobs in priority
+// order.
 //
 // submit():  refused for good when the request can never fit (more than any node's domain, or
 //            than the pool); otherwise placed on free blocks (migrating running jobs when the
