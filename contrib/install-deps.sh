@@ -33,13 +33,16 @@ PKGS_SLURM=(slurmctld slurmd slurm-client munge libslurm-dev dpkg-dev)
 PKGS_HAL=(libhwloc-dev hwloc libopenblas-dev ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo libclblast-dev)
 # mpi_runtime/: Open MPI; Fashion-MNIST for the example training job, and zlib to read its .gz files.
 PKGS_MPI=(openmpi-bin libopenmpi-dev dataset-fashion-mnist zlib1g-dev)
+# python/ (tflops.torch): pybind11 and Python's headers for the native module, Debian's PyTorch
+# (seen only by Debian's /usr/bin/python3) for the package and its tests.
+PKGS_PYTHON=(python3-dev python3-pybind11 pybind11-dev python3-torch)
 # contrib/cluster/slurm-version (the local cluster on Slurm 24.11 and 26.05): mmdebstrap makes the
 # Debian 13 chroot holding 24.11's daemons; libmunge-dev lets 26.05.3 build from source with
 # munge auth (its configure otherwise needs only the toolchain above).
 PKGS_SLURM_VERSIONS=(mmdebstrap libmunge-dev)
 }
 
-PARTS=(BUILD CLANG TESTS CLI BENCH SLURM HAL MPI SLURM_VERSIONS)
+PARTS=(BUILD CLANG TESTS CLI BENCH SLURM HAL MPI PYTHON SLURM_VERSIONS)
 
 # The plugins are built against the Debian source of the installed Slurm, so apt needs a deb-src
 # entry. Bookworm's main archive serves the sources of its security updates too; the security
