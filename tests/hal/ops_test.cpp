@@ -1,10 +1,13 @@
 // Every operation on every available backend against an FP64 host reference: one slice per
 // backend, three uneven slices (18:20:12 blocks over host and two OpenCL cards), and a card with
-// a slice of a single block. Inputs are fresh random numbers each run (the seed is printed).
+// a slice of a single block. Inputs are fresh random numbers each run; the seed is printed on
+// start and again under a failed case, and TFLOPS_PROPERTY_SEED=<seed> reruns with the same inputs.
 #include <gtest/gtest.h>
 
+#include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
 
 #include "reference.h"
 #include "tflops/hal/hal.h"
@@ -51,9 +54,14 @@ class Ops : public ::testing::TestWithParam<Config> {
     for (Backend b : GetParam().needs)
       if (!has_device(b)) GTEST_SKIP() << "no " << backend_name(b) << " device here";
     card = card_for(GetParam());
-    const std::uint32_t seed = test::fresh_seed();
-    rng.seed(seed);
-    std::cout << "[ seed ] " << seed << " on " << GetParam().cards << "\n";
+    seed = test::run_seed();
+    rng.seed(*seed);
+    std::cout << "[ random ] " << test::seed_note(*seed) << " on " << GetParam().cards << "\n";
+  }
+
+  // The seed again under the failure, where a reader of a long log looks first.
+  void TearDown() override {
+    if (HasFailure() && seed) std::cout << "[ random ] failed with " << test::seed_note(*seed) << "\n";
   }
 
   Buffer upload(std::size_t rows, std::size_t cols, Layout layout, const std::vector<float>& v) {
@@ -63,7 +71,8 @@ class Ops : public ::testing::TestWithParam<Config> {
   }
 
   VirtualCard* card = nullptr;
-  std::mt19937 rng;
+  std::optional<std::uint64_t> seed;  // unset when SetUp failed before drawing it
+  std::mt19937_64 rng;
   static constexpr std::size_t kBatch = 37, kIn = 29, kOut = 19, kClasses = 10;
   static constexpr double kTolerance = 1e-5;
 };

@@ -1,12 +1,33 @@
 #include "reference.h"
 
+#include <cerrno>
 #include <cmath>
+#include <cstdlib>
+#include <stdexcept>
 
 namespace tflops::hal::test {
 
-std::uint32_t fresh_seed() { return std::random_device{}(); }
+std::uint64_t run_seed() {
+  const char* given = std::getenv("TFLOPS_PROPERTY_SEED");
+  if (given == nullptr || *given == '\0') {
+    std::random_device device;
+    return std::uint64_t{device()} << 32 | device();
+  }
+  char* end = nullptr;
+  errno = 0;
+  const unsigned long long value = std::strtoull(given, &end, 0);
+  if (errno != 0 || *end != '\0' || *given == '-') {
+    throw std::invalid_argument(std::string("TFLOPS_PROPERTY_SEED='") + given +
+                                "': give an unsigned number, as a failed run printed it");
+  }
+  return value;
+}
 
-std::vector<float> random_floats(std::mt19937& rng, std::size_t n, float lo, float hi) {
+std::string seed_note(std::uint64_t seed) {
+  return "seed " + std::to_string(seed) + " (rerun with TFLOPS_PROPERTY_SEED=" + std::to_string(seed) + ")";
+}
+
+std::vector<float> random_floats(std::mt19937_64& rng, std::size_t n, float lo, float hi) {
   std::uniform_real_distribution<float> dist(lo, hi);
   std::vector<float> out(n);
   for (float& v : out) v = dist(rng);

@@ -5,15 +5,21 @@
 #include <cstddef>
 #include <cstdint>
 #include <random>
+#include <string>
 #include <vector>
 
 namespace tflops::hal::test {
 
 using Matrix = std::vector<double>;  // row-major
 
-// A fresh seed per run (printed by the tests so a failure can be replayed).
-std::uint32_t fresh_seed();
-std::vector<float> random_floats(std::mt19937& rng, std::size_t n, float lo = -1.0f, float hi = 1.0f);
+// The seed of this run's random inputs: TFLOPS_PROPERTY_SEED when set (the project's one knob
+// for rerunning a randomized test, as for the pool's property tests), else a fresh one. Throws
+// std::invalid_argument for a value that is not an unsigned 64-bit number. The tests print it on
+// start and on failure (seed_note), so that a failure can be rerun with the same inputs.
+std::uint64_t run_seed();
+// "seed N (rerun with TFLOPS_PROPERTY_SEED=N)".
+std::string seed_note(std::uint64_t seed);
+std::vector<float> random_floats(std::mt19937_64& rng, std::size_t n, float lo = -1.0f, float hi = 1.0f);
 Matrix widen(const std::vector<float>& values);
 
 // C = alpha op(A) op(B) + beta C; A is ar x ac, B is br x bc as stored.

@@ -1,5 +1,6 @@
 // Suspend and resume of device state: a computation interrupted by SIGTSTP/SIGCONT (the signals
 // Slurm sends), moved meanwhile to other cards, ends with the result of an uninterrupted run.
+// Inputs are random; each case prints its seed, and TFLOPS_PROPERTY_SEED=<seed> reruns it.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -7,6 +8,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
+#include <iostream>
 #include <thread>
 
 #include "reference.h"
@@ -85,7 +87,10 @@ void wait_for(unsigned (*count)(), unsigned target) {
 
 TEST(Suspend, SignalsMoveTheComputationToOtherCards) {
   if (!opencl_present()) GTEST_SKIP() << "no OpenCL device";
-  std::mt19937 rng(test::fresh_seed());
+  const std::uint64_t seed = test::run_seed();
+  std::cout << "[ random ] " << test::seed_note(seed) << "\n";
+  SCOPED_TRACE(test::seed_note(seed));  // on every failure below
+  std::mt19937_64 rng(seed);
   const auto xs = test::random_floats(rng, kBatch * kIn), ws = test::random_floats(rng, kIn * kOut);
   const std::vector<float> want = run_uninterrupted(xs, ws);
 
@@ -128,7 +133,10 @@ TEST(Suspend, SignalsMoveTheComputationToOtherCards) {
 }
 
 TEST(Suspend, DirectCallsMoveToTheHostAlone) {
-  std::mt19937 rng(test::fresh_seed());
+  const std::uint64_t seed = test::run_seed();
+  std::cout << "[ random ] " << test::seed_note(seed) << "\n";
+  SCOPED_TRACE(test::seed_note(seed));  // on every failure below
+  std::mt19937_64 rng(seed);
   const auto xs = test::random_floats(rng, kBatch * kIn), ws = test::random_floats(rng, kIn * kOut);
   VirtualCard card = VirtualCard::from_card_list("gpu:gpu0::0-3=host,gpu:gpu1::4-9=host");
   Model model(card, xs, ws);
