@@ -1,5 +1,7 @@
 // Layout numbering on random inventories (layout.h): per node, one contiguous region per kind in
 // the region order, one sub-range per card in file order; pool-wide numbers from 1 across nodes.
+// Cards and blocks have decimal TFLOPS (19.5, 0.3), and a card is worth floor(TFLOPS /
+// BlockTFLOPS) blocks (doc/design.md), the fraction of a block beyond them unused.
 #include <gtest/gtest.h>
 
 #include "model.h"
@@ -8,7 +10,6 @@ namespace tflops::pool::proptest {
 namespace {
 
 std::string check_layout(const Inventory& inv, const Layout& layout) {
-  const double bt = inv.options.block_tflops;
   PROP_REQUIRE(layout.nodes().size() == inv.nodes.size(), "node count");
   std::uint64_t global = 1;
   std::uint64_t total = 0;
@@ -24,7 +25,7 @@ std::string check_layout(const Inventory& inv, const Layout& layout) {
       for (std::size_t c = 0; c < inv.cards.size(); ++c) {
         const Card& card = inv.cards[c];
         if (card.node != inv.nodes[n] || card.kind != kind) continue;
-        auto blocks = static_cast<std::uint32_t>(card.tflops / bt);
+        const std::uint32_t blocks = expected_card_blocks(card, inv.options);
         // The CardLayout that names this inventory card.
         const CardLayout* cl = nullptr;
         for (const auto& x : layout.cards()) {
@@ -86,12 +87,15 @@ std::string check_layout(const Inventory& inv, const Layout& layout) {
 }
 
 TEST(LayoutProperty, RandomInventoriesNumberAsDocumented) {
+  std::size_t fractional = 0, decimal_blocks = 0;  // that the inventories hold what they should
   for (std::uint64_t seed = 1; seed <= scaled(400); ++seed) {
     Rng rng(seed * 7919);
     InventoryShape shape;
     shape.max_cards = 5;
     shape.max_card_blocks = rng.chance(0.1) ? 200 : 16;
     Inventory inv = random_inventory(rng, shape);
+    for (const Card& card : inv.cards) fractional += fractional_card(card, inv.options);
+    decimal_blocks += std::llround(inv.options.block_tflops * kHundredths) % 25 != 0;
     std::string failure;
     try {
       Layout layout(inv);
@@ -99,16 +103,18 @@ TEST(LayoutProperty, RandomInventoriesNumberAsDocumented) {
     } catch (const std::exception& e) {
       bool over = false;
       for (const auto& name : inv.nodes) {
-        double t = 0;
+        std::uint64_t blocks = 0;
         for (const auto& c : inv.cards) {
-          if (c.node == name) t += c.tflops / inv.options.block_tflops;
+          if (c.node == name) blocks += expected_card_blocks(c, inv.options);
         }
-        over = over || t > kMaxBlocksPerNode;
+        over = over || blocks > kMaxBlocksPerNode;
       }
       if (!over || !dynamic_cast<const Error*>(&e)) failure = std::string("Layout threw: ") + e.what();
     }
     ASSERT_TRUE(failure.empty()) << "seed " << seed << ": " << failure;
   }
+  EXPECT_GT(fractional, 0u) << "no card was worth a fraction of a block more than whole blocks";
+  EXPECT_GT(decimal_blocks, 0u) << "no inventory had a BlockTFLOPS that binary cannot hold (0.1, 0.3)";
 }
 
 TEST(LayoutProperty, NodeOverTheSlurmLimitOrCardUnderOneBlockIsAnError) {

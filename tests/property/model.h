@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <map>
@@ -126,11 +127,18 @@ struct InventoryShape {
   std::optional<MigrationPolicy> policy;  // random when unset
 };
 
+// TFLOPS and BlockTFLOPS are whole hundredths, as an admin writes them (TFLOPS=19.5,
+// BlockTFLOPS=0.3): decimal fractions that binary doubles do not hold exactly. Half of the cards
+// are worth a fraction of a block more than whole blocks, which the rule in doc/design.md,
+// floor(TFLOPS / BlockTFLOPS) blocks per card, drops; expected_card_blocks() states that rule.
+inline constexpr std::int64_t kHundredths = 100;
+
 inline Inventory random_inventory(Rng& rng, const InventoryShape& shape = {}) {
-  static constexpr double kBlockTflops[] = {1.0, 1.0, 1.0, 0.5, 2.0, 0.25};
+  static constexpr std::int64_t kBlockHundredths[] = {100, 100, 100, 50, 200, 25, 10, 30, 150};
+  const std::int64_t block = kBlockHundredths[rng.below(std::size(kBlockHundredths))];
   Inventory inv;
   inv.source = "random.conf";
-  inv.options.block_tflops = kBlockTflops[rng.below(std::size(kBlockTflops))];
+  inv.options.block_tflops = static_cast<double>(block) / kHundredths;
   auto order = kAllKinds;
   rng.shuffle(order);
   inv.options.region_order = order;
@@ -155,7 +163,8 @@ inline Inventory random_inventory(Rng& rng, const InventoryShape& shape = {}) {
       card.kind = present[rng.below(present.size())];
       if (rng.chance(0.7)) card.device = "/dev/acc" + std::to_string(c);
       std::int64_t blocks = rng.between(1, shape.max_card_blocks);
-      card.tflops = static_cast<double>(blocks) * inv.options.block_tflops;  // exact in binary
+      std::int64_t beyond = rng.chance(0.5) ? rng.between(1, block - 1) : 0;  // under one block
+      card.tflops = static_cast<double>(blocks * block + beyond) / kHundredths;
       cards.push_back(card);
     }
   }
@@ -168,6 +177,21 @@ inline Inventory random_inventory(Rng& rng, const InventoryShape& shape = {}) {
   }
   inv.cards = std::move(cards);
   return inv;
+}
+
+// The blocks a card of random_inventory() is worth, floor(TFLOPS / BlockTFLOPS) (doc/design.md),
+// computed on the whole hundredths it was written in: free of the floating-point quotient (0.9 /
+// 0.3 is 2.9999999999999996 in doubles) that the library has to round.
+inline std::uint32_t expected_card_blocks(const Card& card, const PoolOptions& options) {
+  const auto tflops = static_cast<std::int64_t>(std::llround(card.tflops * kHundredths));
+  const auto block = static_cast<std::int64_t>(std::llround(options.block_tflops * kHundredths));
+  return static_cast<std::uint32_t>(tflops / block);
+}
+// Whether the card is worth a fraction of a block more than its whole blocks.
+inline bool fractional_card(const Card& card, const PoolOptions& options) {
+  const auto tflops = static_cast<std::int64_t>(std::llround(card.tflops * kHundredths));
+  const auto block = static_cast<std::int64_t>(std::llround(options.block_tflops * kHundredths));
+  return tflops % block != 0;
 }
 
 inline std::string describe(const Layout& layout) {
