@@ -1,18 +1,25 @@
 // Scheduler under long random submit/end sequences (scheduler.h), checked after every step
-// against a reference owner array rebuilt from the scheduler's jobs, and by replaying the step's
-// events on a copy of the reference taken before the step:
+// against a reference owner array rebuilt from the scheduler's jobs, by replaying the step's
+// events on a copy of the reference taken before the step, and against what a brute-force
+// reference (scheduler_reference.h) says the step must decide. No expectation comes from the
+// pool library's own planners (BlockPool::find, plan_migration, plan_preemption):
 //
 //  - no block is held twice; every running job's spans are its blocks in blocks(), and every
 //    held block belongs to a running job; free + used = total per node and kind; jobs that are
 //    not running hold nothing;
 //  - a running job has `blocks` blocks on `nodes` distinct nodes inside its domain;
-//  - refused exactly when the request can never fit; a request that fits the free blocks is
-//    placed where BlockPool::find puts it (or, one node with the blocks but no run, where
-//    plan_migration's target is); a request that does not fit suspends plan_preemption's victims,
-//    or waits when there is no plan;
+//  - refused exactly when the request can never fit; a request that fits the free blocks runs
+//    at once and suspends nobody; one that does not suspends jobs exactly when jobs at least the
+//    gap below it hold enough, else waits; the victims' highest priority is the lowest that
+//    frees enough, and for a one-node request they are the fewest at that level, holding the
+//    fewest blocks (where the planner may choose among equals, only these bounds are checked);
 //  - at every start or resume (event replay), the job gets one best-fit span on each node whose
-//    domain had a free run holding it at that moment; a suspended job whose old blocks are free
-//    resumes on them; victims are at least the gap below the job that preempts them;
+//    domain had a free run holding it at that moment, on the first such nodes in inventory
+//    order; a suspended job whose old blocks are free resumes on them; victims are at least the
+//    gap below the job that preempts them;
+//  - jobs move only for a one-node request that no free run holds, never under
+//    MigrationPolicy=none, only on the node that then gives the request one run; under compact,
+//    a request left scattered over several runs had no node whose jobs could all be packed;
 //  - after end(), queued jobs were placed in priority order (higher first; suspended before
 //    waiting; oldest first) and no job left queued fits the free blocks;
 //  - save()/restore() round-trips exactly, and both schedulers then answer the same steps alike;
@@ -23,8 +30,7 @@
 #include <limits>
 
 #include "model.h"
-#include "tflops/pool/migration.h"
-#include "tflops/pool/preemption.h"
+#include "scheduler_reference.h"
 #include "tflops/pool/scheduler.h"
 
 namespace tflops::pool::proptest {
@@ -175,14 +181,6 @@ class SchedulerRun {
       const Job& j = s_.job(id);
       pre[id] = Snap{j.state, j.spans, j.last_spans, j.queued_at};
     }
-    BlockPool pre_pool = s_.blocks();
-    std::vector<RunningJob> pre_running;
-    for (JobId id : live_) {
-      const Job& j = s_.job(id);
-      if (j.state == JobState::running) {
-        pre_running.push_back(RunningJob{id, j.spec.priority, j.spans, j.spec.kind, j.spec.migratable});
-      }
-    }
     Ref pre_ref(*layout_);  // the previous step checked the jobs against the pool
     PROP_CHECK(check_jobs(s_, &pre_ref, true, ++steps_ % 128 == 0 ? nullptr : &live_));
 
@@ -213,7 +211,7 @@ class SchedulerRun {
       dead_.insert(op.id);
     }
     for (const Event& e : events) ++stats[std::string(event_type_name(e.type))];
-    std::string failure = check_step(op, pre, pre_pool, pre_running, pre_ref, events);
+    std::string failure = check_step(op, pre, pre_ref, events);
     if (!failure.empty()) return failure + "\n    events:" + events_text(events);
     if (shadow_) {
       // The live jobs after every step; everything, and the saved text, at the end of the window.
@@ -329,8 +327,7 @@ class SchedulerRun {
     return {};
   }
 
-  std::string check_step(const Op& op, const std::map<JobId, Snap>& pre, const BlockPool& pre_pool,
-                         const std::vector<RunningJob>& pre_running, const Ref& pre_ref,
+  std::string check_step(const Op& op, const std::map<JobId, Snap>& pre, const Ref& pre_ref,
                          const std::vector<Event>& events);
 
   Rng rng_;
@@ -348,8 +345,7 @@ class SchedulerRun {
   std::map<std::string, std::size_t> stats;  // events and outcomes seen, to show what was exercised
 };
 
-std::string SchedulerRun::check_step(const Op& op, const std::map<JobId, Snap>& pre, const BlockPool& pre_pool,
-                                     const std::vector<RunningJob>& pre_running, const Ref& pre_ref,
+std::string SchedulerRun::check_step(const Op& op, const std::map<JobId, Snap>& pre, const Ref& pre_ref,
                                      const std::vector<Event>& events) {
   const Layout& layout = *layout_;
   const PoolOptions& options = layout.options();
@@ -373,7 +369,9 @@ std::string SchedulerRun::check_step(const Op& op, const std::map<JobId, Snap>& 
   bool moves_pending = false;       // moves made for the next start
   std::optional<Ref> before_moves;  // the blocks before those moves: what the placement saw
   bool any_move = false, untyped_move = false, any_suspend = false;
-  std::vector<const Event*> move_events;
+  std::vector<const Event*> move_events;  // the moves made for the next start
+  // Whether a job may move anywhere on its node (migration.h: migratable jobs stay in their domain).
+  auto anywhere = [&](JobId id) { return s_.job(id).spec.migratable && !s_.job(id).spec.kind; };
 
   for (std::size_t i = 0; i < events.size(); ++i) {
     const Event& e = events[i];
@@ -467,8 +465,28 @@ std::string SchedulerRun::check_step(const Op& op, const std::map<JobId, Snap>& 
         if (!in_place) {
           if (!moves_pending) {
             std::string bad = check_placement(cur, req, e.to);
-            PROP_REQUIRE(bad.empty(), where << "not where BlockPool::find would place it on the blocks free then: " << bad);
+            PROP_REQUIRE(bad.empty(), where << "not where block_pool.h's rule places it on the blocks free then: " << bad);
+            // Compact packs every movable job toward the start; minimal only clears a window by
+            // moving its jobs into free runs outside it, which may fail where packing would not.
+            if (req.nodes == 1 && e.to.size() > 1 && options.migration == MigrationPolicy::compact) {
+              auto packable = obviously_rearrangeable(cur, req, anywhere);
+              PROP_REQUIRE(!packable, where << "left in " << e.to.size() << " runs, but every job on n" << *packable
+                           << " may move anywhere on it and " << cur.free_count(*packable, std::nullopt)
+                           << " blocks are free there: packing them gives one run (MigrationPolicy=compact)");
+            }
           } else {
+            // migration.h: only for a one-node request that no free run held, never under none,
+            // all on the node where the request then gets one run.
+            PROP_REQUIRE(options.migration != MigrationPolicy::none, where << "jobs moved under MigrationPolicy=none");
+            PROP_REQUIRE(req.nodes == 1 && e.to.size() == 1, where << "jobs moved, but it did not get one run on one node");
+            for (std::uint32_t n = 0; n < seen.nodes(); ++n) {
+              PROP_REQUIRE((req.node && *req.node != n) || seen.largest(n, req.kind) < req.blocks,
+                           where << "jobs moved although n" << n << " had a free run of " << seen.largest(n, req.kind)
+                                 << " blocks for it");
+            }
+            for (const Event* m : move_events) {
+              PROP_REQUIRE(m->to[0].node == e.to[0].node, where << "move " << event_text(*m) << " is not on its node");
+            }
             for (std::uint32_t n : nodes_of(e.to)) {
               std::string bad = check_node_placement(cur, n, req.blocks, req.kind, on_node(e.to, n),
                                                      options.migration == MigrationPolicy::compact);
@@ -487,6 +505,7 @@ std::string SchedulerRun::check_step(const Op& op, const std::map<JobId, Snap>& 
         spans[e.job] = e.to;
         placed.push_back(e.job);
         moves_pending = false;
+        move_events.clear();
         break;
       }
       case EventType::waiting:
@@ -533,47 +552,51 @@ std::string SchedulerRun::check_step(const Op& op, const std::map<JobId, Snap>& 
       return {};
     }
     Request req = request_of(layout, spec);
-    auto direct = pre_pool.find(req);
-    if (direct) {
-      PROP_REQUIRE(job.state == JobState::running, "fits the free blocks " << str(direct) << " but is "
-                   << job_state_name(job.state));
-      PROP_REQUIRE(!any_suspend, "suspended jobs although the request fits the free blocks");
-      bool no_run = req.nodes == 1 && direct->size() > 1;
-      std::optional<MigrationPlan> plan;
-      if (no_run) plan = plan_migration(pre_pool, req, pre_running, options.migration);
-      if (any_move) {
-        PROP_REQUIRE(no_run, "moved jobs although a free run holds the request (or it spans nodes)");
-        PROP_REQUIRE(plan, "moved jobs although plan_migration has no plan");
-        PROP_REQUIRE(job.spans == Spans{plan->target}, "placed on " << str(job.spans) << ", plan target is "
-                     << str(plan->target));
-        bool same = plan->moves.size() == move_events.size();
-        for (std::size_t i = 0; same && i < plan->moves.size(); ++i) {
-          same = plan->moves[i].job == move_events[i]->job && plan->moves[i].from == move_events[i]->from &&
-                 plan->moves[i].to == move_events[i]->to;
-        }
-        PROP_REQUIRE(same, "the moves differ from plan_migration's");
-        ++stats["~submit migrated as planned"];
-      } else {
-        PROP_REQUIRE(job.spans == *direct, "placed on " << str(job.spans) << ", find() says " << str(direct));
-        PROP_REQUIRE(!plan, "the blocks are there but no run holds them, plan_migration("
-                     << migration_policy_name(options.migration) << ") has a plan to n" << plan->node
-                     << " target " << str(plan->target) << ", yet nothing moved");
-      }
-    } else {
-      auto plan = plan_preemption(pre_pool, req, spec.priority, pre_running, gap);
-      if (plan) {
-        PROP_REQUIRE(job.state == JobState::running, "plan_preemption suspends {" << [&] {
-          std::string s; for (auto v : plan->victims) s += " " + std::to_string(v); return s; }()
-          << " } but the job is " << job_state_name(job.state));
-        std::vector<JobId> got(suspended_here.begin(), suspended_here.end());
-        PROP_REQUIRE(got == plan->victims, "suspended other jobs than plan_preemption's victims");
-        ++stats["~submit preempted as planned"];
-      } else {
-        PROP_REQUIRE(job.state == JobState::waiting, "neither fits nor has a preemption plan, but is "
-                     << job_state_name(job.state));
-        PROP_REQUIRE(events.size() == 1, "waiting took more than one event");
-      }
+    if (expected_nodes(pre_ref, req).size() >= req.nodes) {
+      PROP_REQUIRE(job.state == JobState::running, "the free blocks hold it but it is " << job_state_name(job.state));
+      PROP_REQUIRE(!any_suspend, "suspended jobs although the free blocks hold the request");
+      ++stats[any_move ? "~submit migrated" : "~submit placed"];
+      return {};
     }
+    std::map<JobId, std::int64_t> priorities;  // of the jobs running before the step
+    for (const auto& [id, snap] : pre) {
+      if (snap.state == JobState::running) priorities[id] = s_.job(id).spec.priority;
+    }
+    auto bound = reference_preemption(pre_ref, req, spec.priority, gap, priorities);
+    if (!bound) {
+      PROP_REQUIRE(job.state == JobState::waiting, "no jobs " << gap << " or more below priority " << spec.priority
+                   << " hold enough, yet it is " << job_state_name(job.state));
+      PROP_REQUIRE(events.size() == 1, "waiting took more than one event");
+      ++stats["~submit waited"];
+      return {};
+    }
+    PROP_REQUIRE(job.state == JobState::running && !suspended_here.empty(),
+                 "jobs at least " << gap << " below priority " << spec.priority << " hold enough, yet it is "
+                 << job_state_name(job.state) << " after " << suspended_here.size() << " suspensions");
+    std::int64_t highest = std::numeric_limits<std::int64_t>::min();
+    std::uint64_t victim_blocks = 0;
+    for (JobId v : suspended_here) {
+      highest = std::max(highest, s_.job(v).spec.priority);
+      victim_blocks = victim_blocks + count_of(pre.at(v).spans);
+    }
+    const std::string victims_text = [&] {
+      std::string t;
+      for (JobId v : suspended_here) t += " " + std::to_string(v) + "(p" + std::to_string(s_.job(v).spec.priority) +
+                                          ", " + std::to_string(count_of(pre.at(v).spans)) + " blocks)";
+      return t;
+    }();
+    PROP_REQUIRE(highest == bound->highest, "suspended{" << victims_text << " }: highest priority " << highest
+                 << ", but suspending up to priority " << bound->highest << " frees enough");
+    if (bound->fewest) {
+      PROP_REQUIRE(suspended_here.size() == *bound->fewest, "suspended{" << victims_text << " }, but "
+                   << *bound->fewest << " jobs at or below priority " << bound->highest << " free enough");
+    }
+    if (bound->cheapest) {
+      PROP_REQUIRE(victim_blocks == *bound->cheapest, "suspended{" << victims_text << " } holding " << victim_blocks
+                   << " blocks, but " << *bound->fewest << " such jobs holding " << *bound->cheapest << " free enough");
+      ++stats["~submit preempted, set cost checked"];
+    }
+    ++stats["~submit preempted"];
     return {};
   }
 
@@ -600,10 +623,11 @@ std::string SchedulerRun::check_step(const Op& op, const std::map<JobId, Snap>& 
       const Job& j = s_.job(id);
       if (!queued(snap.state) || !queued(j.state) || id == op.id) continue;
       if (j.spec.kind && untyped_move) continue;  // a region may have gained blocks only now
-      auto fits = s_.blocks().find(request_of(layout, j.spec));
+      const Request req = request_of(layout, j.spec);
       ++stats["~left queued, checked not to fit"];
-      PROP_REQUIRE(!fits, "job " << id << " (" << job_state_name(j.state) << ", priority " << j.spec.priority
-                   << ") is still queued after end(" << op.id << ") but fits the free blocks at " << str(fits));
+      PROP_REQUIRE(expected_nodes(now, req).size() < req.nodes,
+                   "job " << id << " (" << job_state_name(j.state) << ", priority " << j.spec.priority
+                   << ") is still queued after end(" << op.id << ") but the free blocks hold it");
     }
   }
   return {};
