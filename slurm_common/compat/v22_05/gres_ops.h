@@ -27,7 +27,7 @@ struct GresOps {
   void (*epilog_set_env)(char*** epilog_env_ptr, gres_epilog_info_t* gres_ei, int node_inx);
 };
 
-// syms[] of gres.c: a plugin missing one is not loaded (gres_plugin/tests/check_symbols.sh reads
+// syms[] of gres.c: a plugin missing one is not loaded (tests/gres/check_symbols.sh reads
 // this list, one name per line).
 inline constexpr const char* kGresSymbols[] = {
     "gres_p_node_config_load",

@@ -26,7 +26,7 @@ struct GresOps {
   void (*prep_set_env)(char*** prep_env_ptr, gres_prep_t* gres_prep, int node_inx);
 };
 
-// syms[] of gres.c: a plugin missing one is not loaded (gres_plugin/tests/check_symbols.sh reads
+// syms[] of gres.c: a plugin missing one is not loaded (tests/gres/check_symbols.sh reads
 // this list, one name per line).
 inline constexpr const char* kGresSymbols[] = {
     "gres_p_node_config_load",
