@@ -61,10 +61,14 @@ def verdict(ok):
 
 
 def main():
+    if any(arg in ("-h", "--help") for arg in sys.argv[1:]):
+        print(__doc__.strip())
+        return
     if len(sys.argv) not in (2, 3):
         sys.exit(__doc__)
     json_path = Path(sys.argv[1])
     png_path = Path(sys.argv[2]) if len(sys.argv) == 3 else json_path.with_suffix(".png")
+    png_path.parent.mkdir(parents=True, exist_ok=True)
     context, runs = load(json_path)
 
     place = defaultdict(dict)   # max_blocks -> {nodes: row}

@@ -1,8 +1,9 @@
 // hal_bench: FP32 GEMM C = A B (n x n x n) on a virtual card of two or more devices, against
 // each device alone, in one run. A is sharded by rows, B replicated, C sharded: the split the
-// trainer's forward pass uses. The target is the sum of the devices' rates alone (SPEC's "1+1=2";
-// at least 90%). The virtual card runs twice: split by the rates alone, then balanced at this
-// shape (VirtualCard::balance), since a device's rate on a small row share is not its rate alone.
+// trainer's forward pass uses. The target is the sum of the devices' rates alone ("1+1=2": at
+// least 90%, doc/benchmarks.md). The virtual card runs twice: split by the rates alone, then
+// balanced at this shape (VirtualCard::balance), since a device's rate on a small row share is not
+// its rate alone.
 // Also measures how close a half share of a card comes to half of its rate.
 //
 //   hal_bench [--n N] [--repeats R] [--host-cpus 1] [--cards LIST]... [--json FILE]
@@ -10,6 +11,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <string>
@@ -62,8 +64,22 @@ std::string join(const std::vector<std::string>& cards) {
 
 int main(int argc, char** argv) {
   Options o;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string key = argv[i], value = argv[i + 1];
+  for (int i = 1; i < argc; i += 2) {
+    const std::string key = argv[i];
+    if (key == "-h" || key == "--help") {
+      std::cout << "usage: hal_bench [--n N] [--repeats R] [--host-cpus 1] [--cards LIST]... [--json FILE]\n"
+                   "\n"
+                   "FP32 GEMM (n x n x n, default 4096) on a virtual card of every --cards device together\n"
+                   "against each alone, in one run (default: the host and OpenCL device 0). Each --cards is\n"
+                   "one device as a card list, e.g. gpu:host0::0=host. Writes JSON to FILE (its folder is\n"
+                   "created); bench/hal/run_hal_bench.sh runs it pinned, with the plot.\n";
+      return 0;
+    }
+    if (i + 1 >= argc) {
+      std::cerr << "hal_bench: option " << key << " needs a value (--help lists the options)\n";
+      return 2;
+    }
+    const std::string value = argv[i + 1];
     if (key == "--n") o.n = std::stoul(value);
     else if (key == "--repeats") o.repeats = std::stoi(value);
     else if (key == "--host-cpus") o.host_cpus = {std::stoi(value)};
@@ -75,6 +91,9 @@ int main(int argc, char** argv) {
     }
   }
   if (o.cards.empty()) o.cards = {"gpu:host0::0=host", "npu:npu0::1=opencl:0"};
+  if (const auto folder = std::filesystem::path(o.json).parent_path(); !folder.empty()) {
+    std::filesystem::create_directories(folder);
+  }
   CardOptions options;
   options.host_cpus = o.host_cpus;
 

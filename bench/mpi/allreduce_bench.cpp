@@ -65,6 +65,8 @@ Options parse(int argc, char** argv) {
     }
   }
   options.sweep.check(1);
+  if (!options.csv.empty()) create_parent_folder(options.csv);
+  if (!options.json.empty()) create_parent_folder(options.json);
   return options;
 }
 
@@ -79,6 +81,19 @@ MPI_Datatype mpi_type(DType type) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (asks_for_help(argc, argv)) {
+    std::printf(
+        "usage: allreduce_bench [--min BYTES] [--max BYTES] [--factor F] [--repeats R] [--dtype float32]\n"
+        "                       [--csv FILE] [--json FILE] [--variants tflops,private,ring,rd,shm,mpi]\n"
+        "\n"
+        "All-reduce bus bandwidth (nccl-tests' busbw) over the MPI ranks it runs on, from --min to --max\n"
+        "bytes by --factor (default 8 B to 256 MiB by 2), median of --repeats (default 5), for each\n"
+        "variant: tflops (automatic choice on the node buffer), private (automatic choice on a rank's\n"
+        "own memory), ring, rd (recursive doubling), shm (shared memory) forced, and mpi\n"
+        "(MPI_Allreduce). Rank 0 writes CSV and JSON (their folders are created). Run under mpirun;\n"
+        "bench/mpi/run_mpi_bench.sh runs it with the plot.\n");
+    return 0;
+  }
   MPI_Init(&argc, &argv);
   try {
     const Options options = parse(argc, argv);

@@ -46,12 +46,24 @@ Options parse(int argc, char** argv) {
   }
   if (options.cards.empty()) throw std::invalid_argument("--cards LIST is required (e.g. gpu:gpu0::0-7=cuda:0)");
   options.sweep.check(sizeof(float));
+  if (!options.csv.empty()) create_parent_folder(options.csv);
   return options;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (asks_for_help(argc, argv)) {
+    std::printf(
+        "usage: gradient_bench --cards LIST [--min BYTES] [--max BYTES] [--factor F] [--repeats R] [--csv FILE]\n"
+        "\n"
+        "The gradient all-reduce of a virtual card per rank (each rank binds its share of the card\n"
+        "list LIST, as tflops-train does), pipelined against its stages one after the other, from\n"
+        "--min to --max bytes by --factor (default 64 KiB to 64 MiB by 4), median of --repeats.\n"
+        "Rank 0 writes CSV (its folder is created). Run under mpirun; bench/mpi/run_mpi_bench.sh\n"
+        "runs it with the plot.\n");
+    return 0;
+  }
   int provided = 0;
   MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
   try {

@@ -22,6 +22,11 @@ FLOOR, LARGE_TARGET, LARGE_FROM = 0.95, 1.3, 16 << 20
 
 
 def main():
+    if any(arg in ("-h", "--help") for arg in sys.argv[1:]):
+        print(__doc__.strip())
+        return
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
     out = Path(sys.argv[1])
     runs = sorted(out.glob("mpi_allreduce_*.csv"))
     if not runs:

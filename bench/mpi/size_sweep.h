@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <filesystem>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -31,6 +32,21 @@ struct SizeSweep {
     }
   }
 };
+
+// Creates the folder a result file goes into, so that `--csv out/x.csv` works on a fresh tree.
+inline void create_parent_folder(const std::string& file) {
+  const std::filesystem::path parent = std::filesystem::path(file).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent);
+}
+
+// True when the command line asks for help (checked before MPI_Init, so that no MPI starts).
+inline bool asks_for_help(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string option = argv[i];
+    if (option == "-h" || option == "--help") return true;
+  }
+  return false;
+}
 
 inline double median(std::vector<double> samples) {
   std::nth_element(samples.begin(), samples.begin() + static_cast<std::ptrdiff_t>(samples.size() / 2), samples.end());

@@ -26,6 +26,9 @@ def read(path):
 
 
 def main():
+    if any(arg in ("-h", "--help") for arg in sys.argv[1:]):
+        print(__doc__.strip())
+        return
     if len(sys.argv) != 2:
         sys.exit(__doc__)
     out = Path(sys.argv[1])

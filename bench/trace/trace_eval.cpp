@@ -9,6 +9,7 @@
 // The synthetic cluster repeats the trace's nodes up to N and replays one seed up to R x its
 // GPU capacity on the headline block policy; its time goes to synthetic.csv.
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -37,8 +38,32 @@ struct Args {
   double synthetic_ratio = kFgdArrivalRatio;
 };
 
+constexpr const char* kUsage =
+    "usage: trace_eval --nodes NODES.csv --tasks TASKS.csv [--out DIR] [--seeds 10] [--first-seed 42]\n"
+    "                  [--ratio 1.3] [--block-tflops 1] [--small-block-tflops X] [--g-tflops 15.7]\n"
+    "                  [--tflops MODEL=T]... [--sensitivity 8.1,15.7,19.5,31.2]\n"
+    "                  [--synthetic-nodes N [--synthetic-ratio R]]\n"
+    "\n"
+    "Replays a GPU cluster trace (Alibaba's cluster-trace-gpu-v2023 columns) on every placement\n"
+    "policy, FGD's way (tasks drawn per seed until the arrived GPU demand reaches RATIO x capacity,\n"
+    "no departures), and writes summary.csv, curves.csv, seeds.csv, sensitivity.csv, bad_rows.csv\n"
+    "and synthetic.csv into DIR (default '.', created if missing). bench/trace/run_trace_eval.sh\n"
+    "runs it on the trace and draws the plots.\n"
+    "\n"
+    "  --nodes, --tasks      the trace's node and task CSV files\n"
+    "  --seeds N             seeds per policy; --first-seed S the first of them\n"
+    "  --ratio R             arrived GPU demand as a multiple of the cluster's GPU capacity\n"
+    "  --block-tflops B      block size of the block policies; --small-block-tflops X the small one\n"
+    "                        (default: the smallest that keeps every node within 1024 blocks)\n"
+    "  --g-tflops T          TFLOPS assumed for the undisclosed GPU models G1-G3\n"
+    "  --tflops MODEL=T      TFLOPS of a GPU model (repeatable)\n"
+    "  --sensitivity LIST    the G1-G3 TFLOPS values the sensitivity run tries\n"
+    "  --synthetic-nodes N   also replay a cluster of N nodes repeating the trace's, to\n"
+    "                        --synthetic-ratio R of its GPU capacity (timed into synthetic.csv)\n"
+    "  -h, --help            show this help and exit\n";
+
 [[noreturn]] void usage_error(const std::string& message) {
-  std::cerr << "trace_eval: " << message << "\n(see the header of bench/trace/trace_eval.cpp)\n";
+  std::cerr << "trace_eval: " << message << "\n(trace_eval --help lists the options)\n";
   std::exit(2);
 }
 
@@ -60,7 +85,10 @@ Args parse_args(int argc, char** argv) {
       if (i + 1 >= argc) usage_error(flag + " needs a value");
       return argv[++i];
     };
-    if (flag == "--nodes") args.nodes = value();
+    if (flag == "-h" || flag == "--help") {
+      std::cout << kUsage;
+      std::exit(0);
+    } else if (flag == "--nodes") args.nodes = value();
     else if (flag == "--tasks") args.tasks = value();
     else if (flag == "--out") args.out = value();
     else if (flag == "--seeds") args.seeds = static_cast<int>(number(flag, value()));
@@ -126,6 +154,12 @@ std::vector<PolicySummary> run(const Cluster& cluster, const std::vector<TaskSpe
 
 int main(int argc, char** argv) {
   Args args = parse_args(argc, argv);
+  std::error_code made;
+  std::filesystem::create_directories(args.out, made);
+  if (made) {
+    std::cerr << "trace_eval: cannot create the output folder " << args.out << ": " << made.message() << "\n";
+    return 1;
+  }
   try {
     auto nodes = load_nodes(args.nodes);
     auto tasks = load_tasks(args.tasks);

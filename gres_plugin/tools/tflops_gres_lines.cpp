@@ -1,5 +1,5 @@
 // tflops-gres-lines FILE: prints, for each node of a card inventory (tflops.conf), the Gres= value
-// its slurm.conf NodeName line needs, e.g. "node0 tflops:gpu:18,tflops:npu:20,tflops:fpga:25".
+// its slurm.conf NodeName line needs and its blocks, e.g. "node0 tflops:gpu:18,tflops:npu:20,tflops:fpga:25 63".
 // Exit 1 with the inventory's file:line message when it is bad. Used by contrib/cluster.
 #include <array>
 #include <cstdio>
@@ -12,8 +12,19 @@
 #include "tflops/pool/layout.h"
 
 int main(int argc, char** argv) {
+  const std::string first = argc > 1 ? argv[1] : "";
+  if (argc == 2 && (first == "-h" || first == "--help")) {
+    std::printf(
+        "usage: tflops-gres-lines TFLOPS_CONF\n"
+        "\n"
+        "Prints, for each node of the card inventory TFLOPS_CONF, the node's name, the Gres= value\n"
+        "its slurm.conf NodeName line needs, and its number of blocks, e.g.\n"
+        "  node0 tflops:gpu:18,tflops:npu:20,tflops:fpga:25 63\n"
+        "Exit status 1, with the inventory's file:line message, when the file is bad.\n");
+    return 0;
+  }
   if (argc != 2) {
-    std::fprintf(stderr, "usage: tflops-gres-lines TFLOPS_CONF\n");
+    std::fprintf(stderr, "usage: tflops-gres-lines TFLOPS_CONF (--help for more)\n");
     return 2;
   }
   try {

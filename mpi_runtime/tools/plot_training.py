@@ -5,6 +5,7 @@
 """
 import csv
 import sys
+from pathlib import Path
 
 import matplotlib
 
@@ -13,6 +14,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 
 def main():
+    if any(arg in ("-h", "--help") for arg in sys.argv[1:]):
+        print(__doc__.strip())
+        return
     if len(sys.argv) not in (3, 4):
         sys.exit(__doc__)
     rows = list(csv.DictReader(open(sys.argv[1])))
@@ -38,6 +42,7 @@ def main():
     fig.suptitle(f"tflops-train: {float(rows[-1]['samples_per_s']):.0f} samples/s, "
                  f"{float(rows[-1]['step_ms']):.1f} ms/step (last epoch)")
     fig.tight_layout()
+    Path(sys.argv[2]).parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(sys.argv[2], dpi=110)
     print(f"wrote {sys.argv[2]}")
 

@@ -58,6 +58,9 @@ def pick(rng, weighted):
 
 
 def main():
+    if any(arg in ("-h", "--help") for arg in sys.argv[1:]):
+        print(__doc__.strip())
+        return
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "synthetic")
     os.makedirs(out, exist_ok=True)
     rng = random.Random(SEED)
