@@ -11,6 +11,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <stdexcept>
 #include <string>
@@ -98,6 +99,13 @@ int main(int argc, char** argv) {
   int status = 0;
   try {
     const Args args = parse(argc, argv);
+    if (rank == 0) {  // the folders the results go into, which a fresh run may name before they exist
+      for (const std::string& file : {args.csv, args.steps_csv, args.train.checkpoint}) {
+        const std::filesystem::path folder = std::filesystem::path(file).parent_path();
+        if (!folder.empty()) std::filesystem::create_directories(folder);
+      }
+    }
+    MPI_Barrier(MPI_COMM_WORLD);
     Communicator comm(MPI_COMM_WORLD);
     hal::VirtualCard card = bind_virtual_card(MPI_COMM_WORLD, args.bind);
     SuspendPoint suspend;
