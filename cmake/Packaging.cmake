@@ -26,7 +26,8 @@ if(TFLOPS_SLURM_FOUND)
 endif()
 # The licence (Debian policy: /usr/share/doc/<package>/copyright, in DEP-5 format) and the man pages.
 install(FILES ${PROJECT_SOURCE_DIR}/contrib/debian/copyright DESTINATION share/doc/${CPACK_PACKAGE_NAME})
-install(FILES ${PROJECT_SOURCE_DIR}/man/tflopsctl.1 DESTINATION share/man/man1)
+file(GLOB _man1 ${PROJECT_SOURCE_DIR}/man/*.1)  # tflopsctl(1) and one page per command
+install(FILES ${_man1} DESTINATION share/man/man1)
 install(FILES ${PROJECT_SOURCE_DIR}/man/tflops.conf.5 DESTINATION share/man/man5)
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "TFLOPS blocks for Slurm clusters with mixed GPU, NPU and FPGA cards")
