@@ -1,7 +1,7 @@
 // Suspension (Slurm preemption) at points where the program can afford it.
 //
 // `scontrol suspend` sends SIGTSTP, then SIGSTOP; `scontrol resume` sends SIGCONT. The HAL's own
-// hooks (hal/suspend_hooks.h) suspend a card between two operations, which is too fine for a
+// hooks (tflops/hal/suspend_hooks.h) suspend a card between two operations, which is too fine for a
 // training step: the step's next operation would find the card gone. A SuspendPoint instead
 // records SIGTSTP and lets the program act at a step boundary, or while it waits on its peers
 // (Communicator::set_idle_hook): honour() saves the card's buffers and releases its devices
