@@ -25,7 +25,7 @@ export SLURM_CONF=$DIR/etc/slurm.conf
 cd "$DIR"
 
 
-# --- 1. sbatch --gres=tflops:50 lands on node0 with pool blocks 1-50 (SPEC's 50T example) ---
+# --- 1. sbatch --gres=tflops:50 lands on node0 with pool blocks 1-50 (the worked example, README.md) ---
 J=$(sbatch --parsable --gres=tflops:50 -o "$DIR/j50.out" --wrap \
   'env | grep -E "^(SLURM_TFLOPS_|CUDA_|ASCEND_|OMPI_MCA_ess_base_forward_signals=)"; echo STEP; srun env | grep "^SLURM_TFLOPS_POOL_BLOCKS"; touch '"$DIR"'/j50.go; for i in $(seq 100); do [ -e '"$DIR"'/j50.end ] && break; sleep 0.1; done')
 check_eq "tflops:50 job runs" RUNNING "$(wait_running "$J")"
