@@ -39,7 +39,27 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION admin)
 # Listed rather than found by dpkg-shlibdeps: gres_tflops.so's Slurm symbols come from the daemon
 # that loads it, which dpkg-shlibdeps would report as unresolved.
-set(_depends "libc6, libstdc++6, libgcc-s1, libboost-program-options1.74.0")
+# tflops_deb_package_of(VAR FILE): the Debian package that holds FILE's real path (the runtime
+# library behind a -dev symlink), as dpkg-query -S names it; empty where no package does (a Slurm
+# built from source). The names differ between Debian releases (libslurm42t64 in Debian 13).
+function(tflops_deb_package_of var file)
+  get_filename_component(_real "${file}" REALPATH)
+  execute_process(COMMAND dpkg-query -S "${_real}" OUTPUT_VARIABLE _owner ERROR_QUIET
+                  OUTPUT_STRIP_TRAILING_WHITESPACE RESULT_VARIABLE _rc)
+  set(_package "")
+  if(_rc EQUAL 0 AND _owner MATCHES "^([^:,]+)")
+    set(_package "${CMAKE_MATCH_1}")
+  endif()
+  set(${var} "${_package}" PARENT_SCOPE)
+endfunction()
+set(_depends "libc6, libstdc++6, libgcc-s1")
+if(Boost_PROGRAM_OPTIONS_FOUND)
+  tflops_deb_package_of(_boost "${Boost_PROGRAM_OPTIONS_LIBRARY_RELEASE}")
+  if(NOT _boost)  # Boost not from a package: the name Debian gives that version's library
+    set(_boost "libboost-program-options${Boost_VERSION_MAJOR}.${Boost_VERSION_MINOR}.0")
+  endif()
+  string(APPEND _depends ", ${_boost}")
+endif()
 if(TFLOPS_SLURM_FOUND)
   # Slurm loads a plugin only into the micro release it was built for (plugin_version).
   string(REGEX MATCH "^([0-9]+)\\.([0-9]+)\\.([0-9]+)" _ "${TFLOPS_SLURM_VERSION}")
@@ -55,10 +75,17 @@ if(TARGET tflops_hal)
   endif()
 endif()
 if(TFLOPS_LIBSLURM_LIBRARY)
+  tflops_deb_package_of(_libslurm_package "${TFLOPS_LIBSLURM_LIBRARY}")
   get_filename_component(_libslurm "${TFLOPS_LIBSLURM_LIBRARY}" REALPATH)
-  if(_libslurm MATCHES "libslurm\\.so\\.([0-9]+)")
+  if(_libslurm_package)
+    string(APPEND _depends ", ${_libslurm_package}")
+  elseif(_libslurm MATCHES "libslurm\\.so\\.([0-9]+)")
     string(APPEND _depends ", libslurm${CMAKE_MATCH_1}")
   endif()
+endif()
+if(TFLOPS_PYTHON_DEPENDS)  # the Python package (python/); tflops.torch runs on Debian's torch
+  string(APPEND _depends ", ${TFLOPS_PYTHON_DEPENDS}")
+  set(CPACK_DEBIAN_PACKAGE_SUGGESTS python3-torch)
 endif()
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "${_depends}")
 include(CPack)

@@ -19,7 +19,8 @@
 # --slurm runs steps 6 and 7 on that Slurm release's daemons (default 22.05, Debian 12's own), with
 # the plugins built against its source in build-slurm-<release>/: 24.11 from Debian 13's packages
 # in a chroot, 26.05 built from SchedMD's source (contrib/cluster/slurm-version prepares either,
-# once). In 24.11's chroot this build's tflops-train does not run: step 7 is 22.05's and 26.05's.
+# once). For 24.11 the build and every step run inside that Debian 13 chroot (slurm-version run),
+# against its libraries, as on a Debian 13 site.
 #
 # Environment: TFLOPS_JOBS (parallel compile jobs, default 2), TFLOPS_SKIP_DEPS=1 (do not call
 # install-deps.sh), TFLOPS_BUILD_DIR (default build, or build-slurm-<release> with --slurm).
@@ -46,6 +47,13 @@ say() { printf '\n=== quickstart: %s\n' "$*"; }
 if [[ ${TFLOPS_SKIP_DEPS:-0} != 1 ]]; then
   say "dependencies (contrib/install-deps.sh)"
   contrib/install-deps.sh
+fi
+
+if [[ $slurm == 24.11 && ! -e /etc/tflops-slurm-root ]]; then
+  say "Slurm 24.11's Debian 13 chroot (contrib/cluster/slurm-version prepare 24.11; once, then cached)"
+  contrib/cluster/slurm-version prepare 24.11
+  say "into the chroot: the build and the jobs run there (contrib/cluster/slurm-version run 24.11)"
+  exec contrib/cluster/slurm-version run 24.11 -- env TFLOPS_SKIP_DEPS=1 contrib/quickstart.sh --slurm 24.11
 fi
 
 slurm_args=()
@@ -128,9 +136,7 @@ else
   cat "$cluster_dir/job-$job.out"
   [[ $state == COMPLETED ]] || { echo "quickstart: the tflops job ended $state" >&2; exit 1; }
 
-  if [[ $slurm == 24.11 ]]; then
-    say "7. skipped on 24.11: its daemons run in a Debian 13 chroot, where this build's tflops-train does not"
-  elif [[ -x $build/mpi_runtime/tflops-train ]]; then
+  if [[ -x $build/mpi_runtime/tflops-train ]]; then
     say "7. a training job: sbatch --gres=tflops:8 -n 4 contrib/examples/train-fashion-mnist.sbatch"
     # The example cluster's cards are stand-ins for real ones: run their blocks on the host (GPU)
     # and on PoCL's OpenCL CPU device (NPU, FPGA).

@@ -17,7 +17,8 @@
 #      in the normal build), 24.11 (Debian 13's packages in a chroot) and 26.05 (built from
 #      SchedMD's source), each of the last two in a build of the plugins against that release's
 #      source (build-slurm-<release>/, ../shared/slurm-src), which runs only the Slurm tests:
-#      integration.*, the exported-symbol and hook-signature checks. Their daemons are prepared
+#      integration.*, the exported-symbol and hook-signature checks. 24.11's build is made and
+#      run inside its Debian 13 chroot, against Debian 13's libraries. Their daemons are prepared
 #      once and cached (contrib/cluster/slurm-version).
 #
 #   contrib/run-tests.sh                  everything: both builds and the three Slurm releases
@@ -145,7 +146,7 @@ run_ctest() {
   # Whole outputs in the JUnit file: the expected-tests check looks there for the line that proves
   # a case ran.
   # An absolute path: ctest takes a relative one from inside the test directory.
-  ctest --test-dir "$dir" --output-on-failure -j "$jobs" --output-junit "$(cd "$dir" && pwd)/run-tests-junit.xml" \
+  ${in_release[@]+"${in_release[@]}"} ctest --test-dir "$dir" --output-on-failure -j "$jobs" --output-junit "$(cd "$dir" && pwd)/run-tests-junit.xml" \
     --test-output-size-passed 4000000 --test-output-size-failed 4000000 "$@" 2>&1 | tee "$log" || rc=$?
   # "100% tests passed, 0 tests failed out of 42"
   local line total failed
@@ -177,7 +178,7 @@ check_expected() {
   if [[ ! -s $dir/run-tests-junit.xml ]]; then
     echo "run-tests: no ctest results in $dir/run-tests-junit.xml"; failed_steps=$((failed_steps + 1)); return 1
   fi
-  ctest --test-dir "$dir" --show-only=json-v1 "$@" > "$dir/run-tests-registered.json"
+  ${in_release[@]+"${in_release[@]}"} ctest --test-dir "$dir" --show-only=json-v1 "$@" > "$dir/run-tests-registered.json"
   out=$("$PY" tests/check_expected_tests.py --build "$kind" --registered "$dir/run-tests-registered.json" \
           --junit "$dir/run-tests-junit.xml" "${condition_args[@]}") || rc=$?
   echo "$out"
@@ -230,35 +231,43 @@ SLURM_TESTS='^(integration\.|gres_plugin\.exported_symbols$|select\.(hook_signat
 # (Detect=, --live), tflops-train (the training preemption test).
 SLURM_TARGETS=(gres_tflops select_cons_tres_tflops job_submit_tflops tflops-gres-lines tflopsctl tflops-train)
 
+# What the commands of a build run in: nothing here, or 24.11's Debian 13 chroot, where its build
+# is made against Debian 13's libraries and runs beside its daemons (contrib/cluster/slurm-version
+# run), as a Debian 13 site builds it.
+in_release=()
+
 # slurm_build RELEASE DIR: Slurm RELEASE's daemons prepared, the plugins built against its source
 # in DIR, its Slurm tests run on its daemons, and the same checks of what ran as a build's.
 slurm_build() {
   local release=$1 dir=$2 kind=slurm-$1 out args=() lacking=0
+  in_release=()
+  [[ $release == 24.11 ]] && in_release=(contrib/cluster/slurm-version run 24.11 --)
   step "$kind: prerequisites" tflops_prerequisites normal || lacking=$?
   if ((lacking)); then
     failed_steps=$((failed_steps + lacking)); summary+=("skipped        $kind: build and test"); return
   fi
   if ! step "$kind: daemons (contrib/cluster/slurm-version prepare $release)" \
        contrib/cluster/slurm-version prepare "$release" ||
-     ! out=$(contrib/cluster/slurm-version cmake-args "$release"); then
+     ! out=$(${in_release[@]+"${in_release[@]}"} contrib/cluster/slurm-version cmake-args "$release"); then
     failed_steps=$((failed_steps + 1)); summary+=("skipped        $kind: build and test"); return
   fi
   mapfile -t args <<< "$out"
   mkdir -p "$dir"
   if ! step "$kind: configure ($dir)" \
-       bash -c 'set -o pipefail; cmake "$@" 2>&1 | tee "$0/run-tests-configure.log"' "$dir" \
+       ${in_release[@]+"${in_release[@]}"} bash -c 'set -o pipefail; cmake "$@" 2>&1 | tee "$0/run-tests-configure.log"' "$dir" \
        -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=g++ "${args[@]}" "${extra_cmake_args[@]}"; then
     failed_steps=$((failed_steps + 1)); summary+=("skipped        $kind: build and test"); return
   fi
   if ! step "$kind: Slurm plugins configured" plugins_configured "$dir"; then
     failed_steps=$((failed_steps + 1)); summary+=("skipped        $kind: build and test"); return
   fi
-  if ! step "$kind: build (${SLURM_TARGETS[*]})" cmake --build "$dir" -j "$jobs" --target "${SLURM_TARGETS[@]}"; then
+  if ! step "$kind: build (${SLURM_TARGETS[*]})" ${in_release[@]+"${in_release[@]}"} cmake --build "$dir" -j "$jobs" --target "${SLURM_TARGETS[@]}"; then
     failed_steps=$((failed_steps + 1)); summary+=("skipped        $kind: test"); return
   fi
   step "$kind: test (Slurm $release's daemons)" run_ctest "$dir" -R "$SLURM_TESTS" || true
   step "$kind: expected tests (tests/expected-tests.txt)" check_expected "$kind" "$dir" -R "$SLURM_TESTS" || true
   step "$kind: no test daemon left running" leftover_daemons "$dir" || true
+  in_release=()
 }
 
 if [[ ${TFLOPS_SKIP_DEPS:-0} != 1 ]]; then

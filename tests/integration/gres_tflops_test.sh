@@ -106,10 +106,11 @@ fi
 TFLOPSCTL=$BUILD/cli/tflopsctl
 OPENCL=0
 [ -x "$TFLOPSCTL" ] && OPENCL=$("$TFLOPSCTL" devices --json --no-calibrate 2>/dev/null | grep -c '"selector": "opencl:')
-if [ "$(cat "$DIR/etc/slurm-version" 2>/dev/null)" = 24.11 ]; then
-  # slurmd runs Detect='s tflopsctl itself, and 24.11's slurmd runs in a Debian 13 chroot, where
-  # this build's tflopsctl lacks its Debian 12 libraries: this part is 22.05's and 26.05's.
-  echo "not on 24.11 - Detect=: slurmd in the Debian 13 chroot cannot run this build's tflopsctl"
+if [ -x "$DIR/root/usr/sbin/slurmd" ]; then
+  # slurmd runs Detect='s tflopsctl itself, and this cluster's slurmd runs in 24.11's Debian 13
+  # chroot (its view DIR/root), where a tflopsctl built on Debian 12 lacks its libraries. The
+  # 24.11 build of contrib/run-tests.sh is made inside that chroot, where this part runs.
+  echo "not in a chroot view - Detect=: slurmd in the Debian 13 chroot cannot run a Debian 12 build's tflopsctl"
 elif [ ! -x "$TFLOPSCTL" ] || [ "${OPENCL:-0}" -lt 1 ]; then
   why="Detect=: no tflopsctl in $BUILD/cli or no OpenCL device (tflopsctl devices --json --no-calibrate)"
   if [ "${TFLOPS_REQUIRE_POCL:-0}" = 1 ]; then fail "$why, and PoCL is required (TFLOPS_REQUIRE_POCL=1)"; else echo "skip - $why"; fi

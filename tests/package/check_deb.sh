@@ -29,7 +29,12 @@ check "ships the example tflops.conf" grep -q 'share/doc/tflops/examples/tflops.
 check "ships its copyright file" grep -q " \./usr/share/doc/$(dpkg-deb -f "$deb" Package)/copyright\$" <<<"$contents"
 check "ships the man pages" bash -c 'grep -q "share/man/man1/tflopsctl.1" <<<"$0" && grep -q "share/man/man5/tflops.conf.5" <<<"$0"' "$contents"
 depends=$(dpkg-deb -f "$deb" Depends)
-check "depends on Boost.Program_options" grep -q 'libboost-program-options1.74.0' <<<"$depends"
+check "depends on Boost.Program_options' library package" grep -qE 'libboost-program-options1\.[0-9]+\.0' <<<"$depends"
+# Names differ between Debian releases (libboost-program-options1.83.0, libslurm42t64 in Debian 13):
+# each one it depends on must be a package this system's apt knows.
+for package in $(sed 's/([^)]*)//g; s/,/ /g' <<<"$depends" | tr -s ' ' '\n' | sort -u); do
+  check "depends on $package, a package of this system" bash -c '[ -n "$(apt-cache show --no-all-versions "$0" 2>/dev/null)" ]' "$package"
+done
 if [ "$PLUGIN_DIR" != none ]; then
   for so in gres_tflops.so select_cons_tres_tflops.so job_submit_tflops.so; do
     check "installs $so into $PLUGIN_DIR" grep -q " \.$PLUGIN_DIR/$so\$" <<<"$contents"
