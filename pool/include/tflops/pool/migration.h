@@ -34,8 +34,11 @@ struct MigrationPlan {
   std::uint64_t blocks_moved = 0;
 };
 
-// For a one-node request (request.nodes == 1). nullopt when no node can be rearranged so, or
-// the policy is none. Nodes are tried in inventory order; compact takes the first that works,
+// For a one-node request (request.nodes == 1). nullopt when the policy's method finds no node
+// to rearrange, or the policy is none. compact finds one wherever packing a node's movable jobs
+// leaves a run that holds the request; minimal only where a window can be cleared by moving each
+// of its jobs into a free run outside it, so it can find none where compact would (the price of
+// moving few blocks). Nodes are tried in inventory order; compact takes the first that works,
 // minimal the one that moves the fewest blocks. `within_cards`: every move only renumbers (a
 // job on one card moves inside that card, a job across cards stays), for jobs whose device
 // cgroups hold them to the cards they started on (ConstrainDevices).
