@@ -36,7 +36,7 @@ def parse_args():
                         help="folder of the four IDX files (.gz or not): dataset-fashion-mnist's")
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--batch", type=int, default=128, help="global batch, shared among the ranks")
-    parser.add_argument("--lr", type=float, default=2e-3, help="Adam's learning rate")
+    parser.add_argument("--lr", type=float, default=3e-3, help="Adam's first learning rate (a cosine to 0)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--train-samples", type=int, default=0, help="use the first N training images (0: all)")
     parser.add_argument("--cards", help="outside Slurm: the node's card list, e.g. gpu:cpu0::0-1=host")
@@ -109,6 +109,8 @@ def main():
     model = DDP(SmallCnn().to(device))
     model.register_comm_hook(sampler, tflops.torch.weighted_allreduce_hook)  # tflops: weighted sum
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
+    # The learning rate falls to 0 along a cosine over the run: a few epochs end near their best.
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=args.epochs * len(sampler))
 
     lines = [None] * dist.get_world_size()
     dist.all_gather_object(lines, f"rank {rank}: {tflops.torch.allocation()} -> {device}, "
@@ -139,10 +141,14 @@ def main():
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
+            schedule.step()
             step_seconds += time.monotonic() - began
             totals += torch.tensor([loss.item() * len(y), (out.argmax(1) == y).sum().item()], dtype=torch.float64)
-            if steps_out:
-                steps_out.writerow([step, f"{loss.item():.6f}"])  # rank 0's share of the batch
+            if args.steps_csv:  # the global batch's loss: each share's mean loss weighted b_i/B, summed
+                global_loss = torch.tensor([loss.item() * sampler.gradient_weight], dtype=torch.float64)
+                dist.all_reduce(global_loss)
+                if steps_out:
+                    steps_out.writerow([step, f"{global_loss.item():.6f}"])
             step += 1
         seconds = time.monotonic() - start
         dist.all_reduce(totals)

@@ -1,22 +1,23 @@
 """The example training job reaches the accuracy it promises, outside Slurm.
 
-  example_check.py MPIEXEC SCRIPT PLOT EPOCHS MIN_ACCURACY
+  example_check.py MPIEXEC SCRIPT PLOT EPOCHS MIN_ACCURACY OUT_DIR
 
 Runs contrib/examples/train_fashion_mnist_torch.py on 2 ranks sharing a host card, reads the
 final test accuracy from the CSV it wrote (not from its exit status), draws the curves with PLOT
-(tflops-plot-training) and prints "ok - ..." when the accuracy is at least MIN_ACCURACY percent.
+(tflops-plot-training) into OUT_DIR, and prints "ok - ..." when the accuracy is at least
+MIN_ACCURACY percent.
 """
 
 import csv
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 
-def main(mpiexec, script, plot, epochs, minimum):
-    out = Path(tempfile.mkdtemp(prefix="tflops-torch-example-"))
+def main(mpiexec, script, plot, epochs, minimum, out_dir):
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
     start = time.monotonic()
     subprocess.run([mpiexec, "--oversubscribe", "-n", "2", sys.executable, script, "--cards", "gpu:cpu0::0-1=host",
                     "--epochs", epochs, "--csv", str(out / "epochs.csv"), "--steps-csv", str(out / "steps.csv")],
@@ -38,6 +39,6 @@ def main(mpiexec, script, plot, epochs, minimum):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 6:
-        sys.exit("usage: example_check.py MPIEXEC SCRIPT PLOT EPOCHS MIN_ACCURACY")
+    if len(sys.argv) != 7:
+        sys.exit("usage: example_check.py MPIEXEC SCRIPT PLOT EPOCHS MIN_ACCURACY OUT_DIR")
     main(*sys.argv[1:])
