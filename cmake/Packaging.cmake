@@ -87,9 +87,5 @@ if(TFLOPS_PYTHON_DEPENDS)  # the Python package (python/); tflops.torch runs on 
   string(APPEND _depends ", ${TFLOPS_PYTHON_DEPENDS}")
   set(CPACK_DEBIAN_PACKAGE_SUGGESTS python3-torch)
 endif()
-if(TFLOPS_PYTHON_DEPENDS)  # the Python package (python/); tflops.torch runs on Debian's torch
-  string(APPEND _depends ", ${TFLOPS_PYTHON_DEPENDS}")
-  set(CPACK_DEBIAN_PACKAGE_SUGGESTS python3-torch)
-endif()
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "${_depends}")
 include(CPack)

@@ -3,8 +3,6 @@
 // torch's tensors, so Python only needs to know which cards (and which CUDA device) the rank holds.
 #include <mpi.h>
 
-#include <algorithm>
-#include <cmath>
 #include <string>
 
 #include "bindings.h"
@@ -50,15 +48,19 @@ class RankBinding {
 
 void bind_allocation(py::module_& m) {
   py::class_<hal::CardAlloc>(m, "Card", "One card of an allocation and the backend device that drives it")
-      .def_property_readonly("kind", [](const hal::CardAlloc& c) { return std::string(pool::kind_name(c.kind)); })
+      .def_property_readonly("kind",
+                             [](const hal::CardAlloc& c) { return std::string(pool::kind_name(c.kind)); })
       .def_readonly("name", &hal::CardAlloc::name)
       .def_readonly("device", &hal::CardAlloc::device)
       .def_readonly("blocks", &hal::CardAlloc::blocks)
       .def_property_readonly("share", &hal::CardAlloc::share)
-      .def_property_readonly("backend", [](const hal::CardAlloc& c) { return std::string(hal::backend_name(c.selector.backend)); })
+      .def_property_readonly(
+          "backend",
+          [](const hal::CardAlloc& c) { return std::string(hal::backend_name(c.selector.backend)); })
       .def_property_readonly("index", [](const hal::CardAlloc& c) { return c.selector.index; })
       .def("__repr__", [](const hal::CardAlloc& c) {
-        return "<Card " + c.name + ": " + std::to_string(c.blocks.size()) + " blocks on " + hal::format_selector(c.selector) + ">";
+        return "<Card " + c.name + ": " + std::to_string(c.blocks.size()) + " blocks on " +
+               hal::format_selector(c.selector) + ">";
       });
   py::class_<hal::Allocation>(m, "Allocation", "The blocks a rank holds, card by card")
       .def_readonly("node", &hal::Allocation::node)

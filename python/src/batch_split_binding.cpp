@@ -9,10 +9,13 @@ namespace py = pybind11;
 namespace tflops::python {
 
 void bind_batch_split(py::module_& m) {
-  m.def("split_batch",
-        [](std::size_t global_batch, const std::vector<double>& weights) { return mpi::split_batch(global_batch, weights); },
-        py::arg("global_batch"), py::arg("weights"),
-        "Shares of a global batch proportional to the weights, each at least 1, summing to global_batch");
+  m.def(
+      "split_batch",
+      [](std::size_t global_batch, const std::vector<double>& weights) {
+        return mpi::split_batch(global_batch, weights);
+      },
+      py::arg("global_batch"), py::arg("weights"),
+      "Shares of a global batch proportional to the weights, each at least 1, summing to global_batch");
 }
 
 }  // namespace tflops::python

@@ -9,10 +9,10 @@
 
 namespace tflops::python {
 
-void bind_mpi_session(pybind11::module_& m);   // MPI init, finalize, abort
-void bind_communicator(pybind11::module_& m);  // Communicator and its all-reduce over buffers
-void bind_allocation(pybind11::module_& m);    // the rank's share of the job's blocks
-void bind_batch_split(pybind11::module_& m);   // batch shares proportional to TFLOPS
-void bind_suspend_point(pybind11::module_& m); // SIGTSTP/SIGCONT at step boundaries
+void bind_mpi_session(pybind11::module_& m);    // MPI init, finalize, abort
+void bind_communicator(pybind11::module_& m);   // Communicator and its all-reduce over buffers
+void bind_allocation(pybind11::module_& m);     // the rank's share of the job's blocks
+void bind_batch_split(pybind11::module_& m);    // batch shares proportional to TFLOPS
+void bind_suspend_point(pybind11::module_& m);  // SIGTSTP/SIGCONT at step boundaries
 
 }  // namespace tflops::python

@@ -48,12 +48,14 @@ struct Elements {
 // The buffer's elements: contiguous and writable. Its format gives the type (float32, float64,
 // float16); bfloat16 has no buffer format, so its 16-bit words come with dtype="bfloat16".
 Elements elements_of(const py::buffer_info& info, const std::optional<std::string>& dtype) {
-  if (info.readonly) throw std::invalid_argument("the buffer is read-only; the all-reduce writes its result into it");
+  if (info.readonly)
+    throw std::invalid_argument("the buffer is read-only; the all-reduce writes its result into it");
   py::ssize_t expected = info.itemsize;
   for (py::ssize_t d = info.ndim - 1; d >= 0; --d) {
     if (info.shape[d] > 1 && info.strides[d] != expected) {
-      throw std::invalid_argument("the buffer is not contiguous; pass a contiguous copy (numpy.ascontiguousarray, "
-                                  "tensor.contiguous())");
+      throw std::invalid_argument(
+          "the buffer is not contiguous; pass a contiguous copy (numpy.ascontiguousarray, "
+          "tensor.contiguous())");
     }
     expected *= info.shape[d];
   }
@@ -62,7 +64,8 @@ Elements elements_of(const py::buffer_info& info, const std::optional<std::strin
   out.count = static_cast<std::size_t>(info.size);
   if (dtype) {
     const std::optional<mpi::DType> parsed = mpi::parse_dtype(*dtype);
-    if (!parsed) throw std::invalid_argument("dtype '" + *dtype + "' is not one of float32, float64, float16, bfloat16");
+    if (!parsed)
+      throw std::invalid_argument("dtype '" + *dtype + "' is not one of float32, float64, float16, bfloat16");
     if (static_cast<std::size_t>(info.itemsize) != mpi::dtype_size(*parsed)) {
       throw std::invalid_argument("dtype " + *dtype + " has " + std::to_string(mpi::dtype_size(*parsed)) +
                                   "-byte elements but the buffer's have " + std::to_string(info.itemsize));
@@ -74,8 +77,9 @@ Elements elements_of(const py::buffer_info& info, const std::optional<std::strin
   else if (info.format == "d") out.type = mpi::DType::f64;
   else if (info.format == "e") out.type = mpi::DType::f16;
   else {
-    throw std::invalid_argument("buffer format '" + info.format + "' is not float32, float64 or float16; " +
-                                "for bfloat16 pass its 16-bit words (tensor.view(torch.int16)) with dtype='bfloat16'");
+    throw std::invalid_argument(
+        "buffer format '" + info.format + "' is not float32, float64 or float16; " +
+        "for bfloat16 pass its 16-bit words (tensor.view(torch.int16)) with dtype='bfloat16'");
   }
   return out;
 }
@@ -137,14 +141,16 @@ std::vector<double> allgather(WorldCommunicator& self, double value) {
   std::vector<double> all(static_cast<std::size_t>(self.get().size()), 0.0);
   all[static_cast<std::size_t>(self.get().rank())] = value;
   py::gil_scoped_release unlocked;
-  mpi::allreduce_sum(self.get(), all.data(), all.size(), mpi::DType::f64, mpi::Algorithm::automatic, self.tuning());
+  mpi::allreduce_sum(self.get(), all.data(), all.size(), mpi::DType::f64, mpi::Algorithm::automatic,
+                     self.tuning());
   return all;
 }
 
 py::bytes broadcast(WorldCommunicator& self, const std::string& data, int root) {
   mpi::Communicator& comm = self.get();
   if (root < 0 || root >= comm.size()) {
-    throw std::invalid_argument("root " + std::to_string(root) + " is not a rank of " + std::to_string(comm.size()));
+    throw std::invalid_argument("root " + std::to_string(root) + " is not a rank of " +
+                                std::to_string(comm.size()));
   }
   std::string out = data;
   {
@@ -160,9 +166,10 @@ py::bytes broadcast(WorldCommunicator& self, const std::string& data, int root) 
 }  // namespace
 
 void bind_communicator(py::module_& m) {
-  py::class_<WorldCommunicator>(m, "Communicator",
-                                "tflops' communicator on MPI_COMM_WORLD (needs init_mpi() first); waits "
-                                "raise RankFailure after $TFLOPS_MPI_TIMEOUT s (default 120) without progress")
+  py::class_<WorldCommunicator>(
+      m, "Communicator",
+      "tflops' communicator on MPI_COMM_WORLD (needs init_mpi() first); waits "
+      "raise RankFailure after $TFLOPS_MPI_TIMEOUT s (default 120) without progress")
       .def(py::init<>())
       .def_property_readonly("rank", [](WorldCommunicator& self) { return self.get().rank(); })
       .def_property_readonly("size", [](WorldCommunicator& self) { return self.get().size(); })

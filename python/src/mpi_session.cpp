@@ -53,9 +53,10 @@ bool init() {
     MPI_Query_thread(&provided);
   }
   if (provided < MPI_THREAD_SERIALIZED) {
-    throw hal::Error(std::string("MPI was initialised with ") + thread_level_name(provided) +
-                     "; tflops needs MPI_THREAD_SERIALIZED or more: let tflops initialise MPI, or ask for " +
-                     "that level where the program initialises it (mpi4py: mpi4py.rc.thread_level = 'serialized')");
+    throw hal::Error(
+        std::string("MPI was initialised with ") + thread_level_name(provided) +
+        "; tflops needs MPI_THREAD_SERIALIZED or more: let tflops initialise MPI, or ask for " +
+        "that level where the program initialises it (mpi4py: mpi4py.rc.thread_level = 'serialized')");
   }
   return we_initialised;
 }
@@ -69,11 +70,13 @@ void finalize() {
 }  // namespace
 
 void bind_mpi_session(py::module_& m) {
-  m.def("init_mpi", &init, "Initialises MPI (at least MPI_THREAD_SERIALIZED) unless someone has; "
-                           "returns True when this call did");
+  m.def("init_mpi", &init,
+        "Initialises MPI (at least MPI_THREAD_SERIALIZED) unless someone has; "
+        "returns True when this call did");
   m.def("finalize_mpi", &finalize, "Finalises MPI when init_mpi() initialised it");
-  m.def("abort", [](int code) { MPI_Abort(MPI_COMM_WORLD, code); }, py::arg("code") = 1,
-        "Ends every rank of the job (MPI_Abort): for an error no rank can recover from");
+  m.def(
+      "abort", [](int code) { MPI_Abort(MPI_COMM_WORLD, code); }, py::arg("code") = 1,
+      "Ends every rank of the job (MPI_Abort): for an error no rank can recover from");
   m.def("world_rank_and_size", [] {
     int rank = 0, size = 1;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);

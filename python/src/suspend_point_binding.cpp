@@ -11,8 +11,8 @@ namespace py = pybind11;
 namespace tflops::python {
 
 void bind_suspend_point(py::module_& m) {
-  py::class_<mpi::SuspendPoint>(m, "SuspendPoint",
-                                "Records SIGTSTP/SIGCONT (Slurm suspend/resume) for honour() at a step boundary")
+  py::class_<mpi::SuspendPoint>(
+      m, "SuspendPoint", "Records SIGTSTP/SIGCONT (Slurm suspend/resume) for honour() at a step boundary")
       .def(py::init<>())
       .def("pending", &mpi::SuspendPoint::pending)
       .def(

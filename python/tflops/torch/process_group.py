@@ -74,6 +74,7 @@ def _abort_on_uncaught_exception(rank, size):
     """A rank that dies of an exception ends the job instead of leaving the others waiting."""
     if size == 1:
         return
+
     def abort(kind, value, trace):
         sys.stderr.write(f"tflops: rank {rank}: {kind.__name__}: {value}; aborting the job\n")
         traceback.print_exception(kind, value, trace)
