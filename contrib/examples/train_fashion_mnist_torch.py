@@ -98,6 +98,17 @@ def evaluate(model, test, device):
     return totals[0].item() / len(test), totals[1].item() / len(test)
 
 
+def suspension_note(suspensions):
+    """Whether every rank released its card while Slurm had the job stopped: (count, unwarned) per rank."""
+    if not suspensions[0][0]:
+        return ""
+    kept = [f"rank {r} {unwarned}x" for r, (_, unwarned) in enumerate(suspensions) if unwarned]
+    if not kept:
+        return f" (suspended and resumed {suspensions[0][0]}x; every rank released its card while stopped)"
+    return (f" (suspended and resumed {suspensions[0][0]}x; stopped before it released its card: {', '.join(kept)}; "
+            "under mpirun, export OMPI_MCA_ess_base_forward_signals=none)")
+
+
 def main():
     args = parse_args()
     device = tflops.torch.init_process_group(cards=args.cards)  # tflops: MPI, the rank's blocks, gloo
@@ -133,7 +144,8 @@ def main():
         totals = torch.zeros(2, dtype=torch.float64)  # this rank's summed loss, correct answers
         step_seconds, start = 0.0, time.monotonic()
         for x, y in loader:
-            tflops.torch.suspend_point(model, optimizer)  # tflops: Slurm preemption pauses here
+            if tflops.torch.suspend_point(model, optimizer):  # tflops: Slurm preemption pauses here
+                print(f"rank {rank}: resumed on {tflops.torch.allocation()} -> {tflops.torch.device()}", flush=True)
             began = time.monotonic()
             x, y = x.to(device), y.to(device)
             out = model(x)
@@ -162,10 +174,10 @@ def main():
             if epochs_out:
                 epochs_out.writerow([f"{v:.6f}" if isinstance(v, float) else v for v in row])
     final = 100 * test_accuracy
-    suspended, unwarned = tflops.torch.suspensions()
+    suspensions = [None] * dist.get_world_size()
+    dist.all_gather_object(suspensions, tflops.torch.suspensions())
     if rank == 0:
-        note = f" (suspended and resumed {suspended}x, {unwarned} of them before releasing the card)" if suspended else ""
-        print(f"final test accuracy: {final:.2f}%{note}", flush=True)
+        print(f"final test accuracy: {final:.2f}%{suspension_note(suspensions)}", flush=True)
     if final < args.min_test_accuracy:
         if rank == 0:
             print(f"below the required {args.min_test_accuracy:.2f}%")

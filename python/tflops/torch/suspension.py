@@ -7,9 +7,15 @@ share of the blocks the job holds now (they may be on other cards) and moves the
 Outside a tflops job (an explicit card list) it does nothing.
 """
 
+import time
+
 import torch
 
 from tflops.torch import process_group
+
+# Slurm signals every process of the job at once: a rank's own SIGTSTP comes within this long
+# of a peer's.
+_SIGNAL_SPREAD_S = 2.0
 
 
 def _move_optimizer_state(optimizer, device):
@@ -26,11 +32,18 @@ def _move(model, optimizer, device):
 
 
 def suspend_point(model, optimizer=None):
-    """Call once per step, between optimizer.step() and the next forward. Returns True when the
-    rank was suspended and resumed here."""
+    """Call once per step on every rank, between optimizer.step() and the next forward (it is
+    collective within a tflops job). Returns True when the rank was suspended and resumed here."""
     rt = process_group.runtime()
-    if rt.suspend_point is None or not rt.suspend_point.pending():
+    if rt.suspend_point is None:
         return False
+    # Every rank suspends at the same step boundary: a rank that went on would wait in the next
+    # all-reduce for the suspended ones, holding its card until Slurm's SIGSTOP.
+    if not any(rt.comm.allgather(1.0 if rt.suspend_point.pending() else 0.0)):
+        return False
+    deadline = time.monotonic() + _SIGNAL_SPREAD_S
+    while not rt.suspend_point.pending() and time.monotonic() < deadline:
+        time.sleep(0.005)
 
     def release():
         _move(model, optimizer, "cpu")
