@@ -18,14 +18,10 @@ import sys
 import time
 from pathlib import Path
 
+from allocation_file import write_allocation
+
 BEFORE, AFTER = "gpu:cpu0::0-1", "gpu:cpu1::4-5"
 TRAIN = ["--epochs", "2", "--train-samples", "12000", "--seed", "1"]
-
-
-def write_allocation(path, cards):
-    text = f"SLURM_TFLOPS_VERSION=1\nSLURM_TFLOPS_NODE=node0\nSLURM_TFLOPS_CARDS={cards}\n"
-    path.with_suffix(".tmp").write_text(text)
-    os.replace(path.with_suffix(".tmp"), path)
 
 
 def command(mpiexec, script, steps_csv):

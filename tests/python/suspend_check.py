@@ -17,15 +17,10 @@ import time
 import torch
 
 import tflops.torch
+from allocation_file import write_allocation
 
 BEFORE = "gpu:cpu0::0-1"
 AFTER = "gpu:cpu1::4-5"
-
-
-def write_allocation(path, cards):
-    with open(path + ".tmp", "w") as out:
-        out.write(f"SLURM_TFLOPS_VERSION=1\nSLURM_TFLOPS_NODE=node0\nSLURM_TFLOPS_CARDS={cards}\n")
-    os.replace(path + ".tmp", path)
 
 
 def fail(message):
