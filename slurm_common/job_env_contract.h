@@ -39,7 +39,12 @@ inline constexpr char kVarCudaMpsThreadPercentage[] = "CUDA_MPS_ACTIVE_THREAD_PE
 inline constexpr char kVarRocrVisibleDevices[] = "ROCR_VISIBLE_DEVICES";
 inline constexpr char kVarZeAffinityMask[] = "ZE_AFFINITY_MASK";
 inline constexpr char kVarAscendVisibleDevices[] = "ASCEND_RT_VISIBLE_DEVICES";
-// Open MPI's mpirun forwarding of signals to its ranks: "none" unless the job set it.
+// mpirun's forwarding of signals to its ranks: "none" unless the job set it, under the names of
+// Open MPI 4's mpirun (ORTE, Debian 12) and Open MPI 5's (PRRTE, Debian 13), which reads only its
+// own.
 inline constexpr char kVarMpirunSignalForwarding[] = "OMPI_MCA_ess_base_forward_signals";
+inline constexpr char kVarPrrteSignalForwarding[] = "PRTE_MCA_ess_base_forward_signals";
+inline constexpr std::array<const char*, 2> kSignalForwardingVars = {kVarMpirunSignalForwarding,
+                                                                     kVarPrrteSignalForwarding};
 
 }  // namespace tflops::env_contract

@@ -106,7 +106,8 @@ def suspension_note(suspensions):
     if not kept:
         return f" (suspended and resumed {suspensions[0][0]}x; every rank released its card while stopped)"
     return (f" (suspended and resumed {suspensions[0][0]}x; stopped before it released its card: {', '.join(kept)}; "
-            "under mpirun, export OMPI_MCA_ess_base_forward_signals=none)")
+            "under mpirun, export OMPI_MCA_ess_base_forward_signals=none "
+            "(Open MPI 5: PRTE_MCA_ess_base_forward_signals=none))")
 
 
 def main():

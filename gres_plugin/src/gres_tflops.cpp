@@ -187,8 +187,7 @@ void clear_env(char** env) {
 // MPI's mpirun passes the SIGTSTP it gets on to its ranks as a SIGSTOP, which stops them before
 // they can save their device buffers and free the cards for the preempting job. Inside Slurm
 // the forwarding adds nothing (slurmstepd signals the ranks itself), so a job holding blocks has
-// it off unless the job sets it.
-constexpr const char* kMpirunSignalForwarding = tflops::env_contract::kVarMpirunSignalForwarding;
+// it off (under the name of each Open MPI generation) unless the job sets it.
 
 void set_env(char*** env_ptr, const std::vector<uint32_t>& blocks) {
   if (blocks.empty() || !g_map) {
@@ -197,7 +196,8 @@ void set_env(char*** env_ptr, const std::vector<uint32_t>& blocks) {
   }
   for (const auto& [name, value] : tflops::gres::job_env(*g_map, blocks))
     env_array_overwrite(env_ptr, name.c_str(), value.c_str());
-  if (!getenvp(*env_ptr, kMpirunSignalForwarding)) env_array_overwrite(env_ptr, kMpirunSignalForwarding, "none");
+  for (const char* forwarding : tflops::env_contract::kSignalForwardingVars)
+    if (!getenvp(*env_ptr, forwarding)) env_array_overwrite(env_ptr, forwarding, "none");
 }
 
 // Parses "0-8,10" (what SLURM_TFLOPS_BLOCKS holds) back into numbers.

@@ -27,7 +27,7 @@ cd "$DIR"
 
 # --- 1. sbatch --gres=tflops:50 lands on node0 with pool blocks 1-50 (the worked example, README.md) ---
 J=$(sbatch --parsable --gres=tflops:50 -o "$DIR/j50.out" --wrap \
-  'env | grep -E "^(SLURM_TFLOPS_|CUDA_|ASCEND_|OMPI_MCA_ess_base_forward_signals=)"; echo STEP; srun env | grep "^SLURM_TFLOPS_POOL_BLOCKS"; touch '"$DIR"'/j50.go; for i in $(seq 100); do [ -e '"$DIR"'/j50.end ] && break; sleep 0.1; done')
+  'env | grep -E "^(SLURM_TFLOPS_|CUDA_|ASCEND_|OMPI_MCA_ess_base_forward_signals=|PRTE_MCA_ess_base_forward_signals=)"; echo STEP; srun env | grep "^SLURM_TFLOPS_POOL_BLOCKS"; touch '"$DIR"'/j50.go; for i in $(seq 100); do [ -e '"$DIR"'/j50.end ] && break; sleep 0.1; done')
 check_eq "tflops:50 job runs" RUNNING "$(wait_running "$J")"
 for ((i = 0; i < 100; i++)); do [ -e "$DIR/j50.go" ] && break; sleep 0.1; done
 SHOW=$(scontrol show job -d "$J")
@@ -50,6 +50,7 @@ check_eq "ASCEND_RT_VISIBLE_DEVICES" 0 "$(envval ASCEND_RT_VISIBLE_DEVICES "$O")
 check_eq "SLURM_TFLOPS_SHARES" "gpu0:1.000,gpu1:1.000,npu0:1.000,fpga0:0.480" "$(envval SLURM_TFLOPS_SHARES "$O")"
 # mpirun must not turn Slurm's SIGTSTP into a SIGSTOP for the ranks (they free their cards first)...
 check_eq "mpirun's signal forwarding off" none "$(envval OMPI_MCA_ess_base_forward_signals "$O")"
+check_eq "Open MPI 5's mpirun signal forwarding off" none "$(envval PRTE_MCA_ess_base_forward_signals "$O")"
 check_eq "Prolog env (epilog_build_env/epilog_set_env)" 1-50 "$(envval SLURM_TFLOPS_POOL_BLOCKS "$DIR/prolog-$J.env")"
 check_eq "Prolog env cards" \
   "gpu:gpu0:/dev/nvidia0:0-8,gpu:gpu1:/dev/nvidia1:9-17,npu:npu0:/dev/davinci0:18-37,fpga:fpga0:/dev/xclmgmt0:38-49" \

@@ -126,13 +126,13 @@ start_training_cluster() {
   cd "$DIR" || exit 1
 }
 job_state() { scontrol show job "$1" 2>/dev/null | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p'; }
-# The waits below are hang detectors, not performance checks: their bounds (600, 300 and N x 10
+# The waits below are hang detectors, not performance checks: their bounds (N x 10 and 300
 # polls 0.1 s apart, plus the time scontrol takes each time) are generous, many times what the step
 # takes on a busy 2-core machine; when one runs out, the check after it fails with the state seen.
-# Waits for a job to end; prints its final state.
+# Waits (up to about $2 seconds, default 60) for a job to end; prints its final state.
 wait_job() {
   local i state
-  for ((i = 0; i < 600; i++)); do
+  for ((i = 0; i < ${2:-60} * 10; i++)); do
     state=$(job_state "$1")
     case $state in COMPLETED|FAILED|CANCELLED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY) echo "$state"; return ;; esac
     sleep 0.1

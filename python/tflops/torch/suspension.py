@@ -61,6 +61,7 @@ def suspend_point(model, optimizer=None):
 
 def suspensions():
     """(suspensions honoured, of which unwarned): a rank stopped before it could release its card
-    (under mpirun without OMPI_MCA_ess_base_forward_signals=none) counts as unwarned."""
+    (under mpirun without OMPI_MCA_ess_base_forward_signals=none, or Open MPI 5's
+    PRTE_MCA_ess_base_forward_signals=none) counts as unwarned."""
     point = process_group.runtime().suspend_point
     return (point.suspensions, point.unwarned) if point is not None else (0, 0)
