@@ -44,7 +44,5 @@ inline constexpr char kVarAscendVisibleDevices[] = "ASCEND_RT_VISIBLE_DEVICES";
 // own.
 inline constexpr char kVarMpirunSignalForwarding[] = "OMPI_MCA_ess_base_forward_signals";
 inline constexpr char kVarPrrteSignalForwarding[] = "PRTE_MCA_ess_base_forward_signals";
-inline constexpr std::array<const char*, 2> kSignalForwardingVars = {kVarMpirunSignalForwarding,
-                                                                     kVarPrrteSignalForwarding};
 
 }  // namespace tflops::env_contract

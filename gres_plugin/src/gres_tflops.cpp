@@ -196,7 +196,8 @@ void set_env(char*** env_ptr, const std::vector<uint32_t>& blocks) {
   }
   for (const auto& [name, value] : tflops::gres::job_env(*g_map, blocks))
     env_array_overwrite(env_ptr, name.c_str(), value.c_str());
-  for (const char* forwarding : tflops::env_contract::kSignalForwardingVars)
+  for (const char* forwarding :
+       {tflops::env_contract::kVarMpirunSignalForwarding, tflops::env_contract::kVarPrrteSignalForwarding})
     if (!getenvp(*env_ptr, forwarding)) env_array_overwrite(env_ptr, forwarding, "none");
 }
 
