@@ -1,5 +1,5 @@
 // The allocation contract, read against gres/tflops' own writer (job_env in card_map.h): what
-// the plugin writes, the HAL reads. SPEC's 50T job on node0 is the main case.
+// the plugin writes, the HAL reads. The worked example's 50-block job on node0 is the main case.
 #include <gtest/gtest.h>
 
 #include "card_map.h"
@@ -9,7 +9,7 @@
 namespace tflops::hal {
 namespace {
 
-// SPEC's node0: 2 GPUs of 9 blocks, an NPU of 20, an FPGA of 25.
+// The worked example's node0: 2 GPUs of 9 blocks, an NPU of 20, an FPGA of 25.
 gres::CardMap spec_node0() {
   gres::CardMap map;
   map.node = "node0";

@@ -1,5 +1,7 @@
 #include "replay.h"
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 using namespace tflops::trace;

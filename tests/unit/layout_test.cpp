@@ -28,7 +28,7 @@ TEST(Layout, Spec200TNumbersNodesFromOnePoolWide) {
 
 TEST(Layout, Spec50TCardRegionsAreGpuNpuFpga) {
   auto layout = spec_200t();
-  // SPEC: blocks 1-18 are GPU, 19-38 NPU, 39-50 FPGA (of node0's 39-63).
+  // The worked example (README.md): blocks 1-18 are GPU, 19-38 NPU, 39-50 FPGA (of node0's 39-63).
   const auto& node0 = layout->nodes()[0];
   EXPECT_EQ(node0.regions[size_t(Kind::gpu)].first, 0u);
   EXPECT_EQ(node0.regions[size_t(Kind::gpu)].count, 18u);

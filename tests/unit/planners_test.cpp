@@ -24,7 +24,7 @@ struct Fixture {
   std::vector<RunningJob> running;
 };
 
-// SPEC's migration example at t2: app1 ended, app2 [4-6], app3 [7-8] (pool-wide), app4 needs 4.
+// The README's migration example at t2: app1 ended, app2 [4-6], app3 [7-8] (pool-wide), app4 needs 4.
 Fixture spec_t2() {
   Fixture f(spec_10t());
   f.run(2, 3, 3);
@@ -131,7 +131,7 @@ TEST(Preemption, NothingWhenVictimsCannotFreeEnough) {
 }
 
 TEST(Migration, MovesInsideOneCardOnlyRenumber) {
-  // SPEC's 10T node is one card: app2 and app3 keep their card and their share of it.
+  // The migration example's 10-block node is one card: app2 and app3 keep their card and their share of it.
   Fixture f = spec_t2();
   auto plan = plan_migration(f.pool, Request{.blocks = 4}, f.running, MigrationPolicy::compact);
   ASSERT_TRUE(plan);

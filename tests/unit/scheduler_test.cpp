@@ -1,4 +1,4 @@
-// The job lifecycle on SPEC's worked examples and on bad requests.
+// The job lifecycle on the README's worked examples and on bad requests.
 #include "tflops/pool/scheduler.h"
 
 #include <gmock/gmock.h>
@@ -24,7 +24,7 @@ JobSpec job(JobId id, std::int64_t blocks, std::int64_t priority = 0) {
   return spec;
 }
 
-// Pool-wide ranges [first, last] of a job, the way SPEC writes them.
+// Pool-wide ranges [first, last] of a job, the way the README's worked example writes them.
 std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges(const Scheduler& s, JobId id) {
   std::vector<std::pair<std::uint64_t, std::uint64_t>> out;
   for (const Span& span : s.job(id).spans) {
@@ -74,7 +74,7 @@ TEST(Scheduler, SpecMigrationExampleCompact) {
 }
 
 TEST(Scheduler, MovesToOtherCardsSayTheJobStops) {
-  // SPEC's migration example on two 5-block cards: app2 and app3 end up on gpu0 only.
+  // The README's migration example on two 5-block cards: app2 and app3 end up on gpu0 only.
   Scheduler s(layout_of("NodeName=node0 Kind=gpu Name=gpu[0-1] TFLOPS=5"));
   for (JobId id : {1, 2, 3}) s.submit(job(id, id == 3 ? 2 : 3));
   s.end(1);

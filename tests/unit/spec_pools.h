@@ -1,4 +1,4 @@
-// The pools of SPEC's worked examples, shared by the unit tests.
+// The pools of the README's worked examples, shared by the unit tests.
 #pragma once
 
 #include <memory>
@@ -8,8 +8,8 @@
 
 namespace tflops::pool::fixtures {
 
-// SPEC's 200 TFLOPS pool: node0 63T, node1 56T, node2 26T, node3 55T.
-inline const char* const kSpec200T = R"(# SPEC's 200T pool
+// The worked example's 200 TFLOPS pool: node0 63T, node1 56T, node2 26T, node3 55T.
+inline const char* const kSpec200T = R"(# the worked example's 200T pool
 NodeName=node0 Kind=gpu  Name=gpu[0-1]  Device=/dev/nvidia[0-1]  TFLOPS=9
 NodeName=node0 Kind=npu  Name=npu0      Device=/dev/davinci0     TFLOPS=20
 NodeName=node0 Kind=fpga Name=fpga0     Device=/dev/xclmgmt0     TFLOPS=25
@@ -32,7 +32,7 @@ inline std::shared_ptr<const Layout> spec_200t(const std::string& options = "") 
   return layout_of(kSpec200T, options);
 }
 
-// SPEC's migration example: one node of 10 blocks.
+// The migration example: one node of 10 blocks.
 inline std::shared_ptr<const Layout> spec_10t(const std::string& options = "") {
   return layout_of("NodeName=node0 Kind=gpu Name=gpu0 TFLOPS=10", options);
 }
