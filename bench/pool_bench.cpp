@@ -40,9 +40,7 @@ constexpr std::uint64_t kSeed = 20240601;
 constexpr std::size_t kRequestCycle = 4096;  // pre-drawn requests, used in turn (a power of 2)
 constexpr JobId kBenchJob = 0xFFFFFFF0u;     // the id the timed placements take blocks for
 
-int uniform(std::mt19937_64& rng, int lo, int hi) {
-  return std::uniform_int_distribution<int>(lo, hi)(rng);
-}
+int uniform(std::mt19937_64& rng, int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); }
 
 // Half the nodes have 8 GPUs, 3 in 10 have 4 GPUs + 4 NPUs, 2 in 10 4 GPUs + 2 NPUs + 2 FPGAs.
 std::shared_ptr<const Layout> make_layout(std::uint32_t nodes, std::uint64_t seed) {
@@ -175,8 +173,8 @@ void BM_PlaceRelease(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations());
   state.counters["blocks"] = static_cast<double>(pool.layout().total_blocks());
-  state.counters["occupancy"] =
-      1.0 - static_cast<double>(pool.free_blocks()) / static_cast<double>(pool.layout().total_blocks());
+  state.counters["occupancy"] = 1.0 - static_cast<double>(pool.free_blocks()) /
+                                          static_cast<double>(pool.layout().total_blocks());
   state.counters["miss_rate"] = static_cast<double>(misses) / static_cast<double>(state.iterations());
 }
 BENCHMARK(BM_PlaceRelease)

@@ -10,7 +10,7 @@
 
 namespace tflops::cli {
 
-nlohmann::json card_json(const pool::Layout& layout, std::uint32_t node,
-                         const pool::CardLayout& card, nlohmann::json used);
+nlohmann::json card_json(const pool::Layout& layout, std::uint32_t node, const pool::CardLayout& card,
+                         nlohmann::json used);
 
 }  // namespace tflops::cli

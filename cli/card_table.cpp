@@ -16,9 +16,8 @@ TextTable card_table(const pool::Layout& layout,
       const auto& card = inventory.cards[card_layout.card];
       const auto local = card_layout.blocks;
       table.add_row({first_row ? node_layout.name : "", card.name,
-                     std::string(pool::kind_name(card_layout.kind)),
-                     card.device.empty() ? "-" : card.device, format_number(card.tflops),
-                     format_range(local.first, local.end() - 1),
+                     std::string(pool::kind_name(card_layout.kind)), card.device.empty() ? "-" : card.device,
+                     format_number(card.tflops), format_range(local.first, local.end() - 1),
                      format_range(to_global(layout, node, local)), state(card_layout)});
       first_row = false;
     }

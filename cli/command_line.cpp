@@ -28,8 +28,7 @@ std::optional<po::variables_map> parse_command_line(const std::vector<std::strin
                   .options(all)
                   .positional(syntax.positional)
                   // No abbreviations: "--st" silently meaning "--state" would surprise scripts.
-                  .style(po::command_line_style::default_style &
-                         ~po::command_line_style::allow_guessing)
+                  .style(po::command_line_style::default_style & ~po::command_line_style::allow_guessing)
                   .run(),
               values);
     // --help wins over a missing required option, so that "tflopsctl pool --help" works.

@@ -25,12 +25,12 @@ class UsageError : public std::runtime_error {
 };
 
 struct CommandSyntax {
-  std::string synopsis;  // "tflopsctl pool --conf FILE [--json] [--state FILE]"
-  std::string summary;   // what the command does, a few lines
-  po::options_description options{"Options"};      // shown in --help; --help is added for you
+  std::string synopsis;                              // "tflopsctl pool --conf FILE [--json] [--state FILE]"
+  std::string summary;                               // what the command does, a few lines
+  po::options_description options{"Options"};        // shown in --help; --help is added for you
   po::options_description positionals{"Arguments"};  // bound by `positional`, not shown as options
   po::positional_options_description positional;
-  std::string epilog;    // shown after the options: file formats, examples
+  std::string epilog;  // shown after the options: file formats, examples
 };
 
 std::string usage_text(const CommandSyntax& syntax);

@@ -39,7 +39,8 @@ std::string gib(std::uint64_t bytes) { return format_number(static_cast<double>(
 // tflops.conf lines: one card per accelerator (the host CPU is not a card), named by kind, in
 // the devices' order with Detect=<backend>, so that slurmd gives each card this device again.
 std::string conf_lines(const std::vector<hal::Calibration>& results, const std::string& node) {
-  std::string text = "# tflops.conf lines for " + node + ", measured by tflopsctl devices "
+  std::string text = "# tflops.conf lines for " + node +
+                     ", measured by tflopsctl devices "
                      "(FP32 SGEMM; set TFLOPS= to the figure you want to sell). Keep their order: "
                      "Detect= gives the cards the node's devices in this order.\n";
   int counts[3] = {0, 0, 0};
@@ -64,13 +65,11 @@ int devices_command(const Args& args) {
   syntax.summary =
       "Lists this node's devices behind each HAL backend (host, OpenCL, CUDA) with the FP32\n"
       "TFLOPS a short SGEMM measures on each, and the PCI accelerators hwloc finds.";
-  syntax.options.add_options()
-      ("size", po::value<std::size_t>()->default_value(1024)->value_name("N"),
-       "calibrate with an N x N x N SGEMM")
-      ("no-calibrate", "list only; no SGEMM")
-      ("conf-lines", "print the node's tflops.conf card lines instead of the table")
-      ("node", po::value<std::string>()->value_name("NAME"), "NodeName for --conf-lines; default the host name")
-      ("json", "print JSON instead of text");
+  syntax.options.add_options()("size", po::value<std::size_t>()->default_value(1024)->value_name("N"),
+                               "calibrate with an N x N x N SGEMM")("no-calibrate", "list only; no SGEMM")(
+      "conf-lines", "print the node's tflops.conf card lines instead of the table")(
+      "node", po::value<std::string>()->value_name("NAME"),
+      "NodeName for --conf-lines; default the host name")("json", "print JSON instead of text");
   syntax.epilog =
       "The selector column (host, opencl:I, cuda:I) is what TFLOPS_HAL_BACKENDS and card lists use\n"
       "to map a card to a device.\n";
@@ -96,15 +95,20 @@ int devices_command(const Args& args) {
     json out = {{"devices", json::array()}, {"pci", json::array()}};
     for (const hal::Calibration& c : results)
       out["devices"].push_back({{"selector", hal::format_selector(c.device.selector)},
-                                {"type", c.device.type}, {"name", c.device.name},
-                                {"vendor", c.device.vendor}, {"units", c.device.compute_units},
+                                {"type", c.device.type},
+                                {"name", c.device.name},
+                                {"vendor", c.device.vendor},
+                                {"units", c.device.compute_units},
                                 {"memory_bytes", c.device.memory_bytes},
                                 {"pci_bus_id", c.device.pci_bus_id},
                                 {"tflops", calibrate ? json(c.tflops) : json(nullptr)},
-                                {"sgemm_n", c.n}, {"error", c.error}});
+                                {"sgemm_n", c.n},
+                                {"error", c.error}});
     for (const hal::PciDevice& p : pci)
-      out["pci"].push_back({{"bus_id", p.bus_id}, {"class", p.class_name},
-                            {"vendor_device", p.vendor_device}, {"name", p.name}});
+      out["pci"].push_back({{"bus_id", p.bus_id},
+                            {"class", p.class_name},
+                            {"vendor_device", p.vendor_device},
+                            {"name", p.name}});
     std::cout << out.dump(2) << "\n";
     return 0;
   }
@@ -112,7 +116,9 @@ int devices_command(const Args& args) {
   for (const hal::Calibration& c : results)
     table.add_row({hal::format_selector(c.device.selector), c.device.type,
                    std::to_string(c.device.compute_units), gib(c.device.memory_bytes),
-                   !calibrate ? "-" : c.error.empty() ? format_number(c.tflops) : "failed: " + c.error,
+                   !calibrate        ? "-"
+                   : c.error.empty() ? format_number(c.tflops)
+                                     : "failed: " + c.error,
                    c.device.name});
   table.print(std::cout);
   if (calibrate) std::cout << "(FP32 SGEMM " << n << "x" << n << "x" << n << ", best of 3)\n";
@@ -128,8 +134,9 @@ int devices_command(const Args& args) {
 #else
 
 int devices_command(const Args&) {
-  throw pool::Error("tflopsctl was built without libtflops_hal (OpenBLAS or hwloc missing at "
-                    "build time): install libopenblas-dev and libhwloc-dev and rebuild");
+  throw pool::Error(
+      "tflopsctl was built without libtflops_hal (OpenBLAS or hwloc missing at "
+      "build time): install libopenblas-dev and libhwloc-dev and rebuild");
 }
 
 #endif

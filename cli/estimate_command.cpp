@@ -84,8 +84,7 @@ void print_text(const pool::EstimateInput& input, const pool::Estimate& result,
                 const std::optional<PoolFit>& fit) {
   const bool training = input.model.training;
   std::cout << "flops per sample:  " << number_text(result.flops_per_sample)
-            << (training ? " (training: forward + backward, 3 x forward)" : " (inference: forward)")
-            << "\n"
+            << (training ? " (training: forward + backward, 3 x forward)" : " (inference: forward)") << "\n"
             << "sustained:         " << number_text(result.sustained_tflops) << " TFLOPS at "
             << number_text(input.samples_per_second) << " samples/s\n"
             << "peak:              " << number_text(result.peak_tflops) << " TFLOPS at "
@@ -103,8 +102,8 @@ void print_text(const pool::EstimateInput& input, const pool::Estimate& result,
     if (fit->fits_node) {
       std::cout << "verdict:           fits on one node\n";
     } else if (fit->nodes) {
-      std::cout << "verdict:           more than any node: spread it over " << *fit->nodes
-                << " nodes of " << fit->blocks_per_node << " blocks\n";
+      std::cout << "verdict:           more than any node: spread it over " << *fit->nodes << " nodes of "
+                << fit->blocks_per_node << " blocks\n";
     } else {
       std::cout << "verdict:           more than any node, and no equal split over nodes holds "
                    "it; lower the throughput\n";
@@ -149,21 +148,19 @@ int estimate_command(const Args& args) {
       "Estimates the TFLOPS blocks a job needs from its model's cost and the samples per second\n"
       "it must process, and prints the sbatch line that requests them. Training costs three\n"
       "forward passes per sample (forward and backward), inference one.";
-  syntax.options.add_options()
-      ("gflops-per-sample", po::value<double>()->value_name("G"),
-       "forward cost of one sample, GFLOPs")
-      ("params", po::value<double>()->value_name("P"),
-       "a transformer's parameter count (e.g. 7e9); forward = 2 x P x T")
-      ("tokens-per-sample", po::value<double>()->value_name("T"), "tokens in one sample")
-      ("samples-per-second", po::value<double>()->required()->value_name("S"),
-       "throughput the job must reach")
-      ("efficiency", po::value<double>()->value_name("E"),
-       "achieved / peak FLOPS the job expects, in (0, 1]; default 0.4")
-      ("inference", "the job only runs forward passes")
-      ("block-tflops", po::value<double>()->value_name("B"), "TFLOPS per block; default 1")
-      ("conf,c", po::value<std::string>()->value_name("FILE"),
-       "card inventory: block size from it, and whether the job fits a node and the pool")
-      ("json", "print JSON instead of text");
+  syntax.options.add_options()("gflops-per-sample", po::value<double>()->value_name("G"),
+                               "forward cost of one sample, GFLOPs")(
+      "params", po::value<double>()->value_name("P"),
+      "a transformer's parameter count (e.g. 7e9); forward = 2 x P x T")(
+      "tokens-per-sample", po::value<double>()->value_name("T"), "tokens in one sample")(
+      "samples-per-second", po::value<double>()->required()->value_name("S"),
+      "throughput the job must reach")("efficiency", po::value<double>()->value_name("E"),
+                                       "achieved / peak FLOPS the job expects, in (0, 1]; default 0.4")(
+      "inference", "the job only runs forward passes")("block-tflops", po::value<double>()->value_name("B"),
+                                                       "TFLOPS per block; default 1")(
+      "conf,c", po::value<std::string>()->value_name("FILE"),
+      "card inventory: block size from it, and whether the job fits a node and the pool")(
+      "json", "print JSON instead of text");
   syntax.epilog =
       "Example: tflopsctl estimate --params 7e9 --tokens-per-sample 2048 --samples-per-second 1\n";
 

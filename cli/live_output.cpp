@@ -60,7 +60,8 @@ std::string usage_text(const std::vector<Holding>& runs) {
 std::vector<GlobalRange> pool_ranges(const LiveView& view, const JobNodeBlocks& blocks) {
   std::vector<GlobalRange> ranges;
   if (!blocks.node_index) return ranges;
-  for (const auto& range : blocks.blocks) ranges.push_back(to_global(*view.layout, *blocks.node_index, range));
+  for (const auto& range : blocks.blocks)
+    ranges.push_back(to_global(*view.layout, *blocks.node_index, range));
   return ranges;
 }
 
@@ -97,15 +98,13 @@ std::string jobs_summary(const LiveView& view) {
 void print_live_table(const LiveView& view, std::ostream& out) {
   const auto& layout = *view.layout;
   const auto& inventory = layout.inventory();
-  out << "pool " << inventory.source << ", live from Slurm (" << view.slurm_conf << "): "
-      << layout.nodes().size() << " nodes, " << layout.total_blocks() << " blocks of "
-      << format_number(layout.options().block_tflops) << " TFLOPS, " << view.free_blocks()
-      << " free\n"
+  out << "pool " << inventory.source << ", live from Slurm (" << view.slurm_conf
+      << "): " << layout.nodes().size() << " nodes, " << layout.total_blocks() << " blocks of "
+      << format_number(layout.options().block_tflops) << " TFLOPS, " << view.free_blocks() << " free\n"
       << "jobs holding blocks: " << jobs_summary(view) << "\n\n";
 
-  TextTable cards = card_table(layout, [&](const pool::CardLayout& card) {
-    return usage_text(holdings(view, card));
-  });
+  TextTable cards = card_table(
+      layout, [&](const pool::CardLayout& card) { return usage_text(holdings(view, card)); });
   cards.print(out);
 
   if (!view.jobs.empty()) {
@@ -143,8 +142,7 @@ json live_json(const LiveView& view) {
                          ? json{{"job", nullptr}, {"id", nullptr}, {"state", "unknown"}}
                          : json{{"job", std::to_string(run.owner.job)},
                                 {"id", run.owner.job},
-                                {"state", run.owner.holder == Holder::running ? "running"
-                                                                              : "suspended"}};
+                                {"state", run.owner.holder == Holder::running ? "running" : "suspended"}};
         entry["first"] = run.blocks.first;
         entry["last"] = run.blocks.last;
         used.push_back(std::move(entry));

@@ -17,8 +17,8 @@ pool::Layout load_live_inventory(const std::optional<std::string>& conf) {
   if (conf) return pool::Layout(pool::load_inventory(*conf));
   const auto path = (std::filesystem::path(slurm_conf_path()).parent_path() / "tflops.conf").string();
   if (!std::filesystem::exists(path)) {
-    throw pool::Error("no card inventory '" + path + "' beside the slurm.conf in use (" +
-                      slurm_conf_path() + "); give it with --conf FILE or set SLURM_CONF");
+    throw pool::Error("no card inventory '" + path + "' beside the slurm.conf in use (" + slurm_conf_path() +
+                      "); give it with --conf FILE or set SLURM_CONF");
   }
   return pool::Layout(pool::load_inventory(path));
 }

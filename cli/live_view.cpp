@@ -100,16 +100,15 @@ class ViewBuilder {
       const auto index = static_cast<std::size_t>(kind);
       const auto inventory = node_layout.regions[index].count;
       if (slurm[index] != inventory) {
-        warn("node " + node.name + ": Slurm has " + std::to_string(slurm[index]) + " " +
-             kind_text(kind) + " blocks, the card inventory " + std::to_string(inventory) +
+        warn("node " + node.name + ": Slurm has " + std::to_string(slurm[index]) + " " + kind_text(kind) +
+             " blocks, the card inventory " + std::to_string(inventory) +
              "; block numbers may not match (is --conf the tflops.conf slurmd reads?)");
       }
     }
   }
 
   void read_use(const pool::NodeLayout& node_layout, const SlurmNode& node, NodeUse& use) {
-    for (const auto& item :
-         parse_named(node.gres_used, "node " + node.name + "'s gres_used", gres_name_)) {
+    for (const auto& item : parse_named(node.gres_used, "node " + node.name + "'s gres_used", gres_name_)) {
       const auto kind = pool::parse_kind(item.type);
       if (!kind || !item.count) continue;  // untyped (count-only): the jobs' lists decide
       auto& count = use.count[static_cast<std::size_t>(*kind)];
@@ -153,8 +152,7 @@ class ViewBuilder {
       }
       if (!live.nodes.empty()) view_.jobs.push_back(std::move(live));
     }
-    std::sort(view_.jobs.begin(), view_.jobs.end(),
-              [](const auto& a, const auto& b) { return a.id < b.id; });
+    std::sort(view_.jobs.begin(), view_.jobs.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
   }
 
   // Drops block numbers the inventory's node does not have.
@@ -162,8 +160,8 @@ class ViewBuilder {
     const auto size = layout().nodes()[*blocks.node_index].blocks;
     for (auto& range : blocks.blocks) {
       if (range.end() > size) {
-        warn(what + ": block " + std::to_string(std::max(range.first, size)) +
-             " is past the node's " + std::to_string(size) +
+        warn(what + ": block " + std::to_string(std::max(range.first, size)) + " is past the node's " +
+             std::to_string(size) +
              " blocks in the card inventory (is --conf the tflops.conf slurmd reads?)");
         range.count = range.first < size ? size - range.first : 0;
       }
@@ -183,8 +181,8 @@ class ViewBuilder {
           for (auto block = range.first; block < range.end(); ++block) {
             auto& owner = owners[block];
             if (owner.holder == Holder::running && holder == Holder::running) {
-              warn("job " + std::to_string(job.id) + " and job " + std::to_string(owner.job) +
-                   " both hold " + blocks.node + " block " + std::to_string(block));
+              warn("job " + std::to_string(job.id) + " and job " + std::to_string(owner.job) + " both hold " +
+                   blocks.node + " block " + std::to_string(block));
               continue;
             }
             if (owner.holder != Holder::none) continue;  // given to a running job: released

@@ -33,12 +33,12 @@ struct BlockOwner {
 };
 
 struct JobNodeBlocks {
-  std::string node;                          // Slurm's node name
-  std::optional<std::uint32_t> node_index;   // in the layout; nullopt when the inventory lacks it
-  std::uint64_t count = 0;                   // blocks Slurm counts for the job here
-  std::vector<pool::BlockRange> blocks;      // node-local, sorted runs
-  bool complete = true;                      // false: Slurm's list named fewer than `count`
-  std::uint64_t held = 0;                    // how many of `blocks` the job holds now
+  std::string node;                         // Slurm's node name
+  std::optional<std::uint32_t> node_index;  // in the layout; nullopt when the inventory lacks it
+  std::uint64_t count = 0;                  // blocks Slurm counts for the job here
+  std::vector<pool::BlockRange> blocks;     // node-local, sorted runs
+  bool complete = true;                     // false: Slurm's list named fewer than `count`
+  std::uint64_t held = 0;                   // how many of `blocks` the job holds now
 };
 
 struct LiveJob {
@@ -52,8 +52,8 @@ struct LiveJob {
 };
 
 struct LiveNode {
-  std::string state;                     // Slurm's node state; "absent" when Slurm lacks the node
-  std::vector<BlockOwner> owners;        // one per node-local block
+  std::string state;               // Slurm's node state; "absent" when Slurm lacks the node
+  std::vector<BlockOwner> owners;  // one per node-local block
   std::array<std::uint32_t, pool::kKindCount> used{};  // per kind (index: pool::Kind)
   std::uint32_t used_total() const;
 };
@@ -61,8 +61,8 @@ struct LiveNode {
 struct LiveView {
   std::shared_ptr<const pool::Layout> layout;
   std::string slurm_conf;
-  std::vector<LiveNode> nodes;     // parallel to layout->nodes()
-  std::vector<LiveJob> jobs;       // jobs with tflops blocks, by id
+  std::vector<LiveNode> nodes;  // parallel to layout->nodes()
+  std::vector<LiveJob> jobs;    // jobs with tflops blocks, by id
   std::vector<std::string> warnings;
   std::uint64_t used_blocks() const;
   std::uint64_t free_blocks() const { return layout->total_blocks() - used_blocks(); }

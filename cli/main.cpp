@@ -94,8 +94,7 @@ int main(int argc, char** argv) {
   const Subcommand* command = find_subcommand(first);
   if (!command) {
     if (first.starts_with("-")) {
-      return usage_error("unknown option '" + first + "'; options go after the command",
-                         top_usage());
+      return usage_error("unknown option '" + first + "'; options go after the command", top_usage());
     }
     return usage_error("unknown command '" + first + "'", top_usage());
   }

@@ -32,9 +32,9 @@ namespace {
 // ending in .prom, which the collector skips), flush it to disk, then rename it over the target.
 void write_atomically(const std::string& path, const std::string& text) {
   const std::filesystem::path target(path);
-  const auto temporary =
-      (target.parent_path() / ("." + target.filename().string() + ".tmp." + std::to_string(::getpid())))
-          .string();
+  const auto temporary = (target.parent_path() /
+                          ("." + target.filename().string() + ".tmp." + std::to_string(::getpid())))
+                             .string();
   const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) write_failed("create", temporary);
   std::size_t done = 0;
@@ -70,12 +70,12 @@ int metrics_command(const Args& args) {
   syntax.summary =
       "Reads the running cluster through libslurm and prints Prometheus gauges: blocks total,\n"
       "used and free per node and card kind, and the jobs holding blocks (running, suspended).";
-  syntax.options.add_options()
-      ("conf,c", po::value<std::string>()->value_name("FILE"),
-       "card inventory (default: tflops.conf beside $SLURM_CONF or /etc/slurm/slurm.conf)")
-      ("textfile", po::value<std::string>()->value_name("FILE"),
-       "write FILE atomically (temporary file + rename) instead of printing, for node_exporter's "
-       "textfile collector, e.g. /var/lib/prometheus/node-exporter/tflops.prom");
+  syntax.options.add_options()(
+      "conf,c", po::value<std::string>()->value_name("FILE"),
+      "card inventory (default: tflops.conf beside $SLURM_CONF or /etc/slurm/slurm.conf)")(
+      "textfile", po::value<std::string>()->value_name("FILE"),
+      "write FILE atomically (temporary file + rename) instead of printing, for node_exporter's "
+      "textfile collector, e.g. /var/lib/prometheus/node-exporter/tflops.prom");
   syntax.epilog =
       "When Slurm or the inventory cannot be read, the output is 'tflops_up 0' alone and the\n"
       "exit status is 2, so that an alert fires rather than old figures going stale.\n";

@@ -81,13 +81,10 @@ std::string metrics_text(const LiveView& view) {
 
   const auto& nodes = view.layout->nodes();
   out.gauge("tflops_blocks_total", "TFLOPS blocks per node and card kind (card inventory).");
-  per_node_kind(out, view, [&](std::uint32_t node, std::size_t kind) {
-    return nodes[node].regions[kind].count;
-  });
+  per_node_kind(out, view,
+                [&](std::uint32_t node, std::size_t kind) { return nodes[node].regions[kind].count; });
   out.gauge("tflops_blocks_used", "TFLOPS blocks allocated to jobs, per node and card kind.");
-  per_node_kind(out, view, [&](std::uint32_t node, std::size_t kind) {
-    return view.nodes[node].used[kind];
-  });
+  per_node_kind(out, view, [&](std::uint32_t node, std::size_t kind) { return view.nodes[node].used[kind]; });
   out.gauge("tflops_blocks_free", "TFLOPS blocks free, per node and card kind.");
   per_node_kind(out, view, [&](std::uint32_t node, std::size_t kind) {
     const auto total = nodes[node].regions[kind].count;
@@ -112,7 +109,8 @@ std::string metrics_text(const LiveView& view) {
   out.gauge("tflops_suspended_blocks_held",
             "TFLOPS blocks that suspended jobs still hold (not released to other jobs).");
   out.sample({}, suspended_held);
-  out.gauge("tflops_warnings", "Mismatches between Slurm and the card inventory (tflopsctl pool --live lists them).");
+  out.gauge("tflops_warnings",
+            "Mismatches between Slurm and the card inventory (tflopsctl pool --live lists them).");
   out.sample({}, static_cast<std::uint64_t>(view.warnings.size()));
   return out.text();
 }

@@ -87,14 +87,13 @@ void print_table(const pool::Scheduler& scheduler) {
   const auto& layout = scheduler.layout();
   const auto& inventory = layout.inventory();
   std::cout << "pool " << inventory.source << ": " << layout.nodes().size() << " nodes, "
-            << layout.total_blocks() << " blocks of "
-            << format_number(layout.options().block_tflops) << " TFLOPS, " << scheduler.blocks().free_blocks() << " free\n"
+            << layout.total_blocks() << " blocks of " << format_number(layout.options().block_tflops)
+            << " TFLOPS, " << scheduler.blocks().free_blocks() << " free\n"
             << "regions " << region_order_text(layout.options()) << ", migration "
             << pool::migration_policy_name(layout.options().migration) << "\n\n";
 
-  TextTable table = card_table(layout, [&](const pool::CardLayout& card) {
-    return usage_text(scheduler, holdings(scheduler, card));
-  });
+  TextTable table = card_table(
+      layout, [&](const pool::CardLayout& card) { return usage_text(scheduler, holdings(scheduler, card)); });
   table.print(std::cout);
 }
 
@@ -132,22 +131,23 @@ json pool_json(const pool::Scheduler& scheduler) {
 
 int pool_command(const Args& args) {
   CommandSyntax syntax;
-  syntax.synopsis = "tflopsctl pool --conf FILE [--json] [--state FILE]\n"
-                    "       tflopsctl pool --live [--conf FILE] [--json]";
+  syntax.synopsis =
+      "tflopsctl pool --conf FILE [--json] [--state FILE]\n"
+      "       tflopsctl pool --live [--conf FILE] [--json]";
   syntax.summary =
       "Shows every card of the card inventory FILE with its blocks, numbered per node from 0\n"
       "(LOCAL, Slurm's GRES bit index) and pool-wide from 1 (POOL), and which blocks are free.\n"
       "With --live, which Slurm job holds which blocks now, read from slurmctld.";
-  syntax.options.add_options()
-      ("conf,c", po::value<std::string>()->value_name("FILE"),
-       "card inventory (tflops.conf); with --live it defaults to the tflops.conf beside "
-       "$SLURM_CONF (or /etc/slurm/slurm.conf)")
-      ("state", po::value<std::string>()->value_name("FILE"),
-       "scheduler state (from 'tflopsctl simulate --save-state') for which jobs hold which "
-       "blocks; without it every block is free")
-      ("live", "read the running cluster through libslurm: the jobs holding blocks (running, "
-       "and suspended with the blocks they held), node by node")
-      ("json", "print JSON instead of a table");
+  syntax.options.add_options()(
+      "conf,c", po::value<std::string>()->value_name("FILE"),
+      "card inventory (tflops.conf); with --live it defaults to the tflops.conf beside "
+      "$SLURM_CONF (or /etc/slurm/slurm.conf)")(
+      "state", po::value<std::string>()->value_name("FILE"),
+      "scheduler state (from 'tflopsctl simulate --save-state') for which jobs hold which "
+      "blocks; without it every block is free")(
+      "live",
+      "read the running cluster through libslurm: the jobs holding blocks (running, "
+      "and suspended with the blocks they held), node by node")("json", "print JSON instead of a table");
 
   const auto options = parse_command_line(args, syntax);
   if (!options) return 0;

@@ -59,8 +59,8 @@ class ScenarioParser {
     } else if (verb == "end") {
       parse_end(words, step);
     } else {
-      fail("unknown step '" + words[0] + "'; a step is '" + std::string(kSubmitSyntax) +
-           "' or '" + std::string(kEndSyntax) + "'");
+      fail("unknown step '" + words[0] + "'; a step is '" + std::string(kSubmitSyntax) + "' or '" +
+           std::string(kEndSyntax) + "'");
     }
     scenario_.steps.push_back(std::move(step));
   }
@@ -84,8 +84,10 @@ class ScenarioParser {
     }
     const std::string& name = words[1];
     if (words.size() < 3 || words[2].find('=') != std::string::npos) {
-      fail("submit " + name + " needs BLOCKS, the number of blocks per node, after the name; "
-           "write e.g. 'submit " + name + " 4'");
+      fail("submit " + name +
+           " needs BLOCKS, the number of blocks per node, after the name; "
+           "write e.g. 'submit " +
+           name + " 4'");
     }
     const auto blocks = parse_integer(words[2]);
     if (!blocks) {
@@ -94,15 +96,17 @@ class ScenarioParser {
       fail("BLOCKS '" + words[2] + "' of " + name +
            (digits ? " is too large; no pool has that many blocks"
                    : " is not a whole number; write the blocks the job needs per node, "
-                     "e.g. 'submit " + name + " 4'"));
+                     "e.g. 'submit " +
+                         name + " 4'"));
     }
     if (*blocks < 1) {
-      fail("BLOCKS '" + words[2] + "' of " + name + ": a job needs at least 1 block; "
+      fail("BLOCKS '" + words[2] + "' of " + name +
+           ": a job needs at least 1 block; "
            "give a positive number");
     }
     if (const auto it = jobs_.find(name); it != jobs_.end()) {
-      fail("job '" + name + "' is already submitted at line " +
-           std::to_string(it->second.submitted_at) + "; give each job its own name");
+      fail("job '" + name + "' is already submitted at line " + std::to_string(it->second.submitted_at) +
+           "; give each job its own name");
     }
 
     step.verb = StepVerb::submit;
@@ -123,7 +127,8 @@ class ScenarioParser {
   void parse_option(const std::string& word, pool::JobSpec& spec, std::set<std::string>& seen) {
     const auto equals = word.find('=');
     if (equals == std::string::npos) {
-      fail("unexpected word '" + word + "'; options are key=value: priority=P node=NODE "
+      fail("unexpected word '" + word +
+           "'; options are key=value: priority=P node=NODE "
            "nodes=K kind=gpu|npu|fpga migratable=yes|no");
     }
     const auto key = pool::to_lower(std::string_view(word).substr(0, equals));
@@ -151,12 +156,14 @@ class ScenarioParser {
     } else if (key == "migratable") {
       const auto answer = pool::to_lower(value);
       if (answer != "yes" && answer != "no") {
-        fail("migratable '" + value + "' is neither yes nor no; write migratable=yes or "
+        fail("migratable '" + value +
+             "' is neither yes nor no; write migratable=yes or "
              "migratable=no");
       }
       spec.migratable = answer == "yes";
     } else {
-      fail("unknown key '" + key + "' in '" + word + "'; keys are priority, node, nodes, kind, "
+      fail("unknown key '" + key + "' in '" + word +
+           "'; keys are priority, node, nodes, kind, "
            "migratable");
     }
   }
@@ -165,7 +172,8 @@ class ScenarioParser {
     if (words.size() != 2) fail("end takes one job name; write '" + std::string(kEndSyntax) + "'");
     const auto it = jobs_.find(words[1]);
     if (it == jobs_.end()) {
-      fail("end of unknown job '" + words[1] + "': no earlier line submits it; submit it first "
+      fail("end of unknown job '" + words[1] +
+           "': no earlier line submits it; submit it first "
            "or fix the name");
     }
     if (it->second.ended_at != 0) {

@@ -20,15 +20,15 @@ namespace tflops::cli {
 enum class StepVerb { submit, end };
 
 struct ScenarioStep {
-  int line = 0;           // 1-based line in the file
-  std::string text;       // the step as written, without its comment and outer blanks
+  int line = 0;      // 1-based line in the file
+  std::string text;  // the step as written, without its comment and outer blanks
   StepVerb verb = StepVerb::submit;
   pool::JobId job = pool::kNoJob;  // the job the step submits or ends
-  pool::JobSpec spec;     // submit only: the whole request
+  pool::JobSpec spec;              // submit only: the whole request
 };
 
 struct Scenario {
-  std::string source;     // the file name, for messages
+  std::string source;  // the file name, for messages
   std::vector<ScenarioStep> steps;
 
   // "SOURCE:LINE", to prefix messages about a step.

@@ -52,8 +52,7 @@ void print_step_text(const pool::Scheduler& scheduler, std::size_t number, const
   }
   table.print(std::cout, "  ");
   std::cout << "  free: " << format_ranges(free_ranges(scheduler.blocks())) << " ("
-            << scheduler.blocks().free_blocks() << " of " << layout.total_blocks()
-            << " blocks)\n\n";
+            << scheduler.blocks().free_blocks() << " of " << layout.total_blocks() << " blocks)\n\n";
 }
 
 json step_json(const pool::Scheduler& scheduler, std::size_t number, const ScenarioStep& step,
@@ -91,12 +90,11 @@ int simulate_command(const Args& args) {
       "Replays SCENARIO on the pool of the card inventory FILE and shows, after each step, the\n"
       "scheduler's events (started, moved, suspended, resumed, refused, waiting, ended) and every\n"
       "job's state with its pool-wide blocks (1-based, inclusive).";
-  syntax.options.add_options()
-      ("conf,c", po::value<std::string>()->required()->value_name("FILE"),
-       "card inventory (tflops.conf)")
-      ("json", "one JSON object per step and line: {\"step\", \"line\", \"events\", \"jobs\", \"free\"}")
-      ("save-state", po::value<std::string>()->value_name("FILE"),
-       "write the scheduler's state after the last step, for 'tflopsctl pool --state FILE'");
+  syntax.options.add_options()("conf,c", po::value<std::string>()->required()->value_name("FILE"),
+                               "card inventory (tflops.conf)")(
+      "json", "one JSON object per step and line: {\"step\", \"line\", \"events\", \"jobs\", \"free\"}")(
+      "save-state", po::value<std::string>()->value_name("FILE"),
+      "write the scheduler's state after the last step, for 'tflopsctl pool --state FILE'");
   syntax.positionals.add_options()("scenario", po::value<std::string>()->required(), "scenario file");
   syntax.positional.add("scenario", 1);
   syntax.epilog =

@@ -29,8 +29,7 @@ std::string text(const char* value) { return value ? value : ""; }
 
 // Slurm's own node_state_string is not in the public header; these are its words.
 std::string node_state_text(std::uint32_t state) {
-  static constexpr const char* kBase[] = {"unknown", "down", "idle", "allocated",
-                                          "error",   "mixed", "future"};
+  static constexpr const char* kBase[] = {"unknown", "down", "idle", "allocated", "error", "mixed", "future"};
   const auto base = state & NODE_STATE_BASE;
   std::string word = base < std::size(kBase) ? kBase[base] : "unknown";
   if (state & NODE_STATE_DRAIN) word += "+drain";
@@ -75,22 +74,22 @@ SlurmSnapshot read_slurm() {
   if (slurm_load_node(0, &node_msg, SHOW_ALL | SHOW_DETAIL) != SLURM_SUCCESS) {
     slurm_failed("read the nodes");
   }
-  const std::unique_ptr<node_info_msg_t, void (*)(node_info_msg_t*)> node_guard(
-      node_msg, slurm_free_node_info_msg);
+  const std::unique_ptr<node_info_msg_t, void (*)(node_info_msg_t*)> node_guard(node_msg,
+                                                                                slurm_free_node_info_msg);
   job_info_msg_t* job_msg = nullptr;
   if (slurm_load_jobs(0, &job_msg, SHOW_ALL | SHOW_DETAIL) != SLURM_SUCCESS) {
     slurm_failed("read the jobs");
   }
-  const std::unique_ptr<job_info_msg_t, void (*)(job_info_msg_t*)> job_guard(
-      job_msg, slurm_free_job_info_msg);
+  const std::unique_ptr<job_info_msg_t, void (*)(job_info_msg_t*)> job_guard(job_msg,
+                                                                             slurm_free_job_info_msg);
 
   SlurmSnapshot snapshot;
   snapshot.slurm_conf = conf;
   for (std::uint32_t i = 0; i < node_msg->record_count; ++i) {
     const auto& node = node_msg->node_array[i];
     if (!node.name) continue;  // a hole in the node table (removed dynamic node)
-    snapshot.nodes.push_back({text(node.name), node_state_text(node.node_state), text(node.gres),
-                              text(node.gres_used)});
+    snapshot.nodes.push_back(
+        {text(node.name), node_state_text(node.node_state), text(node.gres), text(node.gres_used)});
   }
   for (std::uint32_t i = 0; i < job_msg->record_count; ++i) {
     const auto& job = job_msg->job_array[i];

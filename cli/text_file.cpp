@@ -12,8 +12,7 @@ namespace tflops::cli {
 
 namespace {
 
-[[noreturn]] void fail(std::string_view doing, const std::string& path, std::string_view what,
-                       int error) {
+[[noreturn]] void fail(std::string_view doing, const std::string& path, std::string_view what, int error) {
   std::string message = "cannot ";
   message += doing;
   message += " ";

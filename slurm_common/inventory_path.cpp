@@ -5,7 +5,8 @@
 extern "C" {
 #include "config.h"
 #include "slurm/slurm.h"
-#include "src/common/slurm_xlator.h"
+#include "src/common/slurm_xlator.h"  // first: it renames the symbols the headers below declare
+
 #include "src/common/read_config.h"
 #include "src/common/xmalloc.h"
 }

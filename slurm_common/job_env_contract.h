@@ -29,7 +29,7 @@ inline constexpr char kVarAllocFile[] = "SLURM_TFLOPS_ALLOC_FILE";
 
 // What gres/tflops writes and therefore owns: removed from a job or step holding no blocks.
 inline constexpr std::array<const char*, 11> kWrittenVars = {
-    kVarVersion, kVarNode,   kVarBlocks,   kVarPoolBlocks, kVarOnNode,      kVarCards,
+    kVarVersion, kVarNode,      kVarBlocks, kVarPoolBlocks,  kVarOnNode,  kVarCards,
     kVarLayout,  kVarPoolFirst, kVarShares, kVarFpgaDevices, kVarBackends};
 
 // The vendors' variables the contract sets for the cards a job holds (never removed: they may

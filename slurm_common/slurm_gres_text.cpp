@@ -12,8 +12,8 @@ namespace tflops::gres {
 namespace {
 
 [[noreturn]] void bad(std::string_view text, std::string_view part, std::string_view why) {
-  throw pool::Error("cannot read Slurm's GRES text '" + std::string(text) + "': '" +
-                    std::string(part) + "' " + std::string(why));
+  throw pool::Error("cannot read Slurm's GRES text '" + std::string(text) + "': '" + std::string(part) +
+                    "' " + std::string(why));
 }
 
 std::optional<std::uint64_t> parse_number(std::string_view word) {
@@ -61,8 +61,7 @@ std::optional<pool::BlockRange> parse_range(std::string_view word) {
   auto last = first;
   if (dash != std::string_view::npos) last = parse_number(word.substr(dash + 1));
   if (!last || *last < *first || *last > UINT32_MAX) return std::nullopt;
-  return pool::BlockRange{static_cast<std::uint32_t>(*first),
-                          static_cast<std::uint32_t>(*last - *first + 1)};
+  return pool::BlockRange{static_cast<std::uint32_t>(*first), static_cast<std::uint32_t>(*last - *first + 1)};
 }
 
 void parse_index_list(std::string_view text, std::string_view list, GresItem& item) {
@@ -120,8 +119,7 @@ GresItem parse_item(std::string_view text, std::string_view word) {
   }
 
   // The parenthesised parts: (IDX:list), (CNT:n); others such as (S:0-1) say nothing here.
-  for (auto rest = open == std::string_view::npos ? std::string_view() : word.substr(open);
-       !rest.empty();) {
+  for (auto rest = open == std::string_view::npos ? std::string_view() : word.substr(open); !rest.empty();) {
     const auto close = rest.find(')');
     if (rest.front() != '(' || close == std::string_view::npos) {
       bad(text, rest, "follows a ')' (expected '(' or ',')");
@@ -129,8 +127,8 @@ GresItem parse_item(std::string_view text, std::string_view word) {
     const auto inner = rest.substr(1, close - 1);
     rest = rest.substr(close + 1);
     const auto key = pool::to_lower(inner.substr(0, inner.find(':')));
-    const auto value =
-        inner.find(':') == std::string_view::npos ? std::string_view() : inner.substr(inner.find(':') + 1);
+    const auto value = inner.find(':') == std::string_view::npos ? std::string_view()
+                                                                 : inner.substr(inner.find(':') + 1);
     if (key == "cnt") {
       item.count = parse_number(value);
       if (!item.count) bad(text, inner, "has no count");
@@ -144,8 +142,7 @@ GresItem parse_item(std::string_view text, std::string_view word) {
 }  // namespace
 
 void merge_ranges(std::vector<pool::BlockRange>& ranges) {
-  std::sort(ranges.begin(), ranges.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::sort(ranges.begin(), ranges.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   std::vector<pool::BlockRange> merged;
   for (const auto& range : ranges) {
     if (!merged.empty() && range.first <= merged.back().end()) {

@@ -22,12 +22,12 @@
 namespace tflops::gres {
 
 struct GresItem {
-  std::string name;                      // "tflops"
-  std::string type;                      // "gpu"; empty for an untyped item
-  std::optional<std::uint64_t> count;    // absent only when Slurm printed none
-  bool has_index = false;                // an IDX list was given (not IDX:N/A)
-  std::vector<pool::BlockRange> indexes; // node-local bits, sorted, merged into runs
-  bool complete = true;                  // false: Slurm cut the IDX list (see above)
+  std::string name;                       // "tflops"
+  std::string type;                       // "gpu"; empty for an untyped item
+  std::optional<std::uint64_t> count;     // absent only when Slurm printed none
+  bool has_index = false;                 // an IDX list was given (not IDX:N/A)
+  std::vector<pool::BlockRange> indexes;  // node-local bits, sorted, merged into runs
+  bool complete = true;                   // false: Slurm cut the IDX list (see above)
 
   std::uint64_t index_count() const;
 };

@@ -108,13 +108,15 @@ int main(int argc, char** argv) {
   double sum = 0;
   for (double t : alone) sum += t;
 
-  std::cerr << "[" << o.cards.size() + 1 << "/" << o.cards.size() + 3 << "] virtual card of all, split by the rates alone\n";
+  std::cerr << "[" << o.cards.size() + 1 << "/" << o.cards.size() + 3
+            << "] virtual card of all, split by the rates alone\n";
   VirtualCard both = VirtualCard::from_card_list(join(o.cards), options);
   both.set_weights(alone);
   const RowSplit alone_split = both.split(o.n);
   const double together_alone_split = gemm_tflops(both, o.n, o.repeats);
 
-  std::cerr << "[" << o.cards.size() + 2 << "/" << o.cards.size() + 3 << "] virtual card of all, balanced at this shape\n";
+  std::cerr << "[" << o.cards.size() + 2 << "/" << o.cards.size() + 3
+            << "] virtual card of all, balanced at this shape\n";
   const auto balance_start = std::chrono::steady_clock::now();
   both.balance(o.n, o.n, o.n);
   const double balance_seconds =
@@ -123,7 +125,8 @@ int main(int argc, char** argv) {
   const double together = gemm_tflops(both, o.n, o.repeats);
 
   // Share of a shared card: the first device at half its blocks (x/2) against all of it.
-  std::cerr << "[" << o.cards.size() + 3 << "/" << o.cards.size() + 3 << "] half share of " << o.cards[0] << "\n";
+  std::cerr << "[" << o.cards.size() + 3 << "/" << o.cards.size() + 3 << "] half share of " << o.cards[0]
+            << "\n";
   std::string half_list = o.cards[0];
   half_list.insert(half_list.find('='), "/2");
   CardOptions all_cpus;  // the share is of the whole device: every usable CPU for the host
@@ -138,15 +141,15 @@ int main(int argc, char** argv) {
   for (std::size_t i = 0; i < alone.size(); ++i)
     json << "    {\"cards\": \"" << o.cards[i] << "\", \"device\": \"" << names[i]
          << "\", \"tflops_alone\": " << alone[i] << ", \"rows_alone_split\": " << alone_split.rows[i]
-         << ", \"rows\": " << split.rows[i] << "}"
-         << (i + 1 < alone.size() ? "," : "") << "\n";
+         << ", \"rows\": " << split.rows[i] << "}" << (i + 1 < alone.size() ? "," : "") << "\n";
   json << "  ],\n  \"sum_alone_tflops\": " << sum << ",\n  \"alone_split_tflops\": " << together_alone_split
-       << ",\n  \"alone_split_ratio\": " << together_alone_split / sum << ",\n  \"balance_seconds\": "
-       << balance_seconds << ",\n  \"virtual_card_tflops\": " << together << ",\n  \"ratio\": " << together / sum << ",\n  \"target_ratio\": 0.9,\n"
+       << ",\n  \"alone_split_ratio\": " << together_alone_split / sum
+       << ",\n  \"balance_seconds\": " << balance_seconds << ",\n  \"virtual_card_tflops\": " << together
+       << ",\n  \"ratio\": " << together / sum << ",\n  \"target_ratio\": 0.9,\n"
        << "  \"share\": {\"cards\": \"" << half_list << "\", \"n\": " << share_n
        << ", \"whole_tflops\": " << whole_rate << ", \"half_tflops\": " << half_rate
-       << ", \"half_units\": " << half.slices()[0].units << ", \"whole_units\": "
-       << whole.slices()[0].units << ", \"achieved_fraction\": " << half_rate / whole_rate << "}\n}\n";
+       << ", \"half_units\": " << half.slices()[0].units << ", \"whole_units\": " << whole.slices()[0].units
+       << ", \"achieved_fraction\": " << half_rate / whole_rate << "}\n}\n";
 
   std::printf("FP32 GEMM %zux%zux%zu, best of %d\n", o.n, o.n, o.n, o.repeats);
   for (std::size_t i = 0; i < alone.size(); ++i)
@@ -157,7 +160,7 @@ int main(int argc, char** argv) {
               together_alone_split / sum);
   std::printf("  virtual card, balanced (%.1f s to balance) %8.4f TFLOPS  ratio %.3f (target >= 0.90)\n",
               balance_seconds, together, together / sum);
-  std::printf("  share: %s at half its blocks: %.4f of %.4f TFLOPS = %.3f (target 0.5)\n",
-              o.cards[0].c_str(), half_rate, whole_rate, half_rate / whole_rate);
+  std::printf("  share: %s at half its blocks: %.4f of %.4f TFLOPS = %.3f (target 0.5)\n", o.cards[0].c_str(),
+              half_rate, whole_rate, half_rate / whole_rate);
   return 0;
 }

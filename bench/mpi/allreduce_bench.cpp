@@ -113,8 +113,9 @@ int main(int argc, char** argv) {
       std::fprintf(csv, "ranks,bytes,variant,time_us,algbw_gbs,busbw_gbs\n");
     }
     std::string json = "{\n  \"ranks\": " + std::to_string(ranks) + ",\n  \"dtype\": \"" +
-                       std::string(dtype_name(options.type)) + "\",\n  \"small_bytes\": " +
-                       std::to_string(tuning.small_bytes) + ",\n  \"results\": [";
+                       std::string(dtype_name(options.type)) +
+                       "\",\n  \"small_bytes\": " + std::to_string(tuning.small_bytes) +
+                       ",\n  \"results\": [";
     bool first_row = true;
     if (comm.rank() == 0) {
       std::printf("# %d ranks, %s, median of %d repeats; busbw = algbw * 2(n-1)/n in GB/s\n", ranks,
@@ -124,7 +125,8 @@ int main(int argc, char** argv) {
       std::printf("  tflops/mpi private/mpi\n");
     }
 
-    for (std::size_t bytes = options.sweep.min_bytes; bytes <= options.sweep.max_bytes; bytes *= options.sweep.factor) {
+    for (std::size_t bytes = options.sweep.min_bytes; bytes <= options.sweep.max_bytes;
+         bytes *= options.sweep.factor) {
       const std::size_t count = std::max<std::size_t>(1, bytes / element);
       const std::size_t real_bytes = count * element;
       // Enough calls per batch to take ~20 ms at 1 GB/s, at least 1, at most 200.
@@ -143,7 +145,8 @@ int main(int argc, char** argv) {
                                           : variant == "rd"  ? Algorithm::recursive_doubling
                                           : variant == "shm" ? Algorithm::shared_memory
                                                              : Algorithm::automatic;
-              allreduce_sum(comm, variant == "private" ? private_memory.data() : buffer, count, options.type, algorithm, tuning);
+              allreduce_sum(comm, variant == "private" ? private_memory.data() : buffer, count, options.type,
+                            algorithm, tuning);
             }
           }
           double elapsed = (MPI_Wtime() - start) / calls, slowest = 0;
@@ -160,10 +163,13 @@ int main(int argc, char** argv) {
         const double algbw = static_cast<double>(real_bytes) / time / 1e9;
         busbw[variant] = algbw * 2.0 * (ranks - 1) / ranks;
         std::printf(" %10.3f", ranks > 1 ? busbw[variant] : algbw);
-        if (csv) std::fprintf(csv, "%d,%zu,%s,%.3f,%.4f,%.4f\n", ranks, real_bytes, variant.c_str(), time * 1e6, algbw, busbw[variant]);
+        if (csv)
+          std::fprintf(csv, "%d,%zu,%s,%.3f,%.4f,%.4f\n", ranks, real_bytes, variant.c_str(), time * 1e6,
+                       algbw, busbw[variant]);
         json += std::string(first_row ? "" : ",") + "\n    {\"bytes\": " + std::to_string(real_bytes) +
                 ", \"variant\": \"" + variant + "\", \"time_us\": " + std::to_string(time * 1e6) +
-                ", \"algbw_gbs\": " + std::to_string(algbw) + ", \"busbw_gbs\": " + std::to_string(busbw[variant]) + "}";
+                ", \"algbw_gbs\": " + std::to_string(algbw) +
+                ", \"busbw_gbs\": " + std::to_string(busbw[variant]) + "}";
         first_row = false;
       }
       for (const char* ours : {"tflops", "private"}) {

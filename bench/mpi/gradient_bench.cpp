@@ -44,7 +44,8 @@ Options parse(int argc, char** argv) {
     else if (option == "--csv") options.csv = value;
     else throw std::invalid_argument("unknown option '" + option + "'");
   }
-  if (options.cards.empty()) throw std::invalid_argument("--cards LIST is required (e.g. gpu:gpu0::0-7=cuda:0)");
+  if (options.cards.empty())
+    throw std::invalid_argument("--cards LIST is required (e.g. gpu:gpu0::0-7=cuda:0)");
   options.sweep.check(sizeof(float));
   if (!options.csv.empty()) create_parent_folder(options.csv);
   return options;
@@ -89,7 +90,8 @@ int main(int argc, char** argv) {
                   comm.size(), slices.c_str(), pipelined.pipeline_bytes, options.sweep.repeats);
       std::printf("%12s %10s %10s %18s\n", "bytes", "pipelined", "stages", "pipelined speedup");
     }
-    for (std::size_t bytes = options.sweep.min_bytes; bytes <= options.sweep.max_bytes; bytes *= options.sweep.factor) {
+    for (std::size_t bytes = options.sweep.min_bytes; bytes <= options.sweep.max_bytes;
+         bytes *= options.sweep.factor) {
       const std::size_t count = bytes / sizeof(float);
       hal::Buffer partial(card, 1, count, hal::Layout::partial), sum(card, 1, count, hal::Layout::replicated);
       partial.fill(0.0f);
@@ -113,8 +115,8 @@ int main(int argc, char** argv) {
       std::printf("%12zu %10.3f %10.3f %17.2fx\n", bytes, p * 1e3, s * 1e3, s / p);
       std::fflush(stdout);
       if (csv) {
-        std::fprintf(csv, "%d,%zu,pipelined,%.3f\n%d,%zu,stages,%.3f\n", comm.size(), bytes, p * 1e6, comm.size(), bytes,
-                     s * 1e6);
+        std::fprintf(csv, "%d,%zu,pipelined,%.3f\n%d,%zu,stages,%.3f\n", comm.size(), bytes, p * 1e6,
+                     comm.size(), bytes, s * 1e6);
       }
     }
     if (csv) std::fclose(csv);

@@ -28,7 +28,8 @@ struct SizeSweep {
   // Throws std::invalid_argument naming the bad option; `smallest` is the least --min allowed.
   void check(std::size_t smallest) const {
     if (factor < 2 || repeats < 1 || min_bytes < smallest) {
-      throw std::invalid_argument("--factor must be >= 2, --repeats >= 1, --min >= " + std::to_string(smallest));
+      throw std::invalid_argument("--factor must be >= 2, --repeats >= 1, --min >= " +
+                                  std::to_string(smallest));
     }
   }
 };
@@ -49,6 +50,7 @@ inline bool asks_for_help(int argc, char** argv) {
 }
 
 inline double median(std::vector<double> samples) {
-  std::nth_element(samples.begin(), samples.begin() + static_cast<std::ptrdiff_t>(samples.size() / 2), samples.end());
+  std::nth_element(samples.begin(), samples.begin() + static_cast<std::ptrdiff_t>(samples.size() / 2),
+                   samples.end());
   return samples[samples.size() / 2];
 }

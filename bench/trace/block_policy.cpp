@@ -24,7 +24,8 @@ std::shared_ptr<const pool::Layout> block_layout(const Cluster& cluster, double 
     if (node.gpus == 0) continue;
     inventory.nodes.push_back(node.name);
     for (std::uint32_t c = 0; c < node.gpus; ++c) {
-      inventory.cards.push_back(pool::Card{.node = node.name, .name = "gpu" + std::to_string(c),
+      inventory.cards.push_back(pool::Card{.node = node.name,
+                                           .name = "gpu" + std::to_string(c),
                                            .kind = pool::Kind::gpu,
                                            .tflops = cluster.model_tflops[cluster.node_model[n]],
                                            .line = node.line});
@@ -35,9 +36,9 @@ std::shared_ptr<const pool::Layout> block_layout(const Cluster& cluster, double 
 
 }  // namespace
 
-BlockPolicy::BlockPolicy(std::string name, const Cluster& cluster, NodeChoice choice,
-                         BlockOptions options)
-    : Policy(std::move(name), cluster, choice), options_(options),
+BlockPolicy::BlockPolicy(std::string name, const Cluster& cluster, NodeChoice choice, BlockOptions options)
+    : Policy(std::move(name), cluster, choice),
+      options_(options),
       pool_(block_layout(cluster, options.block_tflops)) {
   std::int32_t next = 0;
   for (std::uint32_t n = 0; n < cluster.nodes.size(); ++n) {
@@ -78,9 +79,8 @@ std::uint32_t BlockPolicy::blocks_needed(std::uint32_t node, const Demand& task)
 
 void BlockPolicy::prepare(const Demand& task) const {
   for (std::size_t m = 0; m < cluster().models.size(); ++m) {
-    need_by_model_[m] = task.num_gpu == 0 || cluster().model_tflops[m] <= 0
-                            ? 0
-                            : blocks_needed_on_model(m, task);
+    need_by_model_[m] = task.num_gpu == 0 || cluster().model_tflops[m] <= 0 ? 0
+                                                                            : blocks_needed_on_model(m, task);
   }
 }
 
@@ -173,7 +173,8 @@ std::optional<std::vector<std::uint32_t>> BlockPolicy::victims_on(std::uint32_t 
   std::vector<std::uint32_t> victims;
   const std::uint32_t blocks = blocks_needed(node, task);
   if (blocks > 0) {
-    pool::Request request{.blocks = blocks, .nodes = 1,
+    pool::Request request{.blocks = blocks,
+                          .nodes = 1,
                           .node = static_cast<std::uint32_t>(pool_node_[node]),
                           .kind = pool::Kind::gpu};
     auto plan = pool::plan_preemption(pool_, request, kHigh, running_on(node), kHigh - kLow);
@@ -212,9 +213,8 @@ std::optional<Outcome> BlockPolicy::preempt_and_place(const Demand& task, std::u
   std::vector<std::pair<double, std::uint32_t>> candidates;
   for (std::uint32_t n = 0; n < cluster().nodes.size(); ++n) {
     const std::uint32_t need = this->need(n);
-    if (!model_ok(n, task) || !gpu_fits_empty(n, task) ||
-        free_units(n) + low_[n].blocks < need || cpu_left(n) + low_[n].cpu < task.cpu_milli ||
-        memory_left(n) + low_[n].memory < task.memory_mib) {
+    if (!model_ok(n, task) || !gpu_fits_empty(n, task) || free_units(n) + low_[n].blocks < need ||
+        cpu_left(n) + low_[n].cpu < task.cpu_milli || memory_left(n) + low_[n].memory < task.memory_mib) {
       continue;
     }
     const double short_blocks = need > free_units(n) ? need - static_cast<double>(free_units(n)) : 0.0;

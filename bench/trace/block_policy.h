@@ -75,12 +75,12 @@ class BlockPolicy : public Policy {
 
   BlockOptions options_;
   pool::BlockPool pool_;
-  std::vector<std::int32_t> pool_node_;             // per node; -1 when it has no GPU
-  std::vector<std::vector<std::uint32_t>> running_;  // per node: ids holding blocks there
-  std::vector<LowPriority> low_;                     // per node
-  std::vector<double> milli_per_block_;              // per node: GPU-milli one block is worth
+  std::vector<std::int32_t> pool_node_;                            // per node; -1 when it has no GPU
+  std::vector<std::vector<std::uint32_t>> running_;                // per node: ids holding blocks there
+  std::vector<LowPriority> low_;                                   // per node
+  std::vector<double> milli_per_block_;                            // per node: GPU-milli one block is worth
   mutable std::array<std::uint32_t, kMaxModels> need_by_model_{};  // the prepared task's, per model
-  std::vector<Held> held_;                           // per task id
+  std::vector<Held> held_;                                         // per task id
   double rounding_loss_ = 0;
   double layout_loss_ = 0;
 };

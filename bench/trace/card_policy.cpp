@@ -15,8 +15,8 @@ std::shared_ptr<const pool::Layout> per_card_layout(const Cluster& cluster) {
     for (std::uint32_t c = 0; c < node.gpus; ++c) {
       std::string card = node.name + "/gpu" + std::to_string(c);
       inventory.nodes.push_back(card);
-      inventory.cards.push_back(pool::Card{.node = card, .name = "gpu" + std::to_string(c),
-                                           .kind = pool::Kind::gpu, .tflops = kMilli});
+      inventory.cards.push_back(pool::Card{
+          .node = card, .name = "gpu" + std::to_string(c), .kind = pool::Kind::gpu, .tflops = kMilli});
     }
   }
   return std::make_shared<const pool::Layout>(std::move(inventory));
@@ -25,8 +25,7 @@ std::shared_ptr<const pool::Layout> per_card_layout(const Cluster& cluster) {
 }  // namespace
 
 CardPolicy::CardPolicy(std::string name, const Cluster& cluster, NodeChoice choice, bool whole_cards)
-    : Policy(std::move(name), cluster, choice), whole_cards_(whole_cards),
-      pool_(per_card_layout(cluster)) {
+    : Policy(std::move(name), cluster, choice), whole_cards_(whole_cards), pool_(per_card_layout(cluster)) {
   std::uint32_t card = 0;
   for (std::uint32_t n = 0; n < cluster.nodes.size(); ++n) {
     first_card_.push_back(card);

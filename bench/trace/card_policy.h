@@ -36,8 +36,8 @@ class CardPolicy : public Policy {
   // What the node's cards have free, kept up to date after each placement on it.
   struct CardSummary {
     std::uint32_t free_milli = 0;
-    std::uint32_t whole_free = 0;     // cards with all 1000 free
-    std::uint32_t largest_free = 0;   // the most any one card has free
+    std::uint32_t whole_free = 0;    // cards with all 1000 free
+    std::uint32_t largest_free = 0;  // the most any one card has free
   };
   bool takes_one_share(const Demand& task) const { return !whole_cards_ && task.is_sharing(); }
   std::uint32_t card_free(std::uint32_t card) const;

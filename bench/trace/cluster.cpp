@@ -7,8 +7,8 @@
 
 namespace tflops::trace {
 
-Cluster make_cluster(std::vector<NodeSpec> nodes, const ModelTflops& tflops,
-                     std::vector<BadRow>& duplicates, const std::string& source) {
+Cluster make_cluster(std::vector<NodeSpec> nodes, const ModelTflops& tflops, std::vector<BadRow>& duplicates,
+                     const std::string& source) {
   Cluster cluster;
   std::unordered_set<std::string> seen;
   for (NodeSpec& node : nodes) {

@@ -13,10 +13,10 @@ namespace tflops::trace {
 
 struct Cluster {
   std::vector<NodeSpec> nodes;
-  std::vector<std::string> models;        // distinct models, in order of first appearance
-  std::vector<double> model_tflops;       // per model
-  std::vector<std::uint8_t> node_model;   // per node, index into models
-  std::int64_t gpu_milli = 0;             // 1000 per card: FGD's capacity
+  std::vector<std::string> models;       // distinct models, in order of first appearance
+  std::vector<double> model_tflops;      // per model
+  std::vector<std::uint8_t> node_model;  // per node, index into models
+  std::int64_t gpu_milli = 0;            // 1000 per card: FGD's capacity
 };
 
 // A task as the policies see it: its request and the models it may run on.
@@ -37,8 +37,8 @@ inline constexpr std::size_t kMaxModels = 64;
 // Throws pool::Error naming the node's line when its model has no TFLOPS in `tflops` (and the
 // fix), or when the trace has more than kMaxModels models. Nodes with the same name as an
 // earlier one are reported in `duplicates` and left out.
-Cluster make_cluster(std::vector<NodeSpec> nodes, const ModelTflops& tflops,
-                     std::vector<BadRow>& duplicates, const std::string& source);
+Cluster make_cluster(std::vector<NodeSpec> nodes, const ModelTflops& tflops, std::vector<BadRow>& duplicates,
+                     const std::string& source);
 
 // A task's demand on this cluster: gpu_spec models the cluster lacks match no node.
 Demand demand_of(const Cluster& cluster, const TaskSpec& task);

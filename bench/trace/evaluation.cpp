@@ -24,8 +24,7 @@ std::string block_label(double tflops) {
 
 }  // namespace
 
-std::vector<PolicyDef> standard_policies(double block_tflops, double small_block_tflops,
-                                         double cpu_ratio) {
+std::vector<PolicyDef> standard_policies(double block_tflops, double small_block_tflops, double cpu_ratio) {
   auto card = [](std::string name, bool whole) {
     return PolicyDef{name, "cards", [=](const Cluster& c) -> std::unique_ptr<Policy> {
                        return std::make_unique<CardPolicy>(name, c, NodeChoice::best_fit, whole);
@@ -125,8 +124,8 @@ std::vector<PolicySummary> evaluate(const EvaluationInput& input, const std::vec
   const std::vector<Shape> typical = typical_shapes(cluster, *input.tasks);
   std::vector<std::vector<std::uint32_t>> sequences;
   for (int s = 0; s < input.seeds; ++s) {
-    sequences.push_back(replay_sequence(*input.tasks, cluster.gpu_milli, input.first_seed + s,
-                                        input.arrival_ratio));
+    sequences.push_back(
+        replay_sequence(*input.tasks, cluster.gpu_milli, input.first_seed + s, input.arrival_ratio));
   }
   std::vector<PolicySummary> summaries;
   for (std::size_t p = 0; p < policies.size(); ++p) {
@@ -135,15 +134,17 @@ std::vector<PolicySummary> evaluate(const EvaluationInput& input, const std::vec
       auto policy = policies[p].make(cluster);
       // Each policy breaks ties with its own stream, the same for every policy on a seed.
       summary.seeds.push_back(replay(*policy, demands, sequences[s], cluster.gpu_milli, typical,
-                                     (input.first_seed + s) * 1000003u,
-                                     [&](double f) { if (progress) progress(p, s, f); }));
+                                     (input.first_seed + s) * 1000003u, [&](double f) {
+                                       if (progress) progress(p, s, f);
+                                     }));
     }
     summary.mean = average(summary.seeds);
     auto [lo, hi] = std::minmax_element(summary.seeds.begin(), summary.seeds.end(),
                                         [](const ReplayResult& a, const ReplayResult& b) {
                                           return a.placed_pct_at_130 < b.placed_pct_at_130;
                                         });
-    if (lo != summary.seeds.end()) summary.placed_min = lo->placed_pct_at_130, summary.placed_max = hi->placed_pct_at_130;
+    if (lo != summary.seeds.end())
+      summary.placed_min = lo->placed_pct_at_130, summary.placed_max = hi->placed_pct_at_130;
     summaries.push_back(std::move(summary));
   }
   return summaries;
@@ -161,19 +162,19 @@ void write_summary_csv(std::ostream& out, const std::vector<PolicySummary>& summ
          "free_too_small_pct,seconds\n";
   for (const PolicySummary& s : summaries) {
     const ReplayResult& m = s.mean;
-    out << '"' << s.name << "\"," << (s.family == "cards" ? "GPU-milli" : "blocks") << ','
-        << s.seeds.size() << ',' << m.tasks << ',' << fixed(m.placed_pct_at_130, 3) << ','
-        << fixed(s.placed_min, 3) << ',' << fixed(s.placed_max, 3) << ','
-        << fixed(m.allocated_pct_at_130, 3) << ',' << fixed(m.placed_pct_end, 3) << ','
-        << fixed(m.allocated_pct_end, 3) << ',' << fixed(m.fragmented_pct_at_90, 3);
+    out << '"' << s.name << "\"," << (s.family == "cards" ? "GPU-milli" : "blocks") << ',' << s.seeds.size()
+        << ',' << m.tasks << ',' << fixed(m.placed_pct_at_130, 3) << ',' << fixed(s.placed_min, 3) << ','
+        << fixed(s.placed_max, 3) << ',' << fixed(m.allocated_pct_at_130, 3) << ','
+        << fixed(m.placed_pct_end, 3) << ',' << fixed(m.allocated_pct_end, 3) << ','
+        << fixed(m.fragmented_pct_at_90, 3);
     for (std::size_t c = 0; c < kFailCauses; ++c) {
       out << ',' << m.failed[c] << ',' << fixed(m.failed_demand_pct[c], 3);
     }
     out << ',' << fixed(m.runs_per_gpu_task, 4) << ',' << m.migrations << ',' << m.blocks_moved << ','
-        << m.preempted << ',' << fixed(m.preempted_demand_pct, 3) << ','
-        << fixed(m.rounding_loss_pct, 3) << ',' << fixed(m.stranded_pct.usable, 3) << ','
-        << fixed(m.stranded_pct.cpu_short, 3) << ',' << fixed(m.stranded_pct.memory_short, 3) << ','
-        << fixed(m.stranded_pct.too_small, 3) << ',' << fixed(m.seconds, 3) << '\n';
+        << m.preempted << ',' << fixed(m.preempted_demand_pct, 3) << ',' << fixed(m.rounding_loss_pct, 3)
+        << ',' << fixed(m.stranded_pct.usable, 3) << ',' << fixed(m.stranded_pct.cpu_short, 3) << ','
+        << fixed(m.stranded_pct.memory_short, 3) << ',' << fixed(m.stranded_pct.too_small, 3) << ','
+        << fixed(m.seconds, 3) << '\n';
   }
 }
 
@@ -192,8 +193,8 @@ void write_seeds_csv(std::ostream& out, const std::vector<PolicySummary>& summar
   for (const PolicySummary& s : summaries) {
     for (std::size_t i = 0; i < s.seeds.size(); ++i) {
       const ReplayResult& r = s.seeds[i];
-      out << '"' << s.name << "\"," << i << ',' << r.tasks << ',' << fixed(r.placed_pct_at_130, 3)
-          << ',' << fixed(r.allocated_pct_at_130, 3) << ',' << fixed(r.fragmented_pct_at_90, 3) << ','
+      out << '"' << s.name << "\"," << i << ',' << r.tasks << ',' << fixed(r.placed_pct_at_130, 3) << ','
+          << fixed(r.allocated_pct_at_130, 3) << ',' << fixed(r.fragmented_pct_at_90, 3) << ','
           << fixed(r.seconds, 4) << '\n';
     }
   }
@@ -206,13 +207,12 @@ void write_summary_table(std::ostream& out, const std::vector<PolicySummary>& su
          "|---|---|---|---|---|---|---|---|---|---|\n";
   for (const PolicySummary& s : summaries) {
     const ReplayResult& m = s.mean;
-    out << "| " << s.name << " | " << fixed(m.placed_pct_at_130) << "% | "
-        << fixed(m.allocated_pct_at_130) << "% " << (s.family == "cards" ? "milli" : "blocks") << " | "
-        << fixed(m.fragmented_pct_at_90) << "% | " << m.failed[0] << " / " << m.failed[1] << " / "
-        << m.failed[2] << " / " << m.failed[3] << " | " << fixed(m.rounding_loss_pct) << "% | "
-        << fixed(m.stranded_pct.cpu_short) << "% / " << fixed(m.stranded_pct.memory_short) << "% / "
-        << fixed(m.stranded_pct.too_small) << "% | " << fixed(m.runs_per_gpu_task, 3) << " | "
-        << m.migrations << " | " << m.preempted << " |\n";
+    out << "| " << s.name << " | " << fixed(m.placed_pct_at_130) << "% | " << fixed(m.allocated_pct_at_130)
+        << "% " << (s.family == "cards" ? "milli" : "blocks") << " | " << fixed(m.fragmented_pct_at_90)
+        << "% | " << m.failed[0] << " / " << m.failed[1] << " / " << m.failed[2] << " / " << m.failed[3]
+        << " | " << fixed(m.rounding_loss_pct) << "% | " << fixed(m.stranded_pct.cpu_short) << "% / "
+        << fixed(m.stranded_pct.memory_short) << "% / " << fixed(m.stranded_pct.too_small) << "% | "
+        << fixed(m.runs_per_gpu_task, 3) << " | " << m.migrations << " | " << m.preempted << " |\n";
   }
 }
 

@@ -1,6 +1,5 @@
 #include "gpu_models.h"
 
-
 #include <string>
 
 #include "tflops/pool/error.h"
@@ -8,10 +7,14 @@
 namespace tflops::trace {
 
 ModelTflops default_model_tflops(double undisclosed_tflops) {
-  return {{"P100", 9.3},          {"T4", 8.1},
-          {"V100M16", 15.7},      {"V100M32", 15.7},
-          {"A10", 31.2},          {"G1", undisclosed_tflops},
-          {"G2", undisclosed_tflops}, {"G3", undisclosed_tflops}};
+  return {{"P100", 9.3},
+          {"T4", 8.1},
+          {"V100M16", 15.7},
+          {"V100M32", 15.7},
+          {"A10", 31.2},
+          {"G1", undisclosed_tflops},
+          {"G2", undisclosed_tflops},
+          {"G3", undisclosed_tflops}};
 }
 
 void set_model_tflops(ModelTflops& table, std::string_view assignment) {

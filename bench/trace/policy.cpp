@@ -4,8 +4,8 @@
 #include <cmath>
 #include <map>
 #include <numeric>
-#include <utility>
 #include <tuple>
+#include <utility>
 
 namespace tflops::trace {
 namespace {
@@ -106,10 +106,9 @@ bool Policy::fits_now(std::uint32_t n, const Demand& task) const {
 }
 
 double Policy::best_fit_score(std::uint32_t n, const Demand& task) const {
-  const double score =
-      (1.0 - 0.5 * static_cast<double>(cpu_left_[n] - task.cpu_milli) / kMaxSpecCpu -
-       0.5 * (gpu_free_milli(n) - gpu_request_milli(n, task)) / kMaxSpecGpuMilli) *
-      100.0;
+  const double score = (1.0 - 0.5 * static_cast<double>(cpu_left_[n] - task.cpu_milli) / kMaxSpecCpu -
+                        0.5 * (gpu_free_milli(n) - gpu_request_milli(n, task)) / kMaxSpecGpuMilli) *
+                       100.0;
   return std::trunc(score);  // FGD scores are int64
 }
 

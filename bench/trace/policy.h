@@ -35,8 +35,8 @@ struct Outcome {
   bool placed = false;
   FailCause cause = FailCause::gpu_capacity;  // when not placed
   std::uint32_t node = 0;
-  std::uint32_t runs = 0;             // contiguous pieces the task's GPU capacity came in
-  std::uint32_t moves = 0;            // running tasks migrated to place it
+  std::uint32_t runs = 0;   // contiguous pieces the task's GPU capacity came in
+  std::uint32_t moves = 0;  // running tasks migrated to place it
   std::uint64_t blocks_moved = 0;
   std::vector<std::uint32_t> preempted;  // ids of the tasks suspended to place it
 };
@@ -49,10 +49,10 @@ struct Shape {
 
 // Free GPU capacity at one moment, by what keeps it from the typical tasks.
 struct Stranded {
-  double usable = 0;         // some typical task fits there now
-  double cpu_short = 0;      // the GPU capacity would do, the node's CPU is gone
-  double memory_short = 0;   // GPU and CPU would do, memory is gone
-  double too_small = 0;      // no typical task fits in what is left (fragments, rounding)
+  double usable = 0;        // some typical task fits there now
+  double cpu_short = 0;     // the GPU capacity would do, the node's CPU is gone
+  double memory_short = 0;  // GPU and CPU would do, memory is gone
+  double too_small = 0;     // no typical task fits in what is left (fragments, rounding)
 };
 
 class Policy {
@@ -99,7 +99,7 @@ class Policy {
   // The GPU side, in the policy's unit.
   virtual bool gpu_fits(std::uint32_t node, const Demand& task) const = 0;
   virtual bool gpu_fits_empty(std::uint32_t node, const Demand& task) const = 0;
-  virtual double gpu_free_milli(std::uint32_t node) const = 0;                      // card-equivalents
+  virtual double gpu_free_milli(std::uint32_t node) const = 0;  // card-equivalents
   virtual double gpu_request_milli(std::uint32_t node, const Demand& task) const = 0;
   virtual std::uint64_t free_units(std::uint32_t node) const = 0;
   // Free units a task that fits on the node still cannot use (FGD: partly used cards too small).

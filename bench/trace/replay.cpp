@@ -13,9 +13,8 @@ std::uint64_t Rng::below(std::uint64_t bound) {
   return draw % bound;
 }
 
-std::vector<std::uint32_t> replay_sequence(const std::vector<TaskSpec>& tasks,
-                                           std::int64_t capacity_milli, std::uint64_t seed,
-                                           double arrival_ratio) {
+std::vector<std::uint32_t> replay_sequence(const std::vector<TaskSpec>& tasks, std::int64_t capacity_milli,
+                                           std::uint64_t seed, double arrival_ratio) {
   std::vector<std::uint32_t> pool(tasks.size());
   std::iota(pool.begin(), pool.end(), 0u);
   std::stable_sort(pool.begin(), pool.end(),

@@ -31,8 +31,7 @@ inline constexpr int kFgdSeeds = 10;
 
 // Indices into `tasks`, in the order they arrive. Tasks without GPU request are drawn like the
 // others (they add nothing to the arrived GPU request). Empty when no task asks for a GPU.
-std::vector<std::uint32_t> replay_sequence(const std::vector<TaskSpec>& tasks,
-                                           std::int64_t capacity_milli, std::uint64_t seed,
-                                           double arrival_ratio = kFgdArrivalRatio);
+std::vector<std::uint32_t> replay_sequence(const std::vector<TaskSpec>& tasks, std::int64_t capacity_milli,
+                                           std::uint64_t seed, double arrival_ratio = kFgdArrivalRatio);
 
 }  // namespace tflops::trace

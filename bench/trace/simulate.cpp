@@ -28,9 +28,10 @@ std::vector<Shape> typical_shapes(const Cluster& cluster, const std::vector<Task
   for (const auto& [count, key] : by_count) {
     if (static_cast<double>(covered) >= coverage * static_cast<double>(gpu_tasks)) break;
     const auto& [cpu, memory, cards, milli, models] = key;
-    shapes.push_back(Shape{Demand{.cpu_milli = cpu, .memory_mib = memory, .num_gpu = cards,
-                                  .gpu_milli = milli, .models = models},
-                           static_cast<double>(count)});
+    shapes.push_back(Shape{
+        Demand{
+            .cpu_milli = cpu, .memory_mib = memory, .num_gpu = cards, .gpu_milli = milli, .models = models},
+        static_cast<double>(count)});
     covered += count;
   }
   for (Shape& shape : shapes) shape.weight /= static_cast<double>(covered);
@@ -64,8 +65,9 @@ ReplayResult replay(Policy& policy, const std::vector<Demand>& demands,
   if (!demands.empty()) {
     auto cpu = std::min_element(demands.begin(), demands.end(),
                                 [](const Demand& a, const Demand& b) { return a.cpu_milli < b.cpu_milli; });
-    auto memory = std::min_element(demands.begin(), demands.end(),
-                                   [](const Demand& a, const Demand& b) { return a.memory_mib < b.memory_mib; });
+    auto memory = std::min_element(demands.begin(), demands.end(), [](const Demand& a, const Demand& b) {
+      return a.memory_mib < b.memory_mib;
+    });
     policy.set_smallest_request(cpu->cpu_milli, memory->memory_mib);
   }
 
@@ -122,8 +124,7 @@ ReplayResult replay(Policy& policy, const std::vector<Demand>& demands,
   result.rounding_loss_pct = policy.rounding_loss_units() / units * 100.0;
   Stranded stranded = policy.stranded_units(typical);
   result.stranded_pct = Stranded{stranded.usable / units * 100.0, stranded.cpu_short / units * 100.0,
-                                 stranded.memory_short / units * 100.0,
-                                 stranded.too_small / units * 100.0};
+                                 stranded.memory_short / units * 100.0, stranded.too_small / units * 100.0};
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (progress) progress(1.0);
   return result;

@@ -31,20 +31,20 @@ struct CurvePoint {
 
 struct ReplayResult {
   std::uint64_t tasks = 0;
-  double placed_pct_at_130 = 0;      // GPU demand placed, FGD's allocation figure
-  double allocated_pct_at_130 = 0;   // the policy's own units
+  double placed_pct_at_130 = 0;     // GPU demand placed, FGD's allocation figure
+  double allocated_pct_at_130 = 0;  // the policy's own units
   double placed_pct_end = 0;
   double allocated_pct_end = 0;
-  double fragmented_pct_at_90 = 0;   // of the policy's capacity, at 90% arrived
-  std::array<std::uint64_t, kFailCauses> failed{};       // tasks, by cause
+  double fragmented_pct_at_90 = 0;                      // of the policy's capacity, at 90% arrived
+  std::array<std::uint64_t, kFailCauses> failed{};      // tasks, by cause
   std::array<double, kFailCauses> failed_demand_pct{};  // their GPU request, % of capacity
-  double runs_per_gpu_task = 0;      // contiguous pieces per placed GPU task
-  std::uint64_t migrations = 0;      // tasks moved
+  double runs_per_gpu_task = 0;                         // contiguous pieces per placed GPU task
+  std::uint64_t migrations = 0;                         // tasks moved
   std::uint64_t blocks_moved = 0;
   std::uint64_t preempted = 0;
   double preempted_demand_pct = 0;
-  double rounding_loss_pct = 0;      // at the end, % of the policy's capacity
-  Stranded stranded_pct;             // free capacity at the end by cause, % of capacity
+  double rounding_loss_pct = 0;  // at the end, % of the policy's capacity
+  Stranded stranded_pct;         // free capacity at the end by cause, % of capacity
   std::vector<CurvePoint> curve;
   double seconds = 0;
 };

@@ -63,8 +63,8 @@ class Row {
       throw RowError{column + " '" + std::string(word) + "' is not a whole number"};
     }
     if (value < low || value > high) {
-      throw RowError{column + " " + std::string(word) + " is outside " + std::to_string(low) +
-                     ".." + std::to_string(high)};
+      throw RowError{column + " " + std::string(word) + " is outside " + std::to_string(low) + ".." +
+                     std::to_string(high)};
     }
     return value;
   }
@@ -79,8 +79,7 @@ constexpr std::int64_t kBig = std::int64_t{1} << 40;
 // Walks the lines: header first, then one call of `parse_row` per non-empty line.
 template <typename T>
 Parsed<T> parse_csv(std::string_view text, const std::string& source,
-                    const std::vector<std::string>& required,
-                    const std::function<T(const Row&)>& parse_row) {
+                    const std::vector<std::string>& required, const std::function<T(const Row&)>& parse_row) {
   Parsed<T> parsed;
   std::unordered_map<std::string, std::size_t> columns;
   std::size_t width = 0;
@@ -98,9 +97,8 @@ Parsed<T> parse_csv(std::string_view text, const std::string& source,
       width = fields.size();
       for (const std::string& column : required) {
         if (!columns.count(column)) {
-          throw Error(source + ":" + std::to_string(line_number) + ": the header has no column '" +
-                      column + "'; the first line must name the columns, e.g. " +
-                      [&] {
+          throw Error(source + ":" + std::to_string(line_number) + ": the header has no column '" + column +
+                      "'; the first line must name the columns, e.g. " + [&] {
                         std::string all;
                         for (const auto& c : required) all += (all.empty() ? "" : ",") + c;
                         return all;
@@ -111,8 +109,7 @@ Parsed<T> parse_csv(std::string_view text, const std::string& source,
     }
     if (fields.size() != width) {
       parsed.bad.push_back({line_number, "has " + std::to_string(fields.size()) +
-                                             " fields where the header has " +
-                                             std::to_string(width)});
+                                             " fields where the header has " + std::to_string(width)});
       continue;
     }
     try {
@@ -157,18 +154,19 @@ std::string_view qos_name(Qos qos) {
 }
 
 Parsed<NodeSpec> parse_nodes(std::string_view text, const std::string& source) {
-  return parse_csv<NodeSpec>(
-      text, source, {"sn", "cpu_milli", "memory_mib", "gpu", "model"}, [](const Row& row) {
-        NodeSpec node;
-        node.name = row.text("sn");
-        node.cpu_milli = row.integer("cpu_milli", 0, kBig);
-        node.memory_mib = row.integer("memory_mib", 0, kBig);
-        node.gpus = static_cast<std::uint32_t>(row.integer("gpu", 0, 1024));
-        auto model = row.optional_text("model");
-        node.model = model ? std::string(*model) : "";
-        if (node.gpus > 0 && node.model.empty()) throw RowError{"model is empty for a node with GPUs"};
-        return node;
-      });
+  return parse_csv<NodeSpec>(text, source, {"sn", "cpu_milli", "memory_mib", "gpu", "model"},
+                             [](const Row& row) {
+                               NodeSpec node;
+                               node.name = row.text("sn");
+                               node.cpu_milli = row.integer("cpu_milli", 0, kBig);
+                               node.memory_mib = row.integer("memory_mib", 0, kBig);
+                               node.gpus = static_cast<std::uint32_t>(row.integer("gpu", 0, 1024));
+                               auto model = row.optional_text("model");
+                               node.model = model ? std::string(*model) : "";
+                               if (node.gpus > 0 && node.model.empty())
+                                 throw RowError{"model is empty for a node with GPUs"};
+                               return node;
+                             });
 }
 
 Parsed<TaskSpec> parse_tasks(std::string_view text, const std::string& source) {
@@ -200,7 +198,8 @@ Parsed<TaskSpec> parse_tasks(std::string_view text, const std::string& source) {
         }
         if (auto qos = row.optional_text("qos"); qos && !qos->empty()) {
           auto parsed = parse_qos(*qos);
-          if (!parsed) throw RowError{"qos '" + std::string(*qos) + "' is not LS, BE, Burstable or Guaranteed"};
+          if (!parsed)
+            throw RowError{"qos '" + std::string(*qos) + "' is not LS, BE, Burstable or Guaranteed"};
           task.qos = *parsed;
         }
         return task;

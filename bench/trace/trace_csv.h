@@ -33,8 +33,8 @@ struct TaskSpec {
   std::int64_t cpu_milli = 0;
   std::int64_t memory_mib = 0;
   std::uint32_t num_gpu = 0;
-  std::uint32_t gpu_milli = 0;          // per card, 1..1000 when num_gpu > 0
-  std::vector<std::string> gpu_spec;    // empty: any model
+  std::uint32_t gpu_milli = 0;        // per card, 1..1000 when num_gpu > 0
+  std::vector<std::string> gpu_spec;  // empty: any model
   Qos qos = Qos::ls;
   int line = 0;
 

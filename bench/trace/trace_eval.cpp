@@ -8,13 +8,13 @@
 //
 // The synthetic cluster repeats the trace's nodes up to N and replays one seed up to R x its
 // GPU capacity on the headline block policy; its time goes to synthetic.csv.
+#include <unistd.h>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 #include <string>
-#include <unistd.h>
 #include <vector>
 
 #include "evaluation.h"
@@ -72,8 +72,7 @@ double number(const std::string& flag, const std::string& text) {
     std::size_t used = 0;
     double value = std::stod(text, &used);
     if (used == text.size() && value > 0) return value;
-  } catch (const std::exception&) {
-  }
+  } catch (const std::exception&) {}
   usage_error(flag + " '" + text + "' is not a positive number");
 }
 
@@ -99,7 +98,8 @@ Args parse_args(int argc, char** argv) {
     else if (flag == "--g-tflops") args.g_tflops = number(flag, value());
     else if (flag == "--tflops") args.tflops.push_back(value());
     else if (flag == "--synthetic-ratio") args.synthetic_ratio = number(flag, value());
-    else if (flag == "--synthetic-nodes") args.synthetic_nodes = static_cast<std::size_t>(number(flag, value()));
+    else if (flag == "--synthetic-nodes")
+      args.synthetic_nodes = static_cast<std::size_t>(number(flag, value()));
     else if (flag == "--sensitivity") {
       args.sensitivity.clear();
       std::stringstream list(value());
@@ -135,8 +135,8 @@ void write_file(const std::string& path, const std::function<void(std::ostream&)
 }
 
 std::vector<PolicySummary> run(const Cluster& cluster, const std::vector<TaskSpec>& tasks,
-                               const std::vector<PolicyDef>& policies, int seeds,
-                               const Args& args, const std::string& title) {
+                               const std::vector<PolicyDef>& policies, int seeds, const Args& args,
+                               const std::string& title) {
   Progress progress;
   EvaluationInput input{&cluster, &tasks, args.first_seed, seeds, args.ratio};
   std::size_t shown = policies.size();
@@ -188,8 +188,8 @@ int main(int argc, char** argv) {
     const double small = args.small_block_tflops > 0 ? args.small_block_tflops
                                                      : smallest_block_tflops(cluster, args.block_tflops);
     const double ratio = cpu_per_gpu_milli(tasks.rows);
-    auto summaries = run(cluster, tasks.rows, standard_policies(args.block_tflops, small, ratio),
-                         args.seeds, args, "policies");
+    auto summaries = run(cluster, tasks.rows, standard_policies(args.block_tflops, small, ratio), args.seeds,
+                         args, "policies");
     write_file(args.out + "/summary.csv", [&](std::ostream& o) { write_summary_csv(o, summaries); });
     write_file(args.out + "/curves.csv", [&](std::ostream& o) { write_curves_csv(o, summaries); });
     write_file(args.out + "/seeds.csv", [&](std::ostream& o) { write_seeds_csv(o, summaries); });
@@ -224,9 +224,10 @@ int main(int argc, char** argv) {
       std::ofstream syn(args.out + "/synthetic.csv");
       syn << "nodes,gpus,arrival_ratio,policy,tasks,placed_pct_at_130,allocated_pct_at_130,seconds,tasks_per_second\n";
       for (const PolicySummary& p : results) {
-        syn << big.nodes.size() << ',' << big.gpu_milli / 1000 << ',' << args.synthetic_ratio << ",\"" << p.name << "\","
-            << p.mean.tasks << ',' << p.mean.placed_pct_at_130 << ',' << p.mean.allocated_pct_at_130
-            << ',' << p.mean.seconds << ',' << p.mean.tasks / p.mean.seconds << '\n';
+        syn << big.nodes.size() << ',' << big.gpu_milli / 1000 << ',' << args.synthetic_ratio << ",\""
+            << p.name << "\"," << p.mean.tasks << ',' << p.mean.placed_pct_at_130 << ','
+            << p.mean.allocated_pct_at_130 << ',' << p.mean.seconds << ',' << p.mean.tasks / p.mean.seconds
+            << '\n';
         std::cerr << "synthetic " << big.nodes.size() << " nodes: " << p.name << ": " << p.mean.tasks
                   << " tasks in " << p.mean.seconds << " s\n";
       }

@@ -24,16 +24,15 @@ CardMap card_map(const pool::Layout& layout, const std::string& node) {
   for (std::size_t ci : n.cards) {
     const pool::CardLayout& cl = layout.cards()[ci];
     const pool::Card& card = layout.inventory().cards[cl.card];
-    map.cards.push_back({std::string(pool::kind_name(cl.kind)), card.name, card.device,
-                         cl.blocks.first, cl.blocks.count, "", card.detect, card.line});
+    map.cards.push_back({std::string(pool::kind_name(cl.kind)), card.name, card.device, cl.blocks.first,
+                         cl.blocks.count, "", card.detect, card.line});
   }
   return map;
 }
 
 // node|pool_first|blocks|kind:name:device:first:count:backend;... (the backend, last, may hold ':')
 std::string serialize(const CardMap& map) {
-  std::string out = map.node + "|" + std::to_string(map.pool_first) + "|" +
-                    std::to_string(map.blocks) + "|";
+  std::string out = map.node + "|" + std::to_string(map.pool_first) + "|" + std::to_string(map.blocks) + "|";
   for (std::size_t i = 0; i < map.cards.size(); ++i) {
     const CardEntry& c = map.cards[i];
     if (i) out += ";";
@@ -150,7 +149,8 @@ EnvList job_env(const CardMap& map, const std::vector<std::uint32_t>& blocks) {
       if (b >= c.first && b < c.first + c.count) held.push_back(b);
     std::string whole = c.kind + ":" + c.name + ":" + c.device + ":";
     if (!layout.empty()) layout += ",";
-    layout += whole + std::to_string(c.first) + (c.count > 1 ? "-" + std::to_string(c.first + c.count - 1) : "");
+    layout += whole + std::to_string(c.first) +
+              (c.count > 1 ? "-" + std::to_string(c.first + c.count - 1) : "");
     if (held.empty()) continue;
     if (!cards.empty()) cards += ",";
     cards += whole + format_ranges(held);

@@ -13,9 +13,9 @@
 namespace tflops::gres {
 
 struct CardEntry {
-  std::string kind;    // gpu | npu | fpga
-  std::string name;    // gpu0
-  std::string device;  // /dev/nvidia0 (may be empty)
+  std::string kind;         // gpu | npu | fpga
+  std::string name;         // gpu0
+  std::string device;       // /dev/nvidia0 (may be empty)
   std::uint32_t first = 0;  // node-local block number
   std::uint32_t count = 0;
   std::string backend;  // the HAL device driving it ("cuda:1", "opencl:0") when detected, else empty

@@ -54,11 +54,12 @@ std::string nvidia_device_file(const std::string& pci_bus_id, const std::string&
 }
 
 bool wants_detection(const CardMap& map) {
-  return std::any_of(map.cards.begin(), map.cards.end(), [](const CardEntry& c) { return !c.detect.empty(); });
+  return std::any_of(map.cards.begin(), map.cards.end(),
+                     [](const CardEntry& c) { return !c.detect.empty(); });
 }
 
-void assign_detected_devices(CardMap& map, const std::vector<DetectedDevice>& devices, const std::string& source,
-                             const std::string& nvidia_gpus) {
+void assign_detected_devices(CardMap& map, const std::vector<DetectedDevice>& devices,
+                             const std::string& source, const std::string& nvidia_gpus) {
   std::map<std::string, std::vector<const DetectedDevice*>> found;  // by backend, in the HAL's order
   for (const DetectedDevice& device : devices) found[device.backend].push_back(&device);
   // In tflops.conf's order, as the admin wrote them (tflopsctl devices --conf-lines prints its
@@ -66,7 +67,8 @@ void assign_detected_devices(CardMap& map, const std::vector<DetectedDevice>& de
   std::vector<CardEntry*> detected;
   for (CardEntry& card : map.cards)
     if (!card.detect.empty()) detected.push_back(&card);
-  std::stable_sort(detected.begin(), detected.end(), [](const CardEntry* a, const CardEntry* b) { return a->line < b->line; });
+  std::stable_sort(detected.begin(), detected.end(),
+                   [](const CardEntry* a, const CardEntry* b) { return a->line < b->line; });
   std::map<std::string, std::size_t> used;
   for (CardEntry* entry : detected) {
     CardEntry& card = *entry;
@@ -76,8 +78,9 @@ void assign_detected_devices(CardMap& map, const std::vector<DetectedDevice>& de
       std::size_t asked = 0;
       for (const CardEntry& c : map.cards) asked += c.detect == card.detect ? 1 : 0;
       throw pool::Error(source + ":" + std::to_string(card.line) + ": card " + card.name + " of " + map.node +
-                        " has Detect=" + card.detect + ", but " + map.node + " has " + std::to_string(list.size()) +
-                        " " + card.detect + " device(s) for its " + std::to_string(asked) + " Detect=" + card.detect +
+                        " has Detect=" + card.detect + ", but " + map.node + " has " +
+                        std::to_string(list.size()) + " " + card.detect + " device(s) for its " +
+                        std::to_string(asked) + " Detect=" + card.detect +
                         " cards (`tflopsctl devices` on the node lists them). Fix: declare as many cards as "
                         "devices, or give the card Device= instead of Detect=");
     }

@@ -29,7 +29,8 @@ std::vector<DetectedDevice> parse_detected_devices(const std::string& json_text)
 // tflops.conf's line order: its selector becomes the card's backend, and a CUDA card's device the
 // /dev/nvidiaN the NVIDIA driver lists for its PCI bus under `nvidia_gpus`. Throws pool::Error
 // naming `source`:line, the cards and the devices found when a line's cards outnumber them.
-void assign_detected_devices(CardMap& map, const std::vector<DetectedDevice>& devices, const std::string& source,
+void assign_detected_devices(CardMap& map, const std::vector<DetectedDevice>& devices,
+                             const std::string& source,
                              const std::string& nvidia_gpus = "/proc/driver/nvidia/gpus");
 
 // "/dev/nvidiaN" for the GPU at `pci_bus_id` from the driver's information file under

@@ -14,8 +14,8 @@ using tflops::gres::hooks::set_prep_env;
 
 extern "C" {
 
-TFLOPS_EXPORT int gres_p_get_job_info(gres_job_state_t* gres_js, uint32_t node_inx, enum gres_job_data_type data_type,
-                                      void* data) {
+TFLOPS_EXPORT int gres_p_get_job_info(gres_job_state_t* gres_js, uint32_t node_inx,
+                                      enum gres_job_data_type data_type, void* data) {
   (void)gres_js;
   (void)node_inx;
   (void)data_type;

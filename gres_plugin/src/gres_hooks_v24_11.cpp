@@ -21,7 +21,8 @@ TFLOPS_EXPORT gres_prep_t* gres_p_prep_build_env(gres_job_state_t* gres_js) {
 }
 
 TFLOPS_EXPORT void gres_p_prep_set_env(char*** prep_env_ptr, gres_prep_t* gres_prep, int node_inx) {
-  if (gres_prep) set_prep_env(__func__, prep_env_ptr, gres_prep->gres_bit_alloc, gres_prep->node_cnt, node_inx);
+  if (gres_prep)
+    set_prep_env(__func__, prep_env_ptr, gres_prep->gres_bit_alloc, gres_prep->node_cnt, node_inx);
 }
 
 }  // extern "C"

@@ -162,9 +162,10 @@ std::string list_node_devices() {
   while (std::size_t n = std::fread(chunk, 1, sizeof chunk, pipe)) output.append(chunk, n);
   const int status = pclose(pipe);
   if (status != 0) {
-    throw tflops::pool::Error(program + " devices --json --no-calibrate failed (status " + std::to_string(status) +
-                              "), so the Detect= cards have no devices. Fix: install tflopsctl on the node (or "
-                              "point TFLOPS_TFLOPSCTL at it in slurmd's environment) and run it by hand to see why");
+    throw tflops::pool::Error(
+        program + " devices --json --no-calibrate failed (status " + std::to_string(status) +
+        "), so the Detect= cards have no devices. Fix: install tflopsctl on the node (or "
+        "point TFLOPS_TFLOPSCTL at it in slurmd's environment) and run it by hand to see why");
   }
   return output;
 }
@@ -255,7 +256,8 @@ TFLOPS_EXPORT int gres_p_node_config_load(list_t* gres_conf_list, node_config_lo
       tflops::pool::Layout layout(tflops::pool::load_inventory(path));
       map = tflops::gres::card_map(layout, node);
       if (tflops::gres::wants_detection(map))
-        tflops::gres::assign_detected_devices(map, tflops::gres::parse_detected_devices(list_node_devices()), path);
+        tflops::gres::assign_detected_devices(map, tflops::gres::parse_detected_devices(list_node_devices()),
+                                              path);
     } catch (const tflops::pool::Error& e) {
       error("%sbad card inventory, slurmd on %s cannot start: %s", kPrefix, node.c_str(), e.what());
       return;
@@ -266,10 +268,11 @@ TFLOPS_EXPORT int gres_p_node_config_load(list_t* gres_conf_list, node_config_lo
     list_for_each(gres_conf_list, count_ours, declared);
     if (map.cards.empty()) {
       if (declared[1] > 0) {
-        error("%s%s: no card of node %s is listed, but slurm.conf/gres.conf give it tflops:%u. Fix: add "
-              "lines 'NodeName=%s Kind=gpu|npu|fpga Name=... Device=... TFLOPS=...' to %s, or remove tflops "
-              "from the node's Gres=",
-              kPrefix, path.c_str(), node.c_str(), declared[1], node.c_str(), path.c_str());
+        error(
+            "%s%s: no card of node %s is listed, but slurm.conf/gres.conf give it tflops:%u. Fix: add "
+            "lines 'NodeName=%s Kind=gpu|npu|fpga Name=... Device=... TFLOPS=...' to %s, or remove tflops "
+            "from the node's Gres=",
+            kPrefix, path.c_str(), node.c_str(), declared[1], node.c_str(), path.c_str());
         return;
       }
       info("%s%s lists no card of node %s: it offers no tflops blocks", kPrefix, path.c_str(), node.c_str());
@@ -280,12 +283,14 @@ TFLOPS_EXPORT int gres_p_node_config_load(list_t* gres_conf_list, node_config_lo
     list_delete_all(gres_conf_list, remove_ours, &id);
     for (const auto& card : map.cards) list_append(gres_conf_list, new_record(card, config->cpu_cnt, id));
     if (declared[1] > 0 && declared[1] != map.blocks)
-      info("%sslurm.conf declares tflops:%u on %s but %s gives it %u blocks; registering %u (make Gres= in "
-           "slurm.conf match to avoid the node being drained)",
-           kPrefix, declared[1], node.c_str(), path.c_str(), map.blocks, map.blocks);
+      info(
+          "%sslurm.conf declares tflops:%u on %s but %s gives it %u blocks; registering %u (make Gres= in "
+          "slurm.conf match to avoid the node being drained)",
+          kPrefix, declared[1], node.c_str(), path.c_str(), map.blocks, map.blocks);
     for (const auto& card : map.cards)
-      info("%s%s card %s (%s, %s%s%s) blocks %u-%u", kPrefix, node.c_str(), card.name.c_str(), card.kind.c_str(),
-           card.device.c_str(), card.backend.empty() ? "" : ", detected: ", card.backend.c_str(), card.first,
+      info("%s%s card %s (%s, %s%s%s) blocks %u-%u", kPrefix, node.c_str(), card.name.c_str(),
+           card.kind.c_str(), card.device.c_str(),
+           card.backend.empty() ? "" : ", detected: ", card.backend.c_str(), card.first,
            card.first + card.count - 1);
     set_map(new CardMap(map));
     rc = SLURM_SUCCESS;
@@ -294,14 +299,14 @@ TFLOPS_EXPORT int gres_p_node_config_load(list_t* gres_conf_list, node_config_lo
 }
 
 TFLOPS_EXPORT void gres_p_job_set_env(char*** job_env_ptr, bitstr_t* gres_bit_alloc, uint64_t gres_cnt,
-                        gres_internal_flags_t flags) {
+                                      gres_internal_flags_t flags) {
   (void)gres_cnt;
   (void)flags;
   guarded(__func__, [&] { set_env(job_env_ptr, bits_of(gres_bit_alloc)); });
 }
 
 TFLOPS_EXPORT void gres_p_step_set_env(char*** step_env_ptr, bitstr_t* gres_bit_alloc, uint64_t gres_cnt,
-                         gres_internal_flags_t flags) {
+                                       gres_internal_flags_t flags) {
   (void)gres_cnt;
   (void)flags;
   guarded(__func__, [&] { set_env(step_env_ptr, bits_of(gres_bit_alloc)); });
@@ -309,7 +314,7 @@ TFLOPS_EXPORT void gres_p_step_set_env(char*** step_env_ptr, bitstr_t* gres_bit_
 
 // Argument order as in the ops struct (gres.c), not as in gres_mps.c/gres_shard.c.
 TFLOPS_EXPORT void gres_p_task_set_env(char*** step_env_ptr, bitstr_t* gres_bit_alloc, uint64_t gres_cnt,
-                         bitstr_t* usable_gres, gres_internal_flags_t flags) {
+                                       bitstr_t* usable_gres, gres_internal_flags_t flags) {
   (void)gres_cnt;
   (void)flags;
   guarded(__func__, [&] { set_env(step_env_ptr, bits_of(usable_gres ? usable_gres : gres_bit_alloc)); });

@@ -18,11 +18,17 @@ namespace contract = tflops::env_contract;
 constexpr char kUserBackends[] = "TFLOPS_HAL_BACKENDS";
 
 // What process_env() takes from the environment: the contract's variables the HAL reads.
-const char* const kVariables[] = {
-    contract::kVarVersion,  contract::kVarNode,      contract::kVarBlocks,
-    contract::kVarCards,    contract::kVarLayout,    contract::kVarShares,
-    contract::kVarBackends, contract::kVarAllocFile, kUserBackends,
-    contract::kVarCudaVisibleDevices, contract::kVarCudaMpsThreadPercentage};
+const char* const kVariables[] = {contract::kVarVersion,
+                                  contract::kVarNode,
+                                  contract::kVarBlocks,
+                                  contract::kVarCards,
+                                  contract::kVarLayout,
+                                  contract::kVarShares,
+                                  contract::kVarBackends,
+                                  contract::kVarAllocFile,
+                                  kUserBackends,
+                                  contract::kVarCudaVisibleDevices,
+                                  contract::kVarCudaMpsThreadPercentage};
 
 std::string get(const EnvMap& env, const std::string& name) {
   auto it = env.find(name);
@@ -113,8 +119,8 @@ std::vector<CardAlloc> cards_from_entries(const std::vector<detail::CardEntry>& 
       if (other.name == card.name) throw Error(what + ": card " + card.name + " is listed twice");
       for (std::uint32_t b : card.blocks)
         if (std::binary_search(other.blocks.begin(), other.blocks.end(), b))
-          throw Error(what + ": block " + std::to_string(b) + " is on both " + other.name +
-                      " and " + card.name);
+          throw Error(what + ": block " + std::to_string(b) + " is on both " + other.name + " and " +
+                      card.name);
     }
     cards.push_back(std::move(card));
   }
@@ -162,23 +168,24 @@ EnvMap read_env_file(const std::string& path) {
 Allocation allocation_from_env(const EnvMap& env) {
   const std::string version = get(env, contract::kVarVersion);
   if (version.empty())
-    throw Error(std::string(contract::kVarVersion) + " is not set: this is not a job holding tflops blocks "
+    throw Error(std::string(contract::kVarVersion) +
+                " is not set: this is not a job holding tflops blocks "
                 "(request them with --gres=tflops:N, or give the HAL an explicit card list)");
   if (version != std::to_string(contract::kVersion))
     throw Error(std::string(contract::kVarVersion) + "=" + version + ": this HAL reads version " +
-                std::to_string(contract::kVersion) + " of the gres/tflops environment; install "
+                std::to_string(contract::kVersion) +
+                " of the gres/tflops environment; install "
                 "matching versions of gres_tflops.so and libtflops_hal");
   Allocation alloc;
   alloc.node = get(env, contract::kVarNode);
   alloc.source = "environment";
   const std::string cards = get(env, contract::kVarCards);
-  alloc.cards = cards_from_entries(
-      detail::parse_card_entries(cards, contract::kVarCards, false), contract::kVarCards, env);
+  alloc.cards = cards_from_entries(detail::parse_card_entries(cards, contract::kVarCards, false),
+                                   contract::kVarCards, env);
   // Card sizes from the layout (for shares); a card missing there counts as wholly held.
   const std::string layout = get(env, contract::kVarLayout);
   if (!layout.empty()) {
-    for (const detail::CardEntry& whole :
-         detail::parse_card_entries(layout, contract::kVarLayout, false)) {
+    for (const detail::CardEntry& whole : detail::parse_card_entries(layout, contract::kVarLayout, false)) {
       for (CardAlloc& card : alloc.cards)
         if (card.name == whole.name) card.card_blocks = static_cast<std::uint32_t>(whole.blocks.size());
     }
@@ -190,8 +197,9 @@ Allocation allocation_from_env(const EnvMap& env) {
     for (const CardAlloc& card : alloc.cards) held.insert(held.end(), card.blocks.begin(), card.blocks.end());
     std::sort(held.begin(), held.end());
     if (held != detail::parse_ranges(blocks, contract::kVarBlocks))
-      throw Error(std::string(contract::kVarBlocks) + "=" + blocks + " does not match " + contract::kVarCards +
-                  "=" + cards + " (blocks " + detail::format_ranges(held) + "): the job environment is corrupt");
+      throw Error(std::string(contract::kVarBlocks) + "=" + blocks + " does not match " +
+                  contract::kVarCards + "=" + cards + " (blocks " + detail::format_ranges(held) +
+                  "): the job environment is corrupt");
   }
   return alloc;
 }

@@ -36,8 +36,9 @@ std::vector<std::uint32_t> parse_ranges(std::string_view text, const std::string
   for (std::string_view range : split(text, ',')) {
     const std::size_t dash = range.find('-');
     const std::uint32_t first = block_number(range.substr(0, dash), text, what);
-    const std::uint32_t last =
-        dash == std::string_view::npos ? first : block_number(range.substr(dash + 1), text, what);
+    const std::uint32_t last = dash == std::string_view::npos
+                                   ? first
+                                   : block_number(range.substr(dash + 1), text, what);
     if (last < first || last - first > 1u << 20)
       throw Error(what + "='" + std::string(text) + "': bad range '" + std::string(range) +
                   "' (expected FIRST-LAST with FIRST <= LAST)");
@@ -61,8 +62,7 @@ std::string format_ranges(const std::vector<std::uint32_t>& sorted) {
   return out;
 }
 
-std::vector<CardEntry> parse_card_entries(std::string_view text, const std::string& what,
-                                          bool extras) {
+std::vector<CardEntry> parse_card_entries(std::string_view text, const std::string& what, bool extras) {
   std::vector<CardEntry> cards;
   // Comma-separated items; an item without ':' (before any '=') continues the previous card's
   // block list ("gpu:gpu0:/dev/nvidia0:0-3,5"): names and devices never hold ':' or ','.
@@ -71,8 +71,7 @@ std::vector<CardEntry> parse_card_entries(std::string_view text, const std::stri
     std::string_view selector;
     if (const std::size_t eq = item.find('='); eq != std::string_view::npos) {
       if (!extras)
-        throw Error(what + "='" + std::string(text) + "': unexpected '=' in '" +
-                    std::string(item) + "'");
+        throw Error(what + "='" + std::string(text) + "': unexpected '=' in '" + std::string(item) + "'");
       selector = item.substr(eq + 1);
       item = item.substr(0, eq);
     }
@@ -104,8 +103,8 @@ std::vector<CardEntry> parse_card_entries(std::string_view text, const std::stri
     cards[i].blocks = parse_ranges(blocks, what);
     if (cards[i].total && cards[i].total < cards[i].blocks.size())
       throw Error(what + "='" + std::string(text) + "': card " + cards[i].name + " holds " +
-                  std::to_string(cards[i].blocks.size()) + " blocks but /" +
-                  std::to_string(cards[i].total) + " says it has fewer");
+                  std::to_string(cards[i].blocks.size()) + " blocks but /" + std::to_string(cards[i].total) +
+                  " says it has fewer");
   }
   return cards;
 }

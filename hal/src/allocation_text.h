@@ -25,7 +25,6 @@ struct CardEntry {
 };
 
 // Splits a card-entry list. `extras` allows the card-list additions (/N and =SELECTOR).
-std::vector<CardEntry> parse_card_entries(std::string_view text, const std::string& what,
-                                          bool extras);
+std::vector<CardEntry> parse_card_entries(std::string_view text, const std::string& what, bool extras);
 
 }  // namespace tflops::hal::detail

@@ -28,17 +28,17 @@ class DeviceArray {
 
 // What a slice asks of its device.
 struct SliceRequest {
-  std::string label;       // for errors: "npu0 (opencl:0 'pthread-...')"
-  double share = 1.0;      // fraction of the card the job holds
+  std::string label;   // for errors: "npu0 (opencl:0 'pthread-...')"
+  double share = 1.0;  // fraction of the card the job holds
   bool enforce_share = true;
-  std::vector<int> cpus;   // host: the CPUs its threads may use
+  std::vector<int> cpus;  // host: the CPUs its threads may use
 };
 
 class Device {
  public:
   virtual ~Device() = default;
   virtual const DeviceInfo& info() const = 0;
-  virtual unsigned units() const = 0;         // threads, compute units, MPS percent
+  virtual unsigned units() const = 0;  // threads, compute units, MPS percent
   virtual bool share_enforced() const = 0;
 
   virtual std::unique_ptr<DeviceArray> alloc(std::size_t size) = 0;  // zero-filled
@@ -47,26 +47,22 @@ class Device {
   virtual void read(const DeviceArray& src, std::size_t offset, float* dst, std::size_t size) = 0;
 
   // Row-major C(m x n) = alpha op(A) op(B) + beta C with leading dimensions lda, ldb, ldc.
-  virtual void gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k,
-                    float alpha, const DeviceArray& a, std::size_t lda, const DeviceArray& b,
-                    std::size_t ldb, float beta, DeviceArray& c, std::size_t ldc) = 0;
+  virtual void gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, float alpha,
+                    const DeviceArray& a, std::size_t lda, const DeviceArray& b, std::size_t ldb, float beta,
+                    DeviceArray& c, std::size_t ldc) = 0;
   virtual void axpy(std::size_t n, float alpha, const DeviceArray& x, DeviceArray& y) = 0;
   virtual void scale(std::size_t n, float alpha, DeviceArray& x) = 0;
   virtual void fill(std::size_t n, float value, DeviceArray& x) = 0;
   virtual void copy(std::size_t n, const DeviceArray& x, DeviceArray& y) = 0;
-  virtual void bias_add(std::size_t rows, std::size_t cols, DeviceArray& x,
-                        const DeviceArray& bias) = 0;
+  virtual void bias_add(std::size_t rows, std::size_t cols, DeviceArray& x, const DeviceArray& bias) = 0;
   virtual void relu(std::size_t n, const DeviceArray& x, DeviceArray& y) = 0;
-  virtual void relu_grad(std::size_t n, const DeviceArray& dy, const DeviceArray& y,
-                         DeviceArray& dx) = 0;
+  virtual void relu_grad(std::size_t n, const DeviceArray& dy, const DeviceArray& y, DeviceArray& dx) = 0;
   // loss[r] = -log softmax(logits[r])[label[r]], or -1 when label[r] is not a class index.
   virtual void softmax_xent(std::size_t rows, std::size_t classes, const DeviceArray& logits,
                             const DeviceArray& labels, float grad_scale, DeviceArray& grad,
                             DeviceArray& loss) = 0;
-  virtual void col_sum(std::size_t rows, std::size_t cols, const DeviceArray& x,
-                       DeviceArray& y) = 0;
-  virtual void row_sum(std::size_t rows, std::size_t cols, const DeviceArray& x,
-                       DeviceArray& y) = 0;
+  virtual void col_sum(std::size_t rows, std::size_t cols, const DeviceArray& x, DeviceArray& y) = 0;
+  virtual void row_sum(std::size_t rows, std::size_t cols, const DeviceArray& x, DeviceArray& y) = 0;
   virtual void finish() = 0;
 };
 
@@ -94,6 +90,4 @@ std::string cuda_module_error();
 // The CUDA backend module's one exported entry point.
 extern "C" tflops::hal::detail::BackendOps tflops_hal_cuda_backend();
 
-namespace tflops::hal::detail {
-
-}  // namespace tflops::hal::detail
+namespace tflops::hal::detail {}  // namespace tflops::hal::detail

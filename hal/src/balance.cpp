@@ -23,8 +23,7 @@ struct Round {
 
 // Runs each slice's rows of (rows x k) x (k x n) on all slices at once, `repeats` times after a
 // warm-up; returns each slice's best time.
-Round time_split(detail::CardState& card, const RowSplit& split, std::size_t n, std::size_t k,
-                 int repeats) {
+Round time_split(detail::CardState& card, const RowSplit& split, std::size_t n, std::size_t k, int repeats) {
   Round round;
   round.seconds.assign(card.slices.size(), 0.0);
   card.each_slice([&](std::size_t s) {  // each worker writes its own element

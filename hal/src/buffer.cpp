@@ -48,7 +48,8 @@ struct SlicePiece {
 SlicePiece piece_of(const BufferState& b, const RowSplit& split, std::size_t s, std::size_t first,
                     std::size_t count) {
   const std::size_t held_first = b.layout == Layout::sharded ? split.offset[s] * b.cols : 0;
-  const std::size_t held_end = b.layout == Layout::sharded ? held_first + split.rows[s] * b.cols : b.rows * b.cols;
+  const std::size_t held_end = b.layout == Layout::sharded ? held_first + split.rows[s] * b.cols
+                                                           : b.rows * b.cols;
   const std::size_t lo = std::max(first, held_first), hi = std::min(first + count, held_end);
   if (lo >= hi) return {};
   return {lo - held_first, lo - first, hi - lo};
@@ -72,7 +73,8 @@ void BufferState::gather(std::size_t first, std::size_t count, float* out) const
   }
   // Partial: read every addend at once, then sum in slice order.
   std::vector<std::vector<float>> addends(parts.size(), std::vector<float>(count));
-  card->each_slice([&](std::size_t s) { card->slices[s].device->read(*parts[s], first, addends[s].data(), count); });
+  card->each_slice(
+      [&](std::size_t s) { card->slices[s].device->read(*parts[s], first, addends[s].data(), count); });
   std::copy(addends[0].begin(), addends[0].end(), out);
   for (std::size_t s = 1; s < addends.size(); ++s)
     for (std::size_t i = 0; i < count; ++i) out[i] += addends[s][i];
@@ -115,9 +117,9 @@ void check_size(const detail::BufferState& b, std::size_t size, const char* what
 void check_range(const detail::BufferState& b, std::size_t first, std::size_t count, const char* what) {
   const std::size_t size = b.rows * b.cols;
   if (first > size || count > size - first)
-    throw Error(std::string(what) + ": elements " + std::to_string(first) + " to " + std::to_string(first + count) +
-                " of a " + std::to_string(b.rows) + " x " + std::to_string(b.cols) + " buffer (" +
-                std::to_string(size) + " elements)");
+    throw Error(std::string(what) + ": elements " + std::to_string(first) + " to " +
+                std::to_string(first + count) + " of a " + std::to_string(b.rows) + " x " +
+                std::to_string(b.cols) + " buffer (" + std::to_string(size) + " elements)");
 }
 
 void check_slice(const detail::BufferState& b, std::size_t slice, const char* what) {
@@ -240,8 +242,8 @@ void Buffer::read_slice(std::size_t slice, std::span<float> data) const {
   check_slice(*state_, slice, "read_slice");
   const std::size_t n = state_->slice_rows(slice) * state_->cols;
   if (data.size() != n)
-    throw Error("read_slice: slice " + std::to_string(slice) + " holds " + std::to_string(n) +
-                " floats, " + std::to_string(data.size()) + " given");
+    throw Error("read_slice: slice " + std::to_string(slice) + " holds " + std::to_string(n) + " floats, " +
+                std::to_string(data.size()) + " given");
   if (n) state_->card->slices[slice].device->read(*state_->parts[slice], 0, data.data(), n);
 }
 
@@ -251,8 +253,8 @@ void Buffer::write_slice(std::size_t slice, std::span<const float> data) {
   check_slice(*state_, slice, "write_slice");
   const std::size_t n = state_->slice_rows(slice) * state_->cols;
   if (data.size() != n)
-    throw Error("write_slice: slice " + std::to_string(slice) + " holds " + std::to_string(n) +
-                " floats, " + std::to_string(data.size()) + " given");
+    throw Error("write_slice: slice " + std::to_string(slice) + " holds " + std::to_string(n) + " floats, " +
+                std::to_string(data.size()) + " given");
   if (n) {
     detail::Device& d = *state_->card->slices[slice].device;
     d.write(*state_->parts[slice], 0, data.data(), n);

@@ -23,11 +23,11 @@ struct BufferState;
 struct CardState {
   Allocation alloc;
   CardOptions options;
-  std::vector<Slice> slices;     // empty while suspended
-  std::vector<double> weights;   // normalised, one per slice
+  std::vector<Slice> slices;    // empty while suspended
+  std::vector<double> weights;  // normalised, one per slice
   std::unique_ptr<IndexedWorkers> workers;
   bool suspended = false;
-  std::mutex mutex;              // held by every operation, suspend and resume
+  std::mutex mutex;  // held by every operation, suspend and resume
   std::vector<BufferState*> buffers;
 
   // Runs task(slice) on every slice at once (the lock must be held).

@@ -52,7 +52,8 @@ EnvMap env_after_move(const EnvMap& env, std::string_view scontrol_job_text) {
   if (node.empty() || layout.empty()) {
     throw Error(std::string(contract::kVarNode) + " or " + contract::kVarLayout +
                 " is not set: cannot map the job's blocks after a move (a gres/tflops environment of "
-                "version " + std::to_string(contract::kVersion) + " sets both)");
+                "version " +
+                std::to_string(contract::kVersion) + " sets both)");
   }
   auto gres = node_gres(scontrol_job_text, node);
   if (!gres) throw Error("Slurm lists no blocks of this job on " + node);
@@ -78,8 +79,7 @@ EnvMap env_after_move(const EnvMap& env, std::string_view scontrol_job_text) {
 
   // SLURM_TFLOPS_CARDS again: each card of the layout that holds some of them, in block order.
   std::string cards;
-  for (const detail::CardEntry& card :
-       detail::parse_card_entries(layout, contract::kVarLayout, false)) {
+  for (const detail::CardEntry& card : detail::parse_card_entries(layout, contract::kVarLayout, false)) {
     std::vector<std::uint32_t> mine;
     std::set_intersection(card.blocks.begin(), card.blocks.end(), held.begin(), held.end(),
                           std::back_inserter(mine));
@@ -109,8 +109,8 @@ Allocation resumed_allocation() {
     while ((got = fread(buffer, 1, sizeof buffer, pipe.get())) > 0) text.append(buffer, got);
   }
   if (!pipe || text.find("JobId=") == std::string::npos) {
-    throw Error("cannot ask Slurm where job " + std::string(job) + "'s blocks are now (`" +
-                command + "` said: " + text + "); is slurmctld reachable from this node?");
+    throw Error("cannot ask Slurm where job " + std::string(job) + "'s blocks are now (`" + command +
+                "` said: " + text + "); is slurmctld reachable from this node?");
   }
   Allocation alloc = allocation_from_env(env_after_move(env, text));
   alloc.source = "Slurm (scontrol show job -d " + std::string(job) + ")";

@@ -69,14 +69,12 @@ void gemm(Trans trans_a, Trans trans_b, float alpha, const Buffer& a, const Buff
   std::lock_guard lock(card.mutex);
   if (lc == Layout::sharded && la == Layout::sharded && !ta && lb == Layout::replicated) {
     run(card, op, c, [&](std::size_t s, detail::Device& d, std::size_t rows) {
-      d.gemm(false, tb, rows, n, k, alpha, part(a, s), a.cols(), part(b, s), b.cols(), beta,
-             part(c, s), n);
+      d.gemm(false, tb, rows, n, k, alpha, part(a, s), a.cols(), part(b, s), b.cols(), beta, part(c, s), n);
     });
   } else if (lc == Layout::partial && la == Layout::sharded && ta && lb == Layout::sharded && !tb) {
     // Every slice contracts over its own rows of A and B: an addend of the whole product.
     run(card, op, a, [&](std::size_t s, detail::Device& d, std::size_t rows) {
-      d.gemm(true, false, m, n, rows, alpha, part(a, s), a.cols(), part(b, s), b.cols(), beta,
-             part(c, s), n);
+      d.gemm(true, false, m, n, rows, alpha, part(a, s), a.cols(), part(b, s), b.cols(), beta, part(c, s), n);
     });
     // Slices with no rows keep beta * C as their addend.
     card.each_slice([&](std::size_t s) {
@@ -89,8 +87,8 @@ void gemm(Trans trans_a, Trans trans_b, float alpha, const Buffer& a, const Buff
       d.gemm(ta, tb, m, n, k, alpha, part(a, s), a.cols(), part(b, s), b.cols(), beta, part(c, s), n);
     });
   } else {
-    mismatch(op, "no split for A " + describe(a) + (ta ? " transposed" : "") + ", B " +
-                     describe(b) + (tb ? " transposed" : "") + ", C " + describe(c) +
+    mismatch(op, "no split for A " + describe(a) + (ta ? " transposed" : "") + ", B " + describe(b) +
+                     (tb ? " transposed" : "") + ", C " + describe(c) +
                      " (see ops.h: C sharded <- A sharded x B replicated; C partial <- A^T "
                      "sharded x B sharded; C replicated <- A replicated x B replicated)");
   }

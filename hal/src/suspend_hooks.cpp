@@ -16,13 +16,14 @@ namespace tflops::hal {
 namespace {
 
 struct Hooks {
-  std::mutex mutex;                   // guards cards and error
+  std::mutex mutex;  // guards cards and error
   std::vector<VirtualCard*> cards;
   std::string error;
   std::atomic<unsigned> suspends{0}, resumes{0};
   int pipe[2] = {-1, -1};
   std::thread watcher;
-  struct sigaction old_tstp {}, old_cont {};
+  struct sigaction old_tstp {
+  }, old_cont{};
   bool installed = false;
 };
 

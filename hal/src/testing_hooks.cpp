@@ -19,20 +19,32 @@ class LostDevice : public detail::Device {
   std::unique_ptr<detail::DeviceArray> alloc(std::size_t) override { lost("alloc"); }
   void write(detail::DeviceArray&, std::size_t, const float*, std::size_t) override { lost("write"); }
   void read(const detail::DeviceArray&, std::size_t, float*, std::size_t) override { lost("read"); }
-  void gemm(bool, bool, std::size_t, std::size_t, std::size_t, float, const detail::DeviceArray&,
-            std::size_t, const detail::DeviceArray&, std::size_t, float, detail::DeviceArray&,
-            std::size_t) override { lost("gemm"); }
+  void gemm(bool, bool, std::size_t, std::size_t, std::size_t, float, const detail::DeviceArray&, std::size_t,
+            const detail::DeviceArray&, std::size_t, float, detail::DeviceArray&, std::size_t) override {
+    lost("gemm");
+  }
   void axpy(std::size_t, float, const detail::DeviceArray&, detail::DeviceArray&) override { lost("axpy"); }
   void scale(std::size_t, float, detail::DeviceArray&) override { lost("scale"); }
   void fill(std::size_t, float, detail::DeviceArray&) override { lost("fill"); }
   void copy(std::size_t, const detail::DeviceArray&, detail::DeviceArray&) override { lost("copy"); }
-  void bias_add(std::size_t, std::size_t, detail::DeviceArray&, const detail::DeviceArray&) override { lost("bias_add"); }
+  void bias_add(std::size_t, std::size_t, detail::DeviceArray&, const detail::DeviceArray&) override {
+    lost("bias_add");
+  }
   void relu(std::size_t, const detail::DeviceArray&, detail::DeviceArray&) override { lost("relu"); }
-  void relu_grad(std::size_t, const detail::DeviceArray&, const detail::DeviceArray&, detail::DeviceArray&) override { lost("relu_grad"); }
+  void relu_grad(std::size_t, const detail::DeviceArray&, const detail::DeviceArray&,
+                 detail::DeviceArray&) override {
+    lost("relu_grad");
+  }
   void softmax_xent(std::size_t, std::size_t, const detail::DeviceArray&, const detail::DeviceArray&, float,
-                    detail::DeviceArray&, detail::DeviceArray&) override { lost("softmax_xent"); }
-  void col_sum(std::size_t, std::size_t, const detail::DeviceArray&, detail::DeviceArray&) override { lost("col_sum"); }
-  void row_sum(std::size_t, std::size_t, const detail::DeviceArray&, detail::DeviceArray&) override { lost("row_sum"); }
+                    detail::DeviceArray&, detail::DeviceArray&) override {
+    lost("softmax_xent");
+  }
+  void col_sum(std::size_t, std::size_t, const detail::DeviceArray&, detail::DeviceArray&) override {
+    lost("col_sum");
+  }
+  void row_sum(std::size_t, std::size_t, const detail::DeviceArray&, detail::DeviceArray&) override {
+    lost("row_sum");
+  }
   void finish() override { lost("finish"); }
 
  private:

@@ -17,7 +17,8 @@ namespace detail {
 
 void CardState::check_active(const char* what) const {
   if (suspended)
-    throw Error(std::string(what) + ": the virtual card is suspended (its devices are released "
+    throw Error(std::string(what) +
+                ": the virtual card is suspended (its devices are released "
                 "until resume())");
 }
 
@@ -25,8 +26,7 @@ namespace {
 
 // The CPUs a host slice gets: its share of the usable CPUs, at least one. Host slices of one
 // card list take consecutive CPUs so that two of them do not share a core.
-std::vector<int> host_cpus_for(const CardOptions& options, double share, bool enforce,
-                               std::size_t& next) {
+std::vector<int> host_cpus_for(const CardOptions& options, double share, bool enforce, std::size_t& next) {
   const std::vector<int> cpus = options.host_cpus.empty() ? usable_cpus() : options.host_cpus;
   std::size_t count = cpus.size();
   if (enforce) count = std::max<std::size_t>(1, std::lround(share * static_cast<double>(cpus.size())));
@@ -58,7 +58,8 @@ void open_slices(CardState& card) {
     for (const DeviceInfo& d : devices)
       if (d.selector == c.selector) device = &d;
     if (!device) {
-      failures += "\n  " + what + ": no such device (see `tflopsctl devices`; map cards to "
+      failures += "\n  " + what +
+                  ": no such device (see `tflopsctl devices`; map cards to "
                   "devices with TFLOPS_HAL_BACKENDS=KIND|NAME=SELECTOR)";
       continue;
     }
@@ -81,8 +82,8 @@ void open_slices(CardState& card) {
     }
   }
   if (!failures.empty())
-    throw Error("cannot open the virtual card of " + std::to_string(card.alloc.blocks()) +
-                " blocks (" + card.alloc.source + (card.alloc.node.empty() ? "" : " on " + card.alloc.node) +
+    throw Error("cannot open the virtual card of " + std::to_string(card.alloc.blocks()) + " blocks (" +
+                card.alloc.source + (card.alloc.node.empty() ? "" : " on " + card.alloc.node) +
                 "):" + failures);
   card.slices = std::move(slices);
   card.weights.clear();
@@ -124,7 +125,8 @@ namespace {
 std::vector<double> time_gemm(detail::CardState& card, std::size_t n) {
   std::vector<double> gflops;
   for (detail::Slice& slice : card.slices)
-    gflops.push_back(2.0 * static_cast<double>(n * n * n) / detail::time_sgemm(*slice.device, n, n, n, 3) / 1e9);
+    gflops.push_back(2.0 * static_cast<double>(n * n * n) / detail::time_sgemm(*slice.device, n, n, n, 3) /
+                     1e9);
   return gflops;
 }
 

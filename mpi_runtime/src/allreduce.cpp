@@ -81,10 +81,11 @@ Tuning tuning_from_environment() {
   tuning.chunk_bytes = positive_from_environment("TFLOPS_ALLREDUCE_CHUNK_BYTES", tuning.chunk_bytes);
   tuning.eager_bytes = positive_from_environment("TFLOPS_ALLREDUCE_EAGER_BYTES", tuning.eager_bytes);
   tuning.pipeline = pipeline_from_environment(tuning.pipeline);
-  tuning.streaming_bytes = positive_from_environment("TFLOPS_ALLREDUCE_STREAMING_BYTES", tuning.streaming_bytes);
+  tuning.streaming_bytes = positive_from_environment("TFLOPS_ALLREDUCE_STREAMING_BYTES",
+                                                     tuning.streaming_bytes);
   tuning.pipeline_bytes = positive_from_environment("TFLOPS_ALLREDUCE_PIPELINE_BYTES", tuning.pipeline_bytes);
-  tuning.window = static_cast<int>(positive_from_environment("TFLOPS_ALLREDUCE_WINDOW",
-                                                             static_cast<std::size_t>(tuning.window)));
+  tuning.window = static_cast<int>(
+      positive_from_environment("TFLOPS_ALLREDUCE_WINDOW", static_cast<std::size_t>(tuning.window)));
   return tuning;
 }
 
@@ -98,8 +99,8 @@ Algorithm choose_algorithm(std::size_t bytes, int ranks, const Tuning& tuning, b
   return Algorithm::ring;
 }
 
-void allreduce_sum(Communicator& comm, void* data, std::size_t count, DType type,
-                   Algorithm algorithm, const Tuning& tuning) {
+void allreduce_sum(Communicator& comm, void* data, std::size_t count, DType type, Algorithm algorithm,
+                   const Tuning& tuning) {
   if (count == 0 || comm.size() == 1) return;
   auto* bytes = static_cast<std::byte*>(data);
   if (algorithm == Algorithm::automatic) {
@@ -109,13 +110,15 @@ void allreduce_sum(Communicator& comm, void* data, std::size_t count, DType type
     algorithm = choose_algorithm(size, comm.size(), tuning, comm.node_window() != nullptr);
   }
   if (algorithm == Algorithm::shared_memory) {
-    detail::shared_memory_allreduce(comm, bytes, count, type, count * dtype_size(type) >= tuning.streaming_bytes);
+    detail::shared_memory_allreduce(comm, bytes, count, type,
+                                    count * dtype_size(type) >= tuning.streaming_bytes);
   } else if (algorithm == Algorithm::ring) {
     detail::ring_allreduce(comm, bytes, count, type, tuning);
   } else {
     if (count * dtype_size(type) > static_cast<std::size_t>(INT_MAX)) {
-      throw std::invalid_argument("recursive-doubling all-reduce of " + std::to_string(count) +
-                                  " elements is over 2 GiB, which one MPI message cannot carry; use the ring");
+      throw std::invalid_argument(
+          "recursive-doubling all-reduce of " + std::to_string(count) +
+          " elements is over 2 GiB, which one MPI message cannot carry; use the ring");
     }
     detail::recursive_doubling_allreduce(comm, bytes, count, type, tuning);
   }

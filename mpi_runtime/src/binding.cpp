@@ -47,7 +47,8 @@ LocalRank local_rank(MPI_Comm comm) {
 
 hal::Allocation rank_allocation(const hal::Allocation& node, LocalRank local) {
   std::vector<std::uint32_t> card_blocks;
-  for (const hal::CardAlloc& card : node.cards) card_blocks.push_back(static_cast<std::uint32_t>(card.blocks.size()));
+  for (const hal::CardAlloc& card : node.cards)
+    card_blocks.push_back(static_cast<std::uint32_t>(card.blocks.size()));
   std::vector<std::vector<CardPart>> parts;
   try {
     parts = divide_blocks(card_blocks, local.size);
@@ -71,9 +72,7 @@ hal::VirtualCard bind_virtual_card(MPI_Comm comm, BindOptions options) {
     if (!list.empty()) return hal::parse_card_list(list, hal::process_env());
     return resuming ? hal::resumed_allocation() : hal::current_allocation();
   };
-  options.card.source = [node_allocation, local] {
-    return rank_allocation(node_allocation(true), local);
-  };
+  options.card.source = [node_allocation, local] { return rank_allocation(node_allocation(true), local); };
   return hal::VirtualCard(rank_allocation(node_allocation(false), local), options.card);
 }
 

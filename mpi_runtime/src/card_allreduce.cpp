@@ -15,7 +15,8 @@ namespace {
 // every part of fusion elements [first, end) that lies in a gradient; gradient i holds
 // [starts[i], starts[i + 1]).
 template <typename Copy>
-void for_each_gradient_part(const std::vector<std::size_t>& starts, std::size_t first, std::size_t end, Copy&& copy) {
+void for_each_gradient_part(const std::vector<std::size_t>& starts, std::size_t first, std::size_t end,
+                            Copy&& copy) {
   for (std::size_t i = 0; i + 1 < starts.size(); ++i) {
     const std::size_t lo = std::max(first, starts[i]), hi = std::min(end, starts[i + 1]);
     if (lo < hi) copy(i, lo - starts[i], lo, hi - lo);
@@ -76,7 +77,8 @@ bool GradientReducer::pipelined() {
     case Tuning::Pipeline::never: break;
     case Tuning::Pipeline::automatic: {
       const std::vector<hal::SliceInfo> slices = card_.slices();
-      mine = std::any_of(slices.begin(), slices.end(), [](const hal::SliceInfo& s) { return s.device.type != "cpu"; });
+      mine = std::any_of(slices.begin(), slices.end(),
+                         [](const hal::SliceInfo& s) { return s.device.type != "cpu"; });
       break;
     }
   }
@@ -91,9 +93,10 @@ void GradientReducer::with_card_idle(const std::function<void()>& body) {
   body();
 }
 
-void GradientReducer::allreduce(std::span<const hal::Buffer* const> partials, std::span<hal::Buffer* const> sums,
-                                std::span<float> extras) {
-  if (partials.size() != sums.size()) throw std::invalid_argument("GradientReducer: partials and sums differ in number");
+void GradientReducer::allreduce(std::span<const hal::Buffer* const> partials,
+                                std::span<hal::Buffer* const> sums, std::span<float> extras) {
+  if (partials.size() != sums.size())
+    throw std::invalid_argument("GradientReducer: partials and sums differ in number");
   std::vector<std::size_t> starts{0};
   for (std::size_t i = 0; i < partials.size(); ++i) {
     if (partials[i]->size() != sums[i]->size() || sums[i]->layout() != hal::Layout::replicated) {
@@ -112,17 +115,20 @@ void GradientReducer::allreduce(std::span<const hal::Buffer* const> partials, st
   const std::size_t pieces = (total + piece - 1) / piece;
   const auto piece_end = [&](std::size_t k) { return std::min(total, (k + 1) * piece); };
   const auto read_piece = [&](std::size_t k) {  // 1. across slices, into the fusion buffer
-    for_each_gradient_part(starts, k * piece, piece_end(k), [&](std::size_t i, std::size_t at, std::size_t to, std::size_t n) {
-      partials[i]->copy_to_host(at, fusion.subspan(to, n));
-    });
+    for_each_gradient_part(starts, k * piece, piece_end(k),
+                           [&](std::size_t i, std::size_t at, std::size_t to, std::size_t n) {
+                             partials[i]->copy_to_host(at, fusion.subspan(to, n));
+                           });
   };
   const auto reduce_piece = [&](std::size_t k) {  // 2. across ranks
-    allreduce_sum(comm_, fusion.data() + k * piece, piece_end(k) - k * piece, DType::f32, Algorithm::automatic, tuning_);
+    allreduce_sum(comm_, fusion.data() + k * piece, piece_end(k) - k * piece, DType::f32,
+                  Algorithm::automatic, tuning_);
   };
   const auto write_piece = [&](std::size_t k) {  // 3. back to every slice
-    for_each_gradient_part(starts, k * piece, piece_end(k), [&](std::size_t i, std::size_t at, std::size_t to, std::size_t n) {
-      sums[i]->copy_from_host(at, std::span<const float>(fusion).subspan(to, n));
-    });
+    for_each_gradient_part(starts, k * piece, piece_end(k),
+                           [&](std::size_t i, std::size_t at, std::size_t to, std::size_t n) {
+                             sums[i]->copy_from_host(at, std::span<const float>(fusion).subspan(to, n));
+                           });
   };
 
   if (pieces == 1 || !pipelined()) {  // one stage after the other, on the whole buffer

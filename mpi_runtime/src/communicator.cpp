@@ -116,8 +116,8 @@ Communicator::~Communicator() {
   if (comm_ != MPI_COMM_NULL) MPI_Comm_free(&comm_);
 }
 
-std::span<const int> Communicator::wait_some(std::span<MPI_Request> requests,
-                                             std::span<const int> peers, std::string_view what) {
+std::span<const int> Communicator::wait_some(std::span<MPI_Request> requests, std::span<const int> peers,
+                                             std::string_view what) {
   done_.resize(requests.size());
   const int count = static_cast<int>(requests.size());
   auto pending = [&] {
@@ -158,8 +158,7 @@ void Communicator::wait_all(std::span<MPI_Request> requests, std::span<const int
     if (code != MPI_SUCCESS) break;  // wait_some names the peers
     if (all_done) return;
   }
-  while (!wait_some(requests, peers, what).empty()) {
-  }
+  while (!wait_some(requests, peers, what).empty()) {}
 }
 
 std::byte* Communicator::scratch(std::size_t bytes) {

@@ -52,9 +52,9 @@ std::uint16_t float_to_half(float value) {
   const std::uint32_t bits = std::bit_cast<std::uint32_t>(value);
   const auto sign = static_cast<std::uint16_t>((bits >> 16) & 0x8000u);
   const std::uint32_t magnitude = bits & 0x7fffffffu;
-  if (magnitude > 0x7f800000u) return sign | 0x7e00u;  // NaN (quiet)
-  if (magnitude >= 0x477ff000u) return sign | 0x7c00u;  // >= 65520 rounds to infinity
-  if (magnitude < 0x38800000u) {                        // below 2^-14: subnormal half
+  if (magnitude > 0x7f800000u) return sign | 0x7e00u;                // NaN (quiet)
+  if (magnitude >= 0x477ff000u) return sign | 0x7c00u;               // >= 65520 rounds to infinity
+  if (magnitude < 0x38800000u) {                                     // below 2^-14: subnormal half
     const float scaled = std::bit_cast<float>(magnitude) * 0x1p24f;  // exact; rint rounds to even
     return static_cast<std::uint16_t>(sign | static_cast<std::uint16_t>(std::nearbyint(scaled)));
   }
@@ -90,12 +90,8 @@ void add16(std::uint16_t* __restrict inout, const std::uint16_t* __restrict in, 
 
 void sum_into(DType type, void* inout, const void* in, std::size_t count) {
   switch (type) {
-    case DType::f32:
-      add(static_cast<float*>(inout), static_cast<const float*>(in), count);
-      return;
-    case DType::f64:
-      add(static_cast<double*>(inout), static_cast<const double*>(in), count);
-      return;
+    case DType::f32: add(static_cast<float*>(inout), static_cast<const float*>(in), count); return;
+    case DType::f64: add(static_cast<double*>(inout), static_cast<const double*>(in), count); return;
     case DType::f16:
       add16<half_to_float, float_to_half>(static_cast<std::uint16_t*>(inout),
                                           static_cast<const std::uint16_t*>(in), count);

@@ -17,14 +17,14 @@ struct Segments {
     return count / ranks + (static_cast<std::size_t>(segment) < count % ranks ? 1 : 0);
   }
   std::size_t begin(int segment) const {
-    return static_cast<std::size_t>(segment) * (count / ranks) + std::min<std::size_t>(segment, count % ranks);
+    return static_cast<std::size_t>(segment) * (count / ranks) +
+           std::min<std::size_t>(segment, count % ranks);
   }
 };
 
-void ring_allreduce(Communicator& comm, std::byte* data, std::size_t count, DType type,
-                    const Tuning& tuning);
-void recursive_doubling_allreduce(Communicator& comm, std::byte* data, std::size_t count,
-                                  DType type, const Tuning& tuning);
+void ring_allreduce(Communicator& comm, std::byte* data, std::size_t count, DType type, const Tuning& tuning);
+void recursive_doubling_allreduce(Communicator& comm, std::byte* data, std::size_t count, DType type,
+                                  const Tuning& tuning);
 // Every rank of comm on this node (std::invalid_argument otherwise). `streaming`: a caller's own
 // memory is staged with streaming copies (streaming_copy.h; Tuning::streaming_bytes).
 void shared_memory_allreduce(Communicator& comm, std::byte* data, std::size_t count, DType type,

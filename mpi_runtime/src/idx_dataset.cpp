@@ -50,9 +50,11 @@ std::uint32_t big_endian(const std::vector<unsigned char>& bytes, std::size_t at
 }
 
 // The IDX header: magic 0x00000800 + number of dimensions, then each dimension.
-std::vector<std::size_t> dimensions(const std::vector<unsigned char>& bytes, const std::string& path, unsigned want) {
+std::vector<std::size_t> dimensions(const std::vector<unsigned char>& bytes, const std::string& path,
+                                    unsigned want) {
   if (bytes.size() < 4 || big_endian(bytes, 0) != 0x800u + want) {
-    throw std::runtime_error(path + ": not an IDX file of unsigned bytes with " + std::to_string(want) + " dimensions");
+    throw std::runtime_error(path + ": not an IDX file of unsigned bytes with " + std::to_string(want) +
+                             " dimensions");
   }
   std::vector<std::size_t> dims;
   std::size_t total = 1;
@@ -82,8 +84,8 @@ Dataset load_idx(const std::string& dir, const std::string& prefix) {
   const auto image_dims = dimensions(images, image_path, 3);
   const auto label_dims = dimensions(labels, label_path, 1);
   if (image_dims[0] != label_dims[0]) {
-    throw std::runtime_error(image_path + " has " + std::to_string(image_dims[0]) + " images but " + label_path +
-                             " has " + std::to_string(label_dims[0]) + " labels");
+    throw std::runtime_error(image_path + " has " + std::to_string(image_dims[0]) + " images but " +
+                             label_path + " has " + std::to_string(label_dims[0]) + " labels");
   }
   Dataset data;
   data.samples = image_dims[0];

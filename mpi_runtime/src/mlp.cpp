@@ -16,8 +16,10 @@ using hal::Trans;
 struct Mlp::Activations {
   Buffer hidden, logits, dlogits, dhidden;  // sharded, rows x (hidden | classes)
   Activations(hal::VirtualCard& card, std::size_t rows, const MlpShape& shape)
-      : hidden(card, rows, shape.hidden, Layout::sharded), logits(card, rows, shape.classes, Layout::sharded),
-        dlogits(card, rows, shape.classes, Layout::sharded), dhidden(card, rows, shape.hidden, Layout::sharded) {}
+      : hidden(card, rows, shape.hidden, Layout::sharded),
+        logits(card, rows, shape.classes, Layout::sharded),
+        dlogits(card, rows, shape.classes, Layout::sharded),
+        dhidden(card, rows, shape.hidden, Layout::sharded) {}
 };
 
 Mlp::Mlp(hal::VirtualCard& card, MlpShape shape, std::uint64_t seed) : card_(card), shape_(shape) {
@@ -65,12 +67,12 @@ double Mlp::forward(const Buffer& x, const Buffer& labels) { return forward_pass
 double Mlp::forward_backward(const Buffer& x, const Buffer& labels, float grad_scale) {
   const double loss = forward_pass(x, labels, grad_scale);
   Activations& a = *last_;
-  hal::gemm(Trans::yes, Trans::no, 1.0f, a.hidden, a.dlogits, 0.0f, partial_[2]);  // dW2 = H^T dY
-  hal::col_sum(a.dlogits, partial_[3]);                                            // db2
+  hal::gemm(Trans::yes, Trans::no, 1.0f, a.hidden, a.dlogits, 0.0f, partial_[2]);   // dW2 = H^T dY
+  hal::col_sum(a.dlogits, partial_[3]);                                             // db2
   hal::gemm(Trans::no, Trans::yes, 1.0f, a.dlogits, weights_[2], 0.0f, a.dhidden);  // dH = dY W2^T
   hal::relu_grad(a.dhidden, a.hidden, a.dhidden);
   hal::gemm(Trans::yes, Trans::no, 1.0f, x, a.dhidden, 0.0f, partial_[0]);  // dW1 = X^T dH
-  hal::col_sum(a.dhidden, partial_[1]);                                    // db1
+  hal::col_sum(a.dhidden, partial_[1]);                                     // db1
   return loss;
 }
 
@@ -92,7 +94,9 @@ std::vector<const Buffer*> Mlp::gradients() const {
   return {&partial_[0], &partial_[1], &partial_[2], &partial_[3]};
 }
 
-std::vector<Buffer*> Mlp::reduced_gradients() { return {&reduced_[0], &reduced_[1], &reduced_[2], &reduced_[3]}; }
+std::vector<Buffer*> Mlp::reduced_gradients() {
+  return {&reduced_[0], &reduced_[1], &reduced_[2], &reduced_[3]};
+}
 
 void Mlp::apply(float learning_rate, float momentum) {
   for (std::size_t i = 0; i < weights_.size(); ++i) {
@@ -117,12 +121,14 @@ void Mlp::set_state(std::span<const float> state) {
   std::size_t offset = 0;
   for (auto* list : {&weights_, &velocity_}) {
     for (Buffer& buffer : *list) {
-      if (offset + buffer.size() > state.size()) throw std::invalid_argument("Mlp::set_state: state too short");
+      if (offset + buffer.size() > state.size())
+        throw std::invalid_argument("Mlp::set_state: state too short");
       buffer.copy_from_host(state.subspan(offset, buffer.size()));
       offset += buffer.size();
     }
   }
-  if (offset != state.size()) throw std::invalid_argument("Mlp::set_state: state has the wrong size for this shape");
+  if (offset != state.size())
+    throw std::invalid_argument("Mlp::set_state: state has the wrong size for this shape");
 }
 
 }  // namespace tflops::mpi

@@ -66,7 +66,8 @@ void NcclComm::allreduce_sum(void* data, std::size_t count, DType type, void* st
   if (count == 0) return;
   cudaStream_t target = stream != nullptr ? static_cast<cudaStream_t>(stream) : state_->stream;
   check_cuda(cudaSetDevice(state_->device), "cudaSetDevice");
-  check_nccl(ncclAllReduce(data, data, count, nccl_type(type), ncclSum, state_->comm, target), "ncclAllReduce");
+  check_nccl(ncclAllReduce(data, data, count, nccl_type(type), ncclSum, state_->comm, target),
+             "ncclAllReduce");
   check_cuda(cudaStreamSynchronize(target), "cudaStreamSynchronize after ncclAllReduce");
 }
 

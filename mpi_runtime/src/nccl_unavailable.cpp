@@ -11,7 +11,8 @@ bool nccl_compiled() { return false; }
 bool nccl_usable() { return false; }
 
 NcclComm::NcclComm(Communicator&, int) {
-  throw std::runtime_error("tflops_mpi was built without NCCL (CUDA toolkit and libnccl not found at build time)");
+  throw std::runtime_error(
+      "tflops_mpi was built without NCCL (CUDA toolkit and libnccl not found at build time)");
 }
 NcclComm::~NcclComm() = default;
 

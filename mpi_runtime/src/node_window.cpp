@@ -29,16 +29,17 @@ NodeWindow::NodeWindow(MPI_Comm comm, std::size_t bytes) : bytes_(bytes) {
   MPI_Info_create(&info);
   MPI_Info_set(info, "alloc_shared_noncontig", "true");
   std::byte* base = nullptr;
-  const int code = MPI_Win_allocate_shared(static_cast<MPI_Aint>(kDataAt + bytes), 1, info, comm,
-                                           &base, &window_);
+  const int code = MPI_Win_allocate_shared(static_cast<MPI_Aint>(kDataAt + bytes), 1, info, comm, &base,
+                                           &window_);
   MPI_Info_free(&info);
   check_mpi(code, "MPI_Win_allocate_shared of the node buffer");
   segments_.resize(static_cast<std::size_t>(size));
   for (int r = 0; r < size; ++r) {
     MPI_Aint segment_bytes = 0;
     int unit = 0;
-    check_mpi(MPI_Win_shared_query(window_, r, &segment_bytes, &unit, &segments_[static_cast<std::size_t>(r)]),
-              "MPI_Win_shared_query of the node buffer");
+    check_mpi(
+        MPI_Win_shared_query(window_, r, &segment_bytes, &unit, &segments_[static_cast<std::size_t>(r)]),
+        "MPI_Win_shared_query of the node buffer");
   }
   new (base) Control{};
   for (std::size_t i = 0; i < 2; ++i) new (base + kSlotsAt + i * sizeof(Slot)) Slot{};

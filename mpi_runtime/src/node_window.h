@@ -52,7 +52,9 @@ class NodeWindow {
   // messages: 256 KiB pieces ran 0.85-0.96x MPI_Allreduce in most runs, 1 MiB pieces 0.94-2.2x
   // (2 MiB a little better there, worse at 1-4 MiB and with 4 ranks).
   static constexpr std::size_t kStagingBytes = 1024 * 1024;
-  Control& control(int rank) const { return *reinterpret_cast<Control*>(segments_[static_cast<std::size_t>(rank)]); }
+  Control& control(int rank) const {
+    return *reinterpret_cast<Control*>(segments_[static_cast<std::size_t>(rank)]);
+  }
   Slot& slot(int rank, std::uint64_t call) const {
     return reinterpret_cast<Slot*>(segments_[static_cast<std::size_t>(rank)] + kSlotsAt)[call % 2];
   }

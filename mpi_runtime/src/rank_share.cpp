@@ -52,9 +52,8 @@ std::vector<std::vector<CardPart>> split_cards(std::span<const std::uint32_t> ca
     std::size_t pick = cards;
     for (std::size_t c = 0; c < cards; ++c) {
       if (per_card[c] >= card_blocks[c]) continue;
-      if (pick == cards ||
-          static_cast<std::uint64_t>(card_blocks[c]) * per_card[pick] >
-              static_cast<std::uint64_t>(card_blocks[pick]) * per_card[c]) {
+      if (pick == cards || static_cast<std::uint64_t>(card_blocks[c]) * per_card[pick] >
+                               static_cast<std::uint64_t>(card_blocks[pick]) * per_card[c]) {
         pick = c;
       }
     }
@@ -77,7 +76,8 @@ std::vector<std::vector<CardPart>> split_cards(std::span<const std::uint32_t> ca
 
 std::vector<std::vector<CardPart>> divide_blocks(std::span<const std::uint32_t> card_blocks, int ranks) {
   if (ranks < 1) throw std::invalid_argument("divide_blocks: " + std::to_string(ranks) + " ranks");
-  if (card_blocks.empty()) throw std::invalid_argument("divide_blocks: the node has no card in the allocation");
+  if (card_blocks.empty())
+    throw std::invalid_argument("divide_blocks: the node has no card in the allocation");
   for (std::size_t c = 0; c < card_blocks.size(); ++c) {
     if (card_blocks[c] == 0) {
       throw std::invalid_argument("divide_blocks: card " + std::to_string(c) + " holds no block");
@@ -85,10 +85,10 @@ std::vector<std::vector<CardPart>> divide_blocks(std::span<const std::uint32_t> 
   }
   const std::uint64_t total = std::accumulate(card_blocks.begin(), card_blocks.end(), std::uint64_t{0});
   if (total < static_cast<std::uint64_t>(ranks)) {
-    throw std::invalid_argument(std::to_string(ranks) + " ranks on this node but the job holds only " +
-                                std::to_string(total) + " blocks here: every rank needs at least one; ask for " +
-                                "at least " + std::to_string(ranks) + " blocks per node (--gres=tflops:" +
-                                std::to_string(ranks) + ") or start fewer ranks per node");
+    throw std::invalid_argument(
+        std::to_string(ranks) + " ranks on this node but the job holds only " + std::to_string(total) +
+        " blocks here: every rank needs at least one; ask for " + "at least " + std::to_string(ranks) +
+        " blocks per node (--gres=tflops:" + std::to_string(ranks) + ") or start fewer ranks per node");
   }
   if (static_cast<std::size_t>(ranks) <= card_blocks.size()) return whole_cards(card_blocks, ranks);
   return split_cards(card_blocks, ranks);

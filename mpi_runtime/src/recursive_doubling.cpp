@@ -34,8 +34,9 @@ void exchange(Communicator& comm, int peer, const std::byte* send, std::byte* re
     const int size = std::min(piece_bytes, bytes - first);
     if (receive != nullptr) {
       peers[posted] = peer;
-      check_mpi(MPI_Irecv(receive + first, size, MPI_BYTE, peer, kTag + piece, comm.get(), &requests[posted++]),
-                kWhat, {&peer, 1});
+      check_mpi(
+          MPI_Irecv(receive + first, size, MPI_BYTE, peer, kTag + piece, comm.get(), &requests[posted++]),
+          kWhat, {&peer, 1});
     }
     if (send != nullptr) {
       peers[posted] = peer;
@@ -43,13 +44,14 @@ void exchange(Communicator& comm, int peer, const std::byte* send, std::byte* re
                 kWhat, {&peer, 1});
     }
   }
-  comm.wait_all({requests, static_cast<std::size_t>(posted)}, {peers, static_cast<std::size_t>(posted)}, kWhat);
+  comm.wait_all({requests, static_cast<std::size_t>(posted)}, {peers, static_cast<std::size_t>(posted)},
+                kWhat);
 }
 
 }  // namespace
 
-void recursive_doubling_allreduce(Communicator& comm, std::byte* data, std::size_t count,
-                                  DType type, const Tuning& tuning) {
+void recursive_doubling_allreduce(Communicator& comm, std::byte* data, std::size_t count, DType type,
+                                  const Tuning& tuning) {
   const int ranks = comm.size();
   const int rank = comm.rank();
   const int bytes = static_cast<int>(count * dtype_size(type));

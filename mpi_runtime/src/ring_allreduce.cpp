@@ -21,14 +21,22 @@ namespace {
 class Ring {
  public:
   Ring(Communicator& comm, std::byte* data, std::size_t count, DType type, const Tuning& tuning)
-      : comm_(comm), data_(data), count_(count), type_(type), element_(dtype_size(type)),
-        ranks_(comm.size()), rank_(comm.rank()),
-        left_((rank_ + ranks_ - 1) % ranks_), right_((rank_ + 1) % ranks_),
+      : comm_(comm),
+        data_(data),
+        count_(count),
+        type_(type),
+        element_(dtype_size(type)),
+        ranks_(comm.size()),
+        rank_(comm.rank()),
+        left_((rank_ + ranks_ - 1) % ranks_),
+        right_((rank_ + 1) % ranks_),
         chunk_(std::max<std::size_t>(1, tuning.chunk_bytes / element_)),
         lanes_((segment_size(0) + chunk_ - 1) / chunk_),
         steps_(2 * (ranks_ - 1)),
         slots_(std::clamp<std::size_t>(static_cast<std::size_t>(std::max(tuning.window, 1)), 1, lanes_)),
-        state_(slots_), requests_(2 * slots_, MPI_REQUEST_NULL), peers_(2 * slots_),
+        state_(slots_),
+        requests_(2 * slots_, MPI_REQUEST_NULL),
+        peers_(2 * slots_),
         // The communicator's scratch outlives the call: a fresh buffer per call would be
         // zeroed and page-faulted in every time, which mid-size all-reduces measurably feel.
         scratch_(comm.scratch(slots_ * std::min(chunk_, segment_size(0)) * element_)) {
@@ -85,7 +93,9 @@ class Ring {
     const std::size_t offset = std::min(size, lane * chunk_);
     return {segment_begin(segment) + offset, std::min(chunk_, size - offset)};
   }
-  std::byte* scratch(std::size_t slot) { return scratch_ + slot * std::min(chunk_, segment_size(0)) * element_; }
+  std::byte* scratch(std::size_t slot) {
+    return scratch_ + slot * std::min(chunk_, segment_size(0)) * element_;
+  }
 
   void advance(std::size_t slot) {
     SlotState& state = state_[slot];
@@ -109,8 +119,8 @@ class Ring {
                   "MPI_Irecv in the tflops ring all-reduce", {&left_, 1});
       }
       if (send_count > 0) {
-        check_mpi(MPI_Isend(data_ + send_first * element_, static_cast<int>(send_count * element_),
-                            MPI_BYTE, right_, tag, comm_.get(), &requests_[2 * slot]),
+        check_mpi(MPI_Isend(data_ + send_first * element_, static_cast<int>(send_count * element_), MPI_BYTE,
+                            right_, tag, comm_.get(), &requests_[2 * slot]),
                   "MPI_Isend in the tflops ring all-reduce", {&right_, 1});
       }
       if (receive_count > 0 || send_count > 0) return true;

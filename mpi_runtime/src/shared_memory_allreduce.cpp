@@ -93,11 +93,11 @@ void check_placement(const Communicator& comm, const NodeWindow& window, std::ui
   const NodeWindow::Slot& mine = window.slot(rank, call);
   const NodeWindow::Slot& theirs = window.slot(left, call);
   if (mine.offset == theirs.offset && mine.count == theirs.count) return;
-  throw std::invalid_argument(std::string(kWhat) + ": rank " + std::to_string(rank) + " passed " +
-                              std::to_string(mine.count) + " elements at byte " + std::to_string(mine.offset) +
-                              " of its node buffer, rank " + std::to_string(left) + " " +
-                              std::to_string(theirs.count) + " at byte " + std::to_string(theirs.offset) +
-                              ": every rank must pass the same place of its node buffer");
+  throw std::invalid_argument(
+      std::string(kWhat) + ": rank " + std::to_string(rank) + " passed " + std::to_string(mine.count) +
+      " elements at byte " + std::to_string(mine.offset) + " of its node buffer, rank " +
+      std::to_string(left) + " " + std::to_string(theirs.count) + " at byte " +
+      std::to_string(theirs.offset) + ": every rank must pass the same place of its node buffer");
 }
 
 // Rank r's part of one all-reduce over p copies of the data, peer's copy starting at base(peer):
@@ -105,8 +105,8 @@ void check_placement(const Communicator& comm, const NodeWindow& window, std::ui
 // all peers. With `published`, each summed block is copied there too by `publish`, while it is
 // still in L1, for the peers to gather.
 template <class Base>
-void sum_own_segment(Communicator& comm, const Segments& segments, DType type, const Base& base, std::byte* data,
-                     std::byte* published = nullptr, CopyFn publish = nullptr) {
+void sum_own_segment(Communicator& comm, const Segments& segments, DType type, const Base& base,
+                     std::byte* data, std::byte* published = nullptr, CopyFn publish = nullptr) {
   const int ranks = comm.size(), rank = comm.rank();
   const std::size_t element = dtype_size(type);
   const std::size_t block = std::max<std::size_t>(1, kBlockBytes / element);
@@ -167,11 +167,13 @@ void staged(Communicator& comm, const NodeWindow& window, std::uint64_t call, st
 
 }  // namespace
 
-void shared_memory_allreduce(Communicator& comm, std::byte* data, std::size_t count, DType type, bool streaming) {
+void shared_memory_allreduce(Communicator& comm, std::byte* data, std::size_t count, DType type,
+                             bool streaming) {
   comm.node_buffer(0);  // collective the first time: learns whether the ranks share this node
   const NodeWindow* window = comm.node_window();
   if (window == nullptr) {
-    throw std::invalid_argument(std::string(kWhat) + " needs every rank of the communicator on this node; "
+    throw std::invalid_argument(std::string(kWhat) +
+                                " needs every rank of the communicator on this node; "
                                 "across nodes use the ring or recursive doubling");
   }
   const std::size_t bytes = count * dtype_size(type);

@@ -10,8 +10,8 @@ namespace tflops::mpi {
 
 namespace {
 
-std::atomic<unsigned> stop_requests{0};   // SIGTSTP received
-std::atomic<unsigned> continues{0};       // SIGCONT received
+std::atomic<unsigned> stop_requests{0};  // SIGTSTP received
+std::atomic<unsigned> continues{0};      // SIGCONT received
 std::atomic<unsigned> continues_at_stop{0};
 unsigned stops_handled = 0;
 unsigned continues_handled = 0;

@@ -34,14 +34,21 @@ std::vector<std::size_t> epoch_order(std::size_t samples, std::uint64_t seed, in
 }  // namespace
 
 Trainer::Trainer(Communicator& comm, hal::VirtualCard& card, TrainOptions options, SuspendPoint* suspend)
-    : comm_(comm), card_(card), options_(std::move(options)), suspend_(suspend),
-      train_(load_idx(options_.data_dir, "train")), test_(load_idx(options_.data_dir, "t10k")),
-      model_(card, MlpShape{train_.features, options_.hidden, 10}, options_.seed), reducer_(comm, card) {
-  if (options_.train_samples > 0 && options_.train_samples < train_.samples) train_.samples = options_.train_samples;
+    : comm_(comm),
+      card_(card),
+      options_(std::move(options)),
+      suspend_(suspend),
+      train_(load_idx(options_.data_dir, "train")),
+      test_(load_idx(options_.data_dir, "t10k")),
+      model_(card, MlpShape{train_.features, options_.hidden, 10}, options_.seed),
+      reducer_(comm, card) {
+  if (options_.train_samples > 0 && options_.train_samples < train_.samples)
+    train_.samples = options_.train_samples;
   // Each rank's speed: its virtual card's blocks (TFLOPS), or 1 for an equal split.
   const double mine = options_.proportional ? static_cast<double>(card.allocation().blocks()) : 1.0;
   std::vector<double> speeds(static_cast<std::size_t>(comm.size()));
-  check_mpi(MPI_Allgather(&mine, 1, MPI_DOUBLE, speeds.data(), 1, MPI_DOUBLE, comm.get()), "MPI_Allgather of card speeds");
+  check_mpi(MPI_Allgather(&mine, 1, MPI_DOUBLE, speeds.data(), 1, MPI_DOUBLE, comm.get()),
+            "MPI_Allgather of card speeds");
   shares_ = split_batch(options_.global_batch, speeds);
   // While the ranks wait on each other inside the gradient all-reduce, whose reader and writer
   // may be copying on the card: the suspension waits for their current piece.
@@ -57,7 +64,8 @@ void Trainer::honour_suspend() {
   if (suspend_ != nullptr) suspend_->honour(card_);
 }
 
-const hal::Buffer& Trainer::rows_on_card(const Dataset& data, const std::size_t* index, std::size_t rows, bool is_label) {
+const hal::Buffer& Trainer::rows_on_card(const Dataset& data, const std::size_t* index, std::size_t rows,
+                                         bool is_label) {
   const std::size_t cols = is_label ? 1 : data.features;
   auto [slot, added] = staging_.try_emplace({rows, is_label}, card_, rows, cols, hal::Layout::sharded);
   host_.resize(rows * cols);
@@ -140,7 +148,8 @@ void Trainer::save_checkpoint(int epoch) const {
   {
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
     out << kCheckpointMagic << ' ' << epoch << ' ' << model_.shape().hidden << ' ' << state.size() << '\n';
-    out.write(reinterpret_cast<const char*>(state.data()), static_cast<std::streamsize>(state.size() * sizeof(float)));
+    out.write(reinterpret_cast<const char*>(state.data()),
+              static_cast<std::streamsize>(state.size() * sizeof(float)));
     if (!out) throw std::runtime_error(temporary + ": cannot write the checkpoint");
   }
   std::filesystem::rename(temporary, options_.checkpoint);  // a reader sees the old file or the new one
@@ -161,13 +170,16 @@ void Trainer::load_checkpoint() {
                                std::to_string(options_.hidden) + "); remove it or pass another --checkpoint");
     }
     state.resize(static_cast<std::size_t>(header[1]));
-    in.read(reinterpret_cast<char*>(state.data()), static_cast<std::streamsize>(state.size() * sizeof(float)));
-    if (!in) throw std::runtime_error(options_.checkpoint + ": truncated checkpoint; remove it to start afresh");
+    in.read(reinterpret_cast<char*>(state.data()),
+            static_cast<std::streamsize>(state.size() * sizeof(float)));
+    if (!in)
+      throw std::runtime_error(options_.checkpoint + ": truncated checkpoint; remove it to start afresh");
   }
   check_mpi(MPI_Bcast(header, 2, MPI_LONG_LONG, 0, comm_.get()), "MPI_Bcast of the checkpoint header");
   if (header[0] == 0) return;
   state.resize(static_cast<std::size_t>(header[1]));
-  check_mpi(MPI_Bcast(state.data(), static_cast<int>(state.size()), MPI_FLOAT, 0, comm_.get()), "MPI_Bcast of the checkpoint");
+  check_mpi(MPI_Bcast(state.data(), static_cast<int>(state.size()), MPI_FLOAT, 0, comm_.get()),
+            "MPI_Bcast of the checkpoint");
   model_.set_state(state);
   first_epoch_ = static_cast<int>(header[0]) + 1;
 }

@@ -58,7 +58,8 @@ Args parse(int argc, char** argv) {
     else if (option == "--csv") args.csv = value;
     else if (option == "--steps-csv") args.steps_csv = value;
     else if (option == "--min-test-accuracy") args.min_test_accuracy = std::stod(value);
-    else if (option == "--split" && (value == "proportional" || value == "equal")) args.train.proportional = value == "proportional";
+    else if (option == "--split" && (value == "proportional" || value == "equal"))
+      args.train.proportional = value == "proportional";
     else if (option == "--weighting" && (value == "blocks" || value == "measured")) {
       args.bind.card.weighting = value == "blocks" ? hal::Weighting::blocks : hal::Weighting::measured;
     } else {
@@ -75,7 +76,9 @@ std::string suspension_note(unsigned suspensions, const std::vector<unsigned>& u
   if (suspensions == 0) return "";
   std::string kept;
   for (std::size_t r = 0; r < unwarned.size(); ++r) {
-    if (unwarned[r] > 0) kept += (kept.empty() ? "" : ", ") + ("rank " + std::to_string(r) + " " + std::to_string(unwarned[r]) + "x");
+    if (unwarned[r] > 0)
+      kept += (kept.empty() ? "" : ", ") +
+              ("rank " + std::to_string(r) + " " + std::to_string(unwarned[r]) + "x");
   }
   const std::string resumed = " (suspended and resumed " + std::to_string(suspensions) + "x; ";
   if (kept.empty()) return resumed + "every rank released its card while stopped)";
@@ -118,8 +121,10 @@ int main(int argc, char** argv) {
 
     // Who runs on what: one line per rank, in rank order, through rank 0.
     std::string mine = "rank " + std::to_string(rank) + ": " + std::to_string(card.allocation().blocks()) +
-                       " blocks, batch share " + std::to_string(trainer.shares()[static_cast<std::size_t>(rank)]) + ", ";
-    for (const hal::SliceInfo& slice : card.slices()) mine += slice.label() + " x" + std::to_string(slice.blocks) + " ";
+                       " blocks, batch share " +
+                       std::to_string(trainer.shares()[static_cast<std::size_t>(rank)]) + ", ";
+    for (const hal::SliceInfo& slice : card.slices())
+      mine += slice.label() + " x" + std::to_string(slice.blocks) + " ";
     mine.resize(255, ' ');
     std::string lines(256 * static_cast<std::size_t>(comm.size()), ' ');
     MPI_Gather(mine.c_str(), 256, MPI_CHAR, lines.data(), 256, MPI_CHAR, 0, MPI_COMM_WORLD);
@@ -130,19 +135,20 @@ int main(int argc, char** argv) {
         line.erase(line.find_last_not_of(' ') + 1);
         std::printf("%s\n", line.c_str());
       }
-      std::printf("%-6s %9s %9s %10s %10s %12s %9s %8s\n", "epoch", "loss", "accuracy", "test_loss", "test_acc",
-                  "samples/s", "step_ms", "time_s");
+      std::printf("%-6s %9s %9s %10s %10s %12s %9s %8s\n", "epoch", "loss", "accuracy", "test_loss",
+                  "test_acc", "samples/s", "step_ms", "time_s");
       std::fflush(stdout);
       if (!args.csv.empty()) {
         csv = std::fopen(args.csv.c_str(), trainer.first_epoch() > 1 ? "a" : "w");
         if (csv == nullptr) throw std::runtime_error("cannot write " + args.csv);
-        if (trainer.first_epoch() == 1) std::fprintf(csv, "epoch,loss,accuracy,test_loss,test_accuracy,samples_per_s,step_ms,seconds\n");
+        if (trainer.first_epoch() == 1)
+          std::fprintf(csv, "epoch,loss,accuracy,test_loss,test_accuracy,samples_per_s,step_ms,seconds\n");
       }
     }
     const auto stats = trainer.train([&](const EpochStats& e) {
       if (rank != 0) return;
-      std::printf("%-6d %9.4f %8.2f%% %10.4f %9.2f%% %12.0f %9.2f %8.1f\n", e.epoch, e.loss, 100 * e.accuracy, e.test_loss,
-                  100 * e.test_accuracy, e.samples_per_s, e.step_ms, e.seconds);
+      std::printf("%-6d %9.4f %8.2f%% %10.4f %9.2f%% %12.0f %9.2f %8.1f\n", e.epoch, e.loss, 100 * e.accuracy,
+                  e.test_loss, 100 * e.test_accuracy, e.samples_per_s, e.step_ms, e.seconds);
       std::fflush(stdout);
       if (csv) {
         std::fprintf(csv, "%d,%.6f,%.6f,%.6f,%.6f,%.1f,%.3f,%.3f\n", e.epoch, e.loss, e.accuracy, e.test_loss,
@@ -154,7 +160,8 @@ int main(int argc, char** argv) {
     if (rank == 0 && !args.steps_csv.empty()) {
       std::ofstream steps(args.steps_csv);
       steps << "step,loss\n";
-      for (std::size_t s = 0; s < trainer.step_losses().size(); ++s) steps << s << ',' << trainer.step_losses()[s] << '\n';
+      for (std::size_t s = 0; s < trainer.step_losses().size(); ++s)
+        steps << s << ',' << trainer.step_losses()[s] << '\n';
     }
     const unsigned unwarned = suspend.unwarned();
     std::vector<unsigned> unwarned_by_rank(static_cast<std::size_t>(comm.size()));

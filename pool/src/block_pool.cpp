@@ -7,9 +7,7 @@
 namespace tflops::pool {
 namespace {
 
-std::size_t domain_index(std::optional<Kind> kind) {
-  return kind ? 1 + static_cast<std::size_t>(*kind) : 0;
-}
+std::size_t domain_index(std::optional<Kind> kind) { return kind ? 1 + static_cast<std::size_t>(*kind) : 0; }
 
 // The part of `run` inside `domain`; count 0 when they do not meet.
 BlockRange clip(BlockRange run, BlockRange domain) {
@@ -69,7 +67,7 @@ std::optional<std::uint32_t> BlockPool::first_node(std::uint32_t from, std::size
     while (true) {
       while (i > 1 && (i % 2 == 1)) i /= 2;  // climb while we are a right child
       if (i == 1) return std::nullopt;
-      ++i;                                   // the right sibling covers what follows
+      ++i;  // the right sibling covers what follows
       if (fits(i)) break;
     }
     while (i < leaves_) i = fits(2 * i) ? 2 * i : 2 * i + 1;
@@ -116,8 +114,7 @@ std::optional<Spans> BlockPool::find_on(std::uint32_t node, std::uint32_t blocks
     }
   }
   if (left > 0) return std::nullopt;
-  std::sort(spans.begin(), spans.end(),
-            [](const Span& a, const Span& b) { return a.first < b.first; });
+  std::sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) { return a.first < b.first; });
   return spans;
 }
 

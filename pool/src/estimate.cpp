@@ -21,8 +21,9 @@ Estimate estimate(const EstimateInput& input) {
   const bool per_sample = model.gflops_per_sample.has_value();
   const bool transformer = model.parameters.has_value() || model.tokens_per_sample.has_value();
   if (per_sample == transformer) {
-    throw Error("give the model's cost either as GFLOPs per sample or as parameters and tokens "
-                "per sample, not both and not neither");
+    throw Error(
+        "give the model's cost either as GFLOPs per sample or as parameters and tokens "
+        "per sample, not both and not neither");
   }
   double forward = 0;
   if (per_sample) {

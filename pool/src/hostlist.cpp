@@ -56,8 +56,8 @@ std::vector<std::string> expand_ranges(std::string_view body, std::string_view l
                   "' runs backwards; write it low-high");
     }
     if (out.size() + (hi - lo + 1) > kMaxHosts) {
-      throw Error("host list '" + std::string(list) + "' names more than " +
-                  std::to_string(kMaxHosts) + " hosts");
+      throw Error("host list '" + std::string(list) + "' names more than " + std::to_string(kMaxHosts) +
+                  " hosts");
     }
     std::size_t width = lo_text.size();
     for (std::uint64_t v = lo; v <= hi; ++v) {
@@ -78,8 +78,7 @@ std::size_t expand_item(std::string_view item, std::string_view list, std::vecto
   std::size_t pos = 0;
   while (pos < item.size()) {
     std::size_t open = item.find('[', pos);
-    std::string_view literal = item.substr(pos, open == std::string_view::npos ? item.npos
-                                                                               : open - pos);
+    std::string_view literal = item.substr(pos, open == std::string_view::npos ? item.npos : open - pos);
     if (literal.find(']') != std::string_view::npos) {
       throw Error("host list '" + std::string(list) + "': ']' without '['");
     }
@@ -93,8 +92,8 @@ std::size_t expand_item(std::string_view item, std::string_view list, std::vecto
     }
     std::vector<std::string> suffixes = expand_ranges(item.substr(open + 1, close - open - 1), list);
     if (partial.size() * suffixes.size() > kMaxHosts) {
-      throw Error("host list '" + std::string(list) + "' names more than " +
-                  std::to_string(kMaxHosts) + " hosts");
+      throw Error("host list '" + std::string(list) + "' names more than " + std::to_string(kMaxHosts) +
+                  " hosts");
     }
     partial_bytes = partial_bytes * suffixes.size() + total_length(suffixes) * partial.size();
     check_bytes(partial_bytes, list);
@@ -131,8 +130,8 @@ std::vector<std::string> expand_hostlist(std::string_view list) {
       bytes += expand_item(list.substr(start, i - start), list, out);
       check_bytes(bytes, list);
       if (out.size() > kMaxHosts) {
-        throw Error("host list '" + std::string(list) + "' names more than " +
-                    std::to_string(kMaxHosts) + " hosts");
+        throw Error("host list '" + std::string(list) + "' names more than " + std::to_string(kMaxHosts) +
+                    " hosts");
       }
       start = i + 1;
     }

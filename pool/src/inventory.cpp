@@ -47,7 +47,7 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 // One line's words, with where each came from, so every message can quote the word.
 struct Word {
   std::string text;
-  std::string key;    // canonical spelling
+  std::string key;  // canonical spelling
   std::string value;
 };
 
@@ -55,10 +55,9 @@ class LineParser {
  public:
   LineParser(const std::string& source, int line) : source_(source), line_(line) {}
 
-  [[noreturn]] void fail(std::string_view word, const std::string& problem,
-                         const std::string& fix) const {
-    throw Error(source_ + ":" + std::to_string(line_) + ": '" + std::string(word) + "': " +
-                problem + "; " + fix);
+  [[noreturn]] void fail(std::string_view word, const std::string& problem, const std::string& fix) const {
+    throw Error(source_ + ":" + std::to_string(line_) + ": '" + std::string(word) + "': " + problem + "; " +
+                fix);
   }
 
   Word split(std::string_view text) const {
@@ -85,9 +84,10 @@ class LineParser {
         }
       }
       fail(text, "unknown key '" + std::string(key) + "'",
-           "did you mean " + std::string(best) + "? Card lines take NodeName, Kind, Name, "
-           "Device, Detect, TFLOPS; option lines take BlockTFLOPS, RegionOrder, MigrationPolicy, "
-           "PreemptMinPriorityGap");
+           "did you mean " + std::string(best) +
+               "? Card lines take NodeName, Kind, Name, "
+               "Device, Detect, TFLOPS; option lines take BlockTFLOPS, RegionOrder, MigrationPolicy, "
+               "PreemptMinPriorityGap");
     }
     if (value.empty()) fail(text, "empty value", "give " + canonical + " a value");
     return Word{std::string(text), canonical, std::string(value)};
@@ -229,8 +229,9 @@ Inventory parse_inventory(std::string_view text, std::string source) {
     for (std::string_view required : {"Kind", "Name", "TFLOPS"}) {
       if (!words.count(std::string(required))) {
         p.fail(node_word.text, "card line without " + std::string(required),
-               "add " + std::string(required) + "=..., e.g. NodeName=node0 Kind=gpu Name=gpu0 "
-               "Device=/dev/nvidia0 TFLOPS=9");
+               "add " + std::string(required) +
+                   "=..., e.g. NodeName=node0 Kind=gpu Name=gpu0 "
+                   "Device=/dev/nvidia0 TFLOPS=9");
       }
     }
     const Word& kind_word = words.at("Kind");
@@ -267,15 +268,17 @@ Inventory parse_inventory(std::string_view text, std::string source) {
       devices = p.hosts(it->second);
       if (devices.size() != names.size()) {
         p.fail(it->second.text,
-               "names " + std::to_string(devices.size()) + " devices for " +
-                   std::to_string(names.size()) + " cards",
+               "names " + std::to_string(devices.size()) + " devices for " + std::to_string(names.size()) +
+                   " cards",
                "give one device per card name, e.g. Name=gpu[0-1] Device=/dev/nvidia[0-1]");
       }
     }
-    card_text += total_length(nodes) * names.size() + (total_length(names) + total_length(devices)) * nodes.size();
+    card_text += total_length(nodes) * names.size() +
+                 (total_length(names) + total_length(devices)) * nodes.size();
     if (card_text > kMaxCardTextBytes) {
-      p.fail(node_word.text, "the inventory's cards would keep more than " +
-                                 std::to_string(kMaxCardTextBytes >> 20) + " MiB of node, card and device names",
+      p.fail(node_word.text,
+             "the inventory's cards would keep more than " + std::to_string(kMaxCardTextBytes >> 20) +
+                 " MiB of node, card and device names",
              "check the NodeName, Name and Device ranges");
     }
 
@@ -294,10 +297,10 @@ Inventory parse_inventory(std::string_view text, std::string source) {
         if (!device.empty()) {
           const std::string device_key = pair_key(node, device);
           if (auto seen = device_lines.find(device_key); seen != device_lines.end()) {
-            p.fail(words.at("Device").text,
-                   "device " + device + " on " + node + " already used on line " +
-                       std::to_string(seen->second),
-                   "give each card its own device file");
+            p.fail(
+                words.at("Device").text,
+                "device " + device + " on " + node + " already used on line " + std::to_string(seen->second),
+                "give each card its own device file");
           }
           device_lines.emplace(device_key, line_number);
         }
@@ -306,7 +309,8 @@ Inventory parse_inventory(std::string_view text, std::string source) {
     }
   }
   if (inventory.cards.empty()) {
-    throw Error(inventory.source + ": no cards declared; add lines such as "
+    throw Error(inventory.source +
+                ": no cards declared; add lines such as "
                 "'NodeName=node0 Kind=gpu Name=gpu0 Device=/dev/nvidia0 TFLOPS=9'");
   }
   return inventory;

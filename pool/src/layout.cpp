@@ -66,21 +66,19 @@ Layout::Layout(Inventory inventory) : inventory_(std::move(inventory)) {
     node_tflops[node->second].push_back(card.tflops);
     node_cards[node->second].push_back(c);
     if (blocks_of(card.tflops, block) == 0) {
-      throw Error(inventory_.source + ":" + std::to_string(card.line) + ": 'TFLOPS=" +
-                  format_number(card.tflops) + "': card " + card.name + " on " + card.node +
-                  " is worth less than one block of " + format_number(block) +
-                  " TFLOPS; set BlockTFLOPS=" + format_number(card.tflops) +
-                  " or less, or leave the card out");
+      throw Error(inventory_.source + ":" + std::to_string(card.line) +
+                  ": 'TFLOPS=" + format_number(card.tflops) + "': card " + card.name + " on " + card.node +
+                  " is worth less than one block of " + format_number(block) + " TFLOPS; set BlockTFLOPS=" +
+                  format_number(card.tflops) + " or less, or leave the card out");
     }
   }
   for (std::size_t n = 0; n < nodes_.size(); ++n) {
     std::uint64_t count = node_blocks(node_tflops[n], block);
     if (count > kMaxBlocksPerNode) {
-      throw Error(inventory_.source + ": node " + nodes_[n].name + " has " +
-                  std::to_string(count) + " blocks of " + format_number(block) +
-                  " TFLOPS, over Slurm's limit of " + std::to_string(kMaxBlocksPerNode) +
-                  " per node; set BlockTFLOPS=" +
-                  format_number(smallest_fitting_block(node_tflops[n])) +
+      throw Error(inventory_.source + ": node " + nodes_[n].name + " has " + std::to_string(count) +
+                  " blocks of " + format_number(block) + " TFLOPS, over Slurm's limit of " +
+                  std::to_string(kMaxBlocksPerNode) +
+                  " per node; set BlockTFLOPS=" + format_number(smallest_fitting_block(node_tflops[n])) +
                   " (the smallest block size that fits) or larger");
     }
   }
@@ -125,8 +123,8 @@ const CardLayout& Layout::card_at(std::uint32_t node, std::uint32_t block) const
     const CardLayout& card = cards_[c];
     if (block >= card.blocks.first && block < card.blocks.end()) return card;
   }
-  throw Error("block " + std::to_string(block) + " is outside node " + nodes_.at(node).name +
-              " (blocks 0-" + std::to_string(nodes_.at(node).blocks - 1) + ")");
+  throw Error("block " + std::to_string(block) + " is outside node " + nodes_.at(node).name + " (blocks 0-" +
+              std::to_string(nodes_.at(node).blocks - 1) + ")");
 }
 
 std::uint64_t Layout::to_global(std::uint32_t node, std::uint32_t block) const {

@@ -18,9 +18,7 @@ class Occupancy {
  public:
   explicit Occupancy(std::uint32_t blocks) : taken_(blocks, false) {}
 
-  void mark(std::uint32_t first, std::uint32_t count) {
-    std::fill_n(taken_.begin() + first, count, true);
-  }
+  void mark(std::uint32_t first, std::uint32_t count) { std::fill_n(taken_.begin() + first, count, true); }
 
   // The lowest start inside `range` of `count` untaken blocks.
   std::optional<std::uint32_t> first_fit(BlockRange range, std::uint32_t count) const {
@@ -38,7 +36,10 @@ class Occupancy {
     std::uint32_t best_length = std::numeric_limits<std::uint32_t>::max();
     std::uint32_t b = range.first;
     while (b < range.end()) {
-      if (taken_[b]) { ++b; continue; }
+      if (taken_[b]) {
+        ++b;
+        continue;
+      }
       std::uint32_t start = b;
       while (b < range.end() && !taken_[b]) ++b;
       if (b - start >= count && b - start < best_length) best = start, best_length = b - start;
@@ -68,7 +69,11 @@ class NodePlanner {
  public:
   NodePlanner(const BlockPool& pool, const Request& request, const std::vector<RunningJob>& running,
               const detail::SpansIndex& index, std::uint32_t node, bool within_cards)
-      : pool_(pool), request_(request), running_(running), node_(node), within_cards_(within_cards),
+      : pool_(pool),
+        request_(request),
+        running_(running),
+        node_(node),
+        within_cards_(within_cards),
         blocks_(pool.layout().nodes()[node].blocks),
         domain_(pool.layout().domain(node, request.kind)),
         segments_(detail::node_segments(pool, node, index)) {
@@ -131,8 +136,7 @@ class NodePlanner {
     for (const Segment& s : segments_) {
       if (s.job == kFreeSegment) continue;
       bool stays = s.job == kFixedSegment || !movable(s.job) ||
-                   (!moving.empty() &&
-                    std::find(moving.begin(), moving.end(), s.job) == moving.end());
+                   (!moving.empty() && std::find(moving.begin(), moving.end(), s.job) == moving.end());
       if (stays) occupancy.mark(s.first, s.count);
     }
   }
@@ -192,15 +196,15 @@ class NodePlanner {
   std::uint32_t blocks_;
   BlockRange domain_;
   std::vector<Segment> segments_;
-  std::vector<std::size_t> jobs_;  // running jobs on the node, in block order
+  std::vector<std::size_t> jobs_;               // running jobs on the node, in block order
   std::map<std::size_t, BlockRange> one_card_;  // within cards: the jobs on one card, its blocks
 };
 
 }  // namespace
 
 std::optional<MigrationPlan> plan_migration(const BlockPool& pool, const Request& request,
-                                            const std::vector<RunningJob>& running,
-                                            MigrationPolicy policy, bool within_cards) {
+                                            const std::vector<RunningJob>& running, MigrationPolicy policy,
+                                            bool within_cards) {
   const auto& nodes = pool.layout().nodes();
   if (policy == MigrationPolicy::none || request.blocks == 0 || request.nodes != 1) {
     return std::nullopt;

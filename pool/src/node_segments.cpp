@@ -21,13 +21,11 @@ std::span<const SpansIndex::Entry> SpansIndex::on(std::uint32_t node) const {
   return {begin, end};
 }
 
-std::vector<Segment> node_segments(const BlockPool& pool, std::uint32_t node,
-                                   const SpansIndex& index) {
+std::vector<Segment> node_segments(const BlockPool& pool, std::uint32_t node, const SpansIndex& index) {
   std::vector<Segment> known;
   for (const BlockRange& run : pool.free_runs(node)) known.push_back({run.first, run.count});
   for (const auto& [span, job] : index.on(node)) known.push_back({span.first, span.count, job});
-  std::sort(known.begin(), known.end(),
-            [](const Segment& a, const Segment& b) { return a.first < b.first; });
+  std::sort(known.begin(), known.end(), [](const Segment& a, const Segment& b) { return a.first < b.first; });
   std::vector<Segment> segments;
   std::uint32_t next = 0;
   for (const Segment& s : known) {

@@ -42,8 +42,7 @@ class SpansIndex {
 
 // Segments covering the whole node in block order. Blocks the pool says are held but that no
 // running job claims become kFixedSegment.
-std::vector<Segment> node_segments(const BlockPool& pool, std::uint32_t node,
-                                   const SpansIndex& index);
+std::vector<Segment> node_segments(const BlockPool& pool, std::uint32_t node, const SpansIndex& index);
 
 // Where a window of `blocks` for a request may start inside `domain`: the best window starts
 // where a segment or the domain starts, or ends where one ends. Sorted, without repeats; a

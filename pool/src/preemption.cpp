@@ -40,7 +40,10 @@ class Planner {
  public:
   Planner(const BlockPool& pool, const Request& request, std::int64_t priority,
           const std::vector<RunningJob>& running, std::int64_t gap)
-      : pool_(pool), request_(request), running_(running), index_(running),
+      : pool_(pool),
+        request_(request),
+        running_(running),
+        index_(running),
         can_preempt_(priority >= std::numeric_limits<std::int64_t>::min() + gap),
         ceiling_(can_preempt_ ? priority - gap : 0) {}
 
@@ -101,7 +104,8 @@ class Planner {
     }
     auto covers = [&](const std::vector<std::uint32_t>& per_node) {
       std::int64_t sum = 0;
-      for (std::size_t n = 0; n < lack.size(); ++n) sum += std::min<std::int64_t>(std::max<std::int64_t>(lack[n], 0), per_node[n]);
+      for (std::size_t n = 0; n < lack.size(); ++n)
+        sum += std::min<std::int64_t>(std::max<std::int64_t>(lack[n], 0), per_node[n]);
       return sum;
     };
     Victims chosen;
@@ -173,9 +177,7 @@ class Planner {
   }
 
  private:
-  bool eligible(std::size_t job) const {
-    return can_preempt_ && running_[job].priority <= ceiling_;
-  }
+  bool eligible(std::size_t job) const { return can_preempt_ && running_[job].priority <= ceiling_; }
 
   // The request in [start, start + blocks): every block there free or held by a victim.
   std::optional<NodePlan> window_plan(std::uint32_t node, BlockRange domain,
@@ -198,8 +200,7 @@ class Planner {
   // The request anywhere in the domain: the lowest priorities that free enough, then the
   // fewest jobs (largest first), then the smallest last pick.
   std::optional<NodePlan> scattered_plan(std::uint32_t node, BlockRange domain,
-                                         const std::vector<Segment>& segments,
-                                         std::int64_t ceiling) const {
+                                         const std::vector<Segment>& segments, std::int64_t ceiling) const {
     std::map<std::size_t, std::uint32_t> in_domain;  // victim -> its blocks in the domain
     std::uint32_t free = 0;
     for (const Segment& s : segments) {
@@ -318,8 +319,7 @@ bool one_run_per_node(const Spans& spans) {
 }  // namespace
 
 std::optional<PreemptionPlan> plan_preemption(const BlockPool& pool, const Request& request,
-                                              std::int64_t priority,
-                                              const std::vector<RunningJob>& running,
+                                              std::int64_t priority, const std::vector<RunningJob>& running,
                                               std::int64_t min_priority_gap) {
   const auto& nodes = pool.layout().nodes();
   if (request.blocks == 0 || request.nodes == 0 || request.nodes > nodes.size()) return std::nullopt;

@@ -10,9 +10,7 @@
 namespace tflops::pool {
 namespace {
 
-std::string describe(const JobSpec& spec) {
-  return "job " + spec.name;
-}
+std::string describe(const JobSpec& spec) { return "job " + spec.name; }
 
 std::string blocks_phrase(std::int64_t blocks, std::optional<Kind> kind) {
   std::string phrase = std::to_string(blocks);
@@ -114,8 +112,8 @@ std::vector<Event> Scheduler::submit(const JobSpec& given) {
   }
   if (spec.nodes < 1) throw Error(describe(spec) + " asks for 0 nodes; ask for at least 1 node");
   if (spec.node && spec.nodes > 1) {
-    throw Error(describe(spec) + " names node " + *spec.node + " and asks for " +
-                std::to_string(spec.nodes) + " nodes; name a node only for one-node jobs");
+    throw Error(describe(spec) + " names node " + *spec.node + " and asks for " + std::to_string(spec.nodes) +
+                " nodes; name a node only for one-node jobs");
   }
   if (spec.node && !layout().find_node(*spec.node)) {
     std::string known;
@@ -142,9 +140,10 @@ std::vector<Event> Scheduler::submit(const JobSpec& given) {
   } else {
     const auto& sizes = capacities_[spec.kind ? 1 + static_cast<std::size_t>(*spec.kind) : 0];
     nodes_that_fit = static_cast<std::uint32_t>(
-        std::partition_point(sizes.begin(), sizes.end(), [&](const auto& c) {
-          return c.first >= static_cast<std::uint64_t>(spec.blocks);
-        }) - sizes.begin());
+        std::partition_point(
+            sizes.begin(), sizes.end(),
+            [&](const auto& c) { return c.first >= static_cast<std::uint64_t>(spec.blocks); }) -
+        sizes.begin());
     largest = sizes.front().first;
     largest_name = layout().nodes()[sizes.front().second].name;
   }
@@ -153,15 +152,15 @@ std::vector<Event> Scheduler::submit(const JobSpec& given) {
     job.reason = "needs " + std::to_string(wanted) + " blocks but the pool has " +
                  std::to_string(layout().total_blocks());
   } else if (nodes_that_fit < spec.nodes) {
-    job.reason = spec.node
-        ? "needs " + blocks_phrase(spec.blocks, spec.kind) + " but node " + largest_name +
-              " has " + std::to_string(largest)
-        : spec.nodes == 1
-        ? "needs " + blocks_phrase(spec.blocks, spec.kind) + " on one node but the largest node (" +
-              largest_name + ") has " + std::to_string(largest)
-        : "needs " + blocks_phrase(spec.blocks, spec.kind) + " on each of " +
-              std::to_string(spec.nodes) + " nodes but only " + std::to_string(nodes_that_fit) +
-              (nodes_that_fit == 1 ? " node has" : " nodes have") + " that many";
+    job.reason = spec.node ? "needs " + blocks_phrase(spec.blocks, spec.kind) + " but node " + largest_name +
+                                 " has " + std::to_string(largest)
+                 : spec.nodes == 1
+                     ? "needs " + blocks_phrase(spec.blocks, spec.kind) +
+                           " on one node but the largest node (" + largest_name + ") has " +
+                           std::to_string(largest)
+                     : "needs " + blocks_phrase(spec.blocks, spec.kind) + " on each of " +
+                           std::to_string(spec.nodes) + " nodes but only " + std::to_string(nodes_that_fit) +
+                           (nodes_that_fit == 1 ? " node has" : " nodes have") + " that many";
   }
   if (!job.reason.empty()) {
     set_state(job, JobState::refused);

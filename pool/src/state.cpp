@@ -105,7 +105,10 @@ class Reader {
     if (text == "-") return {};
     std::string out;
     for (std::size_t i = 0; i < text.size(); ++i) {
-      if (text[i] != '%') { out += text[i]; continue; }
+      if (text[i] != '%') {
+        out += text[i];
+        continue;
+      }
       if (i + 2 >= text.size()) fail("cut-off escape in '" + std::string(text) + "'");
       out += static_cast<char>(number_hex(text.substr(i + 1, 2)));
       i += 2;
@@ -168,13 +171,13 @@ std::string Scheduler::save() const {
   for (const auto& [id, job] : jobs_) {
     const JobSpec& s = job.spec;
     out += "job id=" + std::to_string(id) + " name=" + encode(s.name) +
-           " state=" + std::string(job_state_name(job.state)) +
-           " blocks=" + std::to_string(s.blocks) + " nodes=" + std::to_string(s.nodes) +
-           " priority=" + std::to_string(s.priority) + " node=" + encode(s.node.value_or("")) +
+           " state=" + std::string(job_state_name(job.state)) + " blocks=" + std::to_string(s.blocks) +
+           " nodes=" + std::to_string(s.nodes) + " priority=" + std::to_string(s.priority) +
+           " node=" + encode(s.node.value_or("")) +
            " kind=" + (s.kind ? std::string(kind_name(*s.kind)) : "-") +
-           " migratable=" + (s.migratable ? "1" : "0") +
-           " queued=" + std::to_string(job.queued_at) + " spans=" + encode_spans(job.spans) +
-           " last=" + encode_spans(job.last_spans) + " reason=" + encode(job.reason) + "\n";
+           " migratable=" + (s.migratable ? "1" : "0") + " queued=" + std::to_string(job.queued_at) +
+           " spans=" + encode_spans(job.spans) + " last=" + encode_spans(job.last_spans) +
+           " reason=" + encode(job.reason) + "\n";
   }
   out += "end " + std::to_string(jobs_.size()) + "\n";
   return out;
@@ -191,16 +194,17 @@ Scheduler Scheduler::restore(std::shared_ptr<const Layout> layout, std::string_v
     Reader reader(++number);
     if (number == 1) {
       if (line != std::string(kMagic) + " " + std::to_string(kVersion)) {
-        reader.fail("expected '" + std::string(kMagic) + " " + std::to_string(kVersion) +
-                    "', found '" + line.substr(0, 60) + "'");
+        reader.fail("expected '" + std::string(kMagic) + " " + std::to_string(kVersion) + "', found '" +
+                    line.substr(0, 60) + "'");
       }
       continue;
     }
     if (line.rfind("layout ", 0) == 0) {
       std::string expected = layout_fingerprint(scheduler.layout());
       if (line.substr(7) != expected) {
-        throw Error("pool state was saved for another card layout ('" + line.substr(7) +
-                    "', now '" + expected + "'); jobs placed on the old layout cannot be kept: "
+        throw Error("pool state was saved for another card layout ('" + line.substr(7) + "', now '" +
+                    expected +
+                    "'); jobs placed on the old layout cannot be kept: "
                     "drain the jobs before changing tflops.conf, or move the state file aside");
       }
       saw_layout = true;
@@ -229,8 +233,8 @@ Scheduler Scheduler::restore(std::shared_ptr<const Layout> layout, std::string_v
       job.last_spans = reader.spans(f["last"]);
       job.reason = reader.decode(f["reason"]);
       bool known_state = false;
-      for (JobState s : {JobState::running, JobState::suspended, JobState::waiting,
-                         JobState::refused, JobState::ended}) {
+      for (JobState s :
+           {JobState::running, JobState::suspended, JobState::waiting, JobState::refused, JobState::ended}) {
         if (f["state"] == job_state_name(s)) job.state = s, known_state = true;
       }
       if (!known_state) reader.fail("unknown job state '" + f["state"] + "'");

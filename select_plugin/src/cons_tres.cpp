@@ -39,8 +39,8 @@ std::string find_in_plugin_dirs(const char* file) {
 int load_cons_tres() {
   const std::string path = find_in_plugin_dirs("select_cons_tres.so");
   if (path.empty()) {
-    error("%sselect_cons_tres.so is in no PluginDir entry (%s); install slurm-wlm-basic-plugins",
-          kPrefix, slurm_conf.plugindir ? slurm_conf.plugindir : "unset");
+    error("%sselect_cons_tres.so is in no PluginDir entry (%s); install slurm-wlm-basic-plugins", kPrefix,
+          slurm_conf.plugindir ? slurm_conf.plugindir : "unset");
     return SLURM_ERROR;
   }
   const bool loaded_by_slurm = dlopen(path.c_str(), RTLD_LAZY | RTLD_NOLOAD) != nullptr;
@@ -54,8 +54,8 @@ int load_cons_tres() {
   for (int i = 0; i < kSymbolCount; ++i) {
     slots[i] = dlsym(handle, kSymbols[i]);
     if (!slots[i]) {
-      error("%s%s lacks %s: is it Slurm %s's cons_tres?", kPrefix, path.c_str(),
-            kSymbols[i], SLURM_VERSION_STRING);
+      error("%s%s lacks %s: is it Slurm %s's cons_tres?", kPrefix, path.c_str(), kSymbols[i],
+            SLURM_VERSION_STRING);
       return SLURM_ERROR;
     }
   }

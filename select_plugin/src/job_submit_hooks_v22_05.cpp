@@ -24,4 +24,5 @@ TFLOPS_EXPORT int job_modify(job_desc_msg_t* job_desc, job_record_t* job_ptr, ui
 }  // extern "C"
 
 // The hooks as the loader calls them: a signature that differs stops the build here.
-[[maybe_unused]] constexpr tflops::compat::JobSubmitOps kLoaderTable{.submit = job_submit, .modify = job_modify};
+[[maybe_unused]] constexpr tflops::compat::JobSubmitOps kLoaderTable{.submit = job_submit,
+                                                                     .modify = job_modify};

@@ -48,8 +48,7 @@ std::optional<std::string> refuse_job(const job_desc_msg_t& job_desc, const job_
     std::optional<std::string> refusal = refuse_request(shape, *g_layout);
     if (refusal && job_ptr)
       info("%supdate of JobId=%u refused: %s", kPrefix, job_ptr->job_id, refusal->c_str());
-    else if (refusal)
-      info("%srefused: %s", kPrefix, refusal->c_str());
+    else if (refusal) info("%srefused: %s", kPrefix, refusal->c_str());
     return refusal;
   } catch (const std::exception& e) {
     error("%s%s", kPrefix, e.what());

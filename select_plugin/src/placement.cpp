@@ -28,12 +28,10 @@ void run_moves(int i, const pool::MigrationPlan& plan) {
     if (!job || !IS_JOB_RUNNING(job)) continue;
     (pool::renumbers_only(g_view->layout(), move) ? renumbered : stopped).push_back({job, &move});
   }
-  auto new_blocks = [&](job_record_t* job, const pool::Move& move, const char* how,
-                        const char* why) {
+  auto new_blocks = [&](job_record_t* job, const pool::Move& move, const char* how, const char* why) {
     const auto to = runs_of(move.to);
-    info("%sJobId=%u %s on %s: blocks %s -> %s%s", kPrefix, job->job_id, how,
-         node_record_table_ptr[i]->name, runs_text(job_runs_on(job, i)).c_str(),
-         runs_text(to).c_str(), why);
+    info("%sJobId=%u %s on %s: blocks %s -> %s%s", kPrefix, job->job_id, how, node_record_table_ptr[i]->name,
+         runs_text(job_runs_on(job, i)).c_str(), runs_text(to).c_str(), why);
     move_blocks(job, i, to);
     take_blocks(job);
   };
@@ -128,12 +126,13 @@ void place_contiguously(job_record_t* job, const compat::JobTestExtra& extra) {
       g_view->load_node(*node, {}, runs_of(taken));
       auto placed = g_view->place(*node, blocks, entry_kind(entry));
       const bool pinned = jobs_pinned_to_cards();
-      const char* why_split = g_view->layout().options().migration == pool::MigrationPolicy::none
-                                  ? "MigrationPolicy=none moves no running job"
-                              : pinned ? "moving running jobs inside their cards could not make one (ConstrainDevices "
-                                         "keeps each job on the cards its device cgroup allows)"
-                                       : "moving running jobs could not make one (blocks of suspended "
-                                         "or completing jobs stay put)";
+      const char* why_split =
+          g_view->layout().options().migration == pool::MigrationPolicy::none
+              ? "MigrationPolicy=none moves no running job"
+          : pinned ? "moving running jobs inside their cards could not make one (ConstrainDevices "
+                     "keeps each job on the cards its device cgroup allows)"
+                   : "moving running jobs could not make one (blocks of suspended "
+                     "or completing jobs stay put)";
       if (placed && placed->size() > 1) {
         load_node(*node, i, job, nullptr);
         auto plan = g_view->plan_migration(*node, blocks, entry_kind(entry), pinned);
@@ -154,12 +153,12 @@ void place_contiguously(job_record_t* job, const compat::JobTestExtra& extra) {
       const std::string before = runs_text(runs_of(chosen));
       set_only(chosen, runs);
       bit_or(taken, chosen);
-      debug("%sJobId=%u node %s tflops blocks %s -> %s", kPrefix, job->job_id,
-            node_record_table_ptr[i]->name, before.c_str(), runs_text(runs).c_str());
+      debug("%sJobId=%u node %s tflops blocks %s -> %s", kPrefix, job->job_id, node_record_table_ptr[i]->name,
+            before.c_str(), runs_text(runs).c_str());
       if (runs.size() > 1)  // for the admin: why this job is not one run
-        info("%sJobId=%u gets %zu runs on %s (%s): no free run of %u blocks there, and %s",
-             kPrefix, job->job_id, runs.size(), node_record_table_ptr[i]->name,
-             runs_text(runs).c_str(), blocks, why_split);
+        info("%sJobId=%u gets %zu runs on %s (%s): no free run of %u blocks there, and %s", kPrefix,
+             job->job_id, runs.size(), node_record_table_ptr[i]->name, runs_text(runs).c_str(), blocks,
+             why_split);
     }
     FREE_NULL_BITMAP(taken);
   }
@@ -179,6 +178,5 @@ OwnedBitmap nodes_with_free_runs(job_record_t* job, bitstr_t* candidates, uint32
     return nullptr;
   return fits;
 }
-
 
 }  // namespace tflops::select

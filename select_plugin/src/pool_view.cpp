@@ -72,8 +72,7 @@ void PoolView::load_node(std::uint32_t node, const std::vector<Holder>& holders,
       if (span.end() > size) {
         throw std::invalid_argument("job " + std::to_string(holder.job) + " holds block " +
                                     std::to_string(span.end() - 1) + " of node " +
-                                    layout().nodes()[node].name + ", which has " +
-                                    std::to_string(size));
+                                    layout().nodes()[node].name + ", which has " + std::to_string(size));
       }
       for (std::uint32_t b = span.first; b < span.end(); ++b) {
         if (claimed[b]) {
@@ -108,8 +107,7 @@ std::optional<pool::Spans> PoolView::place(std::uint32_t node, std::uint32_t blo
   return pool_.find_on(node, blocks, kind);
 }
 
-std::vector<pool::RunningJob> PoolView::running_on(std::uint32_t node,
-                                                   bool for_preemption) const {
+std::vector<pool::RunningJob> PoolView::running_on(std::uint32_t node, bool for_preemption) const {
   std::vector<pool::RunningJob> running;
   for (const auto& holder : holders_[node]) {
     pool::RunningJob job;
@@ -117,9 +115,8 @@ std::vector<pool::RunningJob> PoolView::running_on(std::uint32_t node,
     job.spans = spans_of(node, holder.runs);
     if (job.spans.empty()) continue;
     // A job that may not be preempted outranks every request.
-    job.priority = (for_preemption && !holder.preemptable)
-                       ? std::numeric_limits<std::int64_t>::max() / 2
-                       : holder.priority;
+    job.priority = (for_preemption && !holder.preemptable) ? std::numeric_limits<std::int64_t>::max() / 2
+                                                           : holder.priority;
     job.kind = region_of(layout(), job.spans);
     job.migratable = holder.migratable && job.kind.has_value();
     running.push_back(std::move(job));
@@ -127,8 +124,7 @@ std::vector<pool::RunningJob> PoolView::running_on(std::uint32_t node,
   return running;
 }
 
-std::optional<pool::PreemptionPlan> PoolView::plan_preemption(std::uint32_t node,
-                                                              std::uint32_t blocks,
+std::optional<pool::PreemptionPlan> PoolView::plan_preemption(std::uint32_t node, std::uint32_t blocks,
                                                               std::optional<pool::Kind> kind,
                                                               std::int64_t priority) const {
   pool::Request request{.blocks = blocks, .nodes = 1, .node = node, .kind = kind};
@@ -136,14 +132,13 @@ std::optional<pool::PreemptionPlan> PoolView::plan_preemption(std::uint32_t node
                                layout().options().min_priority_gap);
 }
 
-std::optional<pool::MigrationPlan> PoolView::plan_migration(std::uint32_t node,
-                                                            std::uint32_t blocks,
+std::optional<pool::MigrationPlan> PoolView::plan_migration(std::uint32_t node, std::uint32_t blocks,
                                                             std::optional<pool::Kind> kind,
                                                             bool within_cards) const {
   if (pool_.largest_free_run(node, kind) >= blocks) return std::nullopt;
   pool::Request request{.blocks = blocks, .nodes = 1, .node = node, .kind = kind};
-  return pool::plan_migration(pool_, request, running_on(node, false),
-                              layout().options().migration, within_cards);
+  return pool::plan_migration(pool_, request, running_on(node, false), layout().options().migration,
+                              within_cards);
 }
 
 }  // namespace tflops::select

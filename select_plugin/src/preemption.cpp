@@ -26,8 +26,8 @@ std::uint32_t blocks_per_node(const gres_state_t* entry, std::uint32_t nodes) {
 // several kinds (tflops:gpu:4,tflops:npu:2) is planned kind by kind, each seeing the blocks that
 // the victims chosen for the kinds before it free. (Kindless blocks beside kinds, tflops:4 with
 // tflops:npu:2, never get here: Slurm refuses a GRES asked with and without a type.)
-std::vector<job_record_t*> choose_victims(job_record_t* job, bitstr_t* chosen_nodes,
-                                          list_t* candidates, list_t* cons_tres_victims) {
+std::vector<job_record_t*> choose_victims(job_record_t* job, bitstr_t* chosen_nodes, list_t* candidates,
+                                          list_t* cons_tres_victims) {
   std::vector<job_record_t*> victims;
   auto add = [&](job_record_t* v) {
     if (v && std::find(victims.begin(), victims.end(), v) == victims.end()) victims.push_back(v);
@@ -73,8 +73,9 @@ std::vector<job_record_t*> jobs_of(list_t* list) {
 }  // namespace
 
 int suspend_victims_and_place(job_record_t* job, bitstr_t* bitmap, uint32_t min_nodes, uint32_t max_nodes,
-                              uint32_t req_nodes, uint16_t mode, list_t* candidates, list_t** preemptee_job_list,
-                              const compat::JobTestExtra& extra, bitstr_t* original_bitmap) {
+                              uint32_t req_nodes, uint16_t mode, list_t* candidates,
+                              list_t** preemptee_job_list, const compat::JobTestExtra& extra,
+                              bitstr_t* original_bitmap) {
   auto victims = choose_victims(job, bitmap, candidates, *preemptee_job_list);
   const auto cons_tres_victims = jobs_of(*preemptee_job_list);
   FREE_NULL_LIST(*preemptee_job_list);
@@ -120,8 +121,8 @@ int suspend_victims_and_place(job_record_t* job, bitstr_t* bitmap, uint32_t min_
   for (auto* victim : suspended) names += (names.empty() ? "" : ",") + std::to_string(victim->job_id);
   if (rc != SLURM_SUCCESS) {
     // They are registered as preempted: the resumer resumes them once their suspension settled.
-    error("%sJobId=%u still does not fit after suspending JobId=%s; they resume", kPrefix,
-          job->job_id, names.c_str());
+    error("%sJobId=%u still does not fit after suspending JobId=%s; they resume", kPrefix, job->job_id,
+          names.c_str());
     return rc;
   }
   info("%sJobId=%u (priority %lld) suspends JobId=%s and takes their blocks", kPrefix, job->job_id,

@@ -41,8 +41,7 @@ std::string kinds_present(const pool::Layout& layout) {
 }
 
 // Parses the tflops entries of a TRES string; a message when one is malformed.
-std::optional<std::string> parse(std::string_view tres, const pool::Layout& layout,
-                                 std::vector<Ask>& asks) {
+std::optional<std::string> parse(std::string_view tres, const pool::Layout& layout, std::vector<Ask>& asks) {
   for (std::string_view entry : split(tres, ',')) {
     if (entry.starts_with("gres:") || entry.starts_with("gres/")) entry.remove_prefix(5);
     auto words = split(entry, ':');
@@ -100,8 +99,7 @@ std::pair<std::string, std::uint64_t> largest_node(const pool::Layout& layout,
   return best;
 }
 
-std::uint64_t nodes_with(const pool::Layout& layout, std::optional<pool::Kind> kind,
-                         std::uint64_t blocks) {
+std::uint64_t nodes_with(const pool::Layout& layout, std::optional<pool::Kind> kind, std::uint64_t blocks) {
   std::uint64_t count = 0;
   for (std::uint32_t n = 0; n < layout.nodes().size(); ++n) {
     if (layout.domain(n, kind).count >= blocks) ++count;
@@ -126,7 +124,8 @@ std::optional<std::string> refuse_combination(const std::vector<Ask>& asks, std:
   if (asks.size() < 2) return std::nullopt;
   std::vector<Ask> by_kind;  // a kind asked for twice needs the sum
   for (const Ask& ask : asks) {
-    auto same = std::find_if(by_kind.begin(), by_kind.end(), [&](const Ask& a) { return a.kind == ask.kind; });
+    auto same = std::find_if(by_kind.begin(), by_kind.end(),
+                             [&](const Ask& a) { return a.kind == ask.kind; });
     if (same == by_kind.end()) by_kind.push_back(ask);
     else same->blocks += ask.blocks;
   }
@@ -140,7 +139,8 @@ std::optional<std::string> refuse_combination(const std::vector<Ask>& asks, std:
   std::string texts, wanted;
   for (const Ask& ask : asks) texts += (texts.empty() ? "" : ",") + ask.text;
   for (const Ask& ask : by_kind) {
-    wanted += (wanted.empty() ? "" : " and ") + std::to_string(ask.blocks) + " " + of_kind(ask.kind) + "blocks";
+    wanted += (wanted.empty() ? "" : " and ") + std::to_string(ask.blocks) + " " + of_kind(ask.kind) +
+              "blocks";
   }
   if (fit == 0) {
     return "--gres=" + texts + ": no node holds " + wanted +
@@ -165,18 +165,16 @@ std::optional<std::string> refuse_request(const RequestShape& request, const poo
     }
     const auto [name, most] = largest_node(layout, ask.kind);
     if (ask.blocks > most) {
-      return "--gres=" + ask.text + " asks for " + std::to_string(ask.blocks) + " " +
-             of_kind(ask.kind) + "blocks on each node, but the largest node (" + name + ") has " +
-             std::to_string(most) + " (the pool has " +
-             std::to_string(pool_blocks(layout, ask.kind)) + " over " +
-             std::to_string(layout.nodes().size()) + " nodes): ask for at most " +
-             std::to_string(most) + " per node, and for more nodes with -N";
+      return "--gres=" + ask.text + " asks for " + std::to_string(ask.blocks) + " " + of_kind(ask.kind) +
+             "blocks on each node, but the largest node (" + name + ") has " + std::to_string(most) +
+             " (the pool has " + std::to_string(pool_blocks(layout, ask.kind)) + " over " +
+             std::to_string(layout.nodes().size()) + " nodes): ask for at most " + std::to_string(most) +
+             " per node, and for more nodes with -N";
     }
     const std::uint64_t fit = nodes_with(layout, ask.kind, ask.blocks);
     if (request.min_nodes > fit) {
-      return "--gres=" + ask.text + " on " + std::to_string(request.min_nodes) +
-             " nodes: only " + std::to_string(fit) + " node(s) have " +
-             std::to_string(ask.blocks) + " " + of_kind(ask.kind) +
+      return "--gres=" + ask.text + " on " + std::to_string(request.min_nodes) + " nodes: only " +
+             std::to_string(fit) + " node(s) have " + std::to_string(ask.blocks) + " " + of_kind(ask.kind) +
              "blocks; ask for fewer blocks per node or fewer nodes";
     }
   }

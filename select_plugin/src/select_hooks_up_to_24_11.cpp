@@ -28,14 +28,11 @@ TFLOPS_EXPORT int select_p_job_init(list_t* jobs) {
   return rc;
 }
 TFLOPS_EXPORT int select_p_node_init(void) { return hooks::node_init(); }
-TFLOPS_EXPORT bitstr_t* select_p_step_pick_nodes(job_record_t* job_ptr,
-                                                 select_jobinfo_t* step_jobinfo,
+TFLOPS_EXPORT bitstr_t* select_p_step_pick_nodes(job_record_t* job_ptr, select_jobinfo_t* step_jobinfo,
                                                  uint32_t node_count, bitstr_t** avail_nodes) {
   return cons_tres.step_pick_nodes(job_ptr, step_jobinfo, node_count, avail_nodes);
 }
-TFLOPS_EXPORT int select_p_step_start(step_record_t* step_ptr) {
-  return cons_tres.step_start(step_ptr);
-}
+TFLOPS_EXPORT int select_p_step_start(step_record_t* step_ptr) { return cons_tres.step_start(step_ptr); }
 TFLOPS_EXPORT int select_p_step_finish(step_record_t* step_ptr, bool killing_step) {
   return cons_tres.step_finish(step_ptr, killing_step);
 }
@@ -47,29 +44,24 @@ TFLOPS_EXPORT int select_p_select_nodeinfo_unpack(select_nodeinfo_t** nodeinfo, 
                                                   uint16_t protocol_version) {
   return cons_tres.nodeinfo_unpack(nodeinfo, buffer, protocol_version);
 }
-TFLOPS_EXPORT select_nodeinfo_t* select_p_select_nodeinfo_alloc(void) {
-  return cons_tres.nodeinfo_alloc();
-}
+TFLOPS_EXPORT select_nodeinfo_t* select_p_select_nodeinfo_alloc(void) { return cons_tres.nodeinfo_alloc(); }
 TFLOPS_EXPORT int select_p_select_nodeinfo_free(select_nodeinfo_t* nodeinfo) {
   return cons_tres.nodeinfo_free(nodeinfo);
 }
-TFLOPS_EXPORT int select_p_select_nodeinfo_get(select_nodeinfo_t* nodeinfo,
-                                               enum select_nodedata_type dinfo,
+TFLOPS_EXPORT int select_p_select_nodeinfo_get(select_nodeinfo_t* nodeinfo, enum select_nodedata_type dinfo,
                                                enum node_states state, void* data) {
   return cons_tres.nodeinfo_get(nodeinfo, dinfo, state, data);
 }
-TFLOPS_EXPORT select_jobinfo_t* select_p_select_jobinfo_alloc(void) {
-  return cons_tres.jobinfo_alloc();
-}
+TFLOPS_EXPORT select_jobinfo_t* select_p_select_jobinfo_alloc(void) { return cons_tres.jobinfo_alloc(); }
 TFLOPS_EXPORT int select_p_select_jobinfo_free(select_jobinfo_t* jobinfo) {
   return cons_tres.jobinfo_free(jobinfo);
 }
-TFLOPS_EXPORT int select_p_select_jobinfo_set(select_jobinfo_t* jobinfo,
-                                              enum select_jobdata_type data_type, void* data) {
+TFLOPS_EXPORT int select_p_select_jobinfo_set(select_jobinfo_t* jobinfo, enum select_jobdata_type data_type,
+                                              void* data) {
   return cons_tres.jobinfo_set(jobinfo, data_type, data);
 }
-TFLOPS_EXPORT int select_p_select_jobinfo_get(select_jobinfo_t* jobinfo,
-                                              enum select_jobdata_type data_type, void* data) {
+TFLOPS_EXPORT int select_p_select_jobinfo_get(select_jobinfo_t* jobinfo, enum select_jobdata_type data_type,
+                                              void* data) {
   return cons_tres.jobinfo_get(jobinfo, data_type, data);
 }
 TFLOPS_EXPORT select_jobinfo_t* select_p_select_jobinfo_copy(select_jobinfo_t* jobinfo) {
@@ -83,8 +75,8 @@ TFLOPS_EXPORT int select_p_select_jobinfo_unpack(select_jobinfo_t** jobinfo, buf
                                                  uint16_t protocol_version) {
   return cons_tres.jobinfo_unpack(jobinfo, buffer, protocol_version);
 }
-TFLOPS_EXPORT int select_p_get_info_from_plugin(enum select_plugindata_info dinfo,
-                                                job_record_t* job_ptr, void* data) {
+TFLOPS_EXPORT int select_p_get_info_from_plugin(enum select_plugindata_info dinfo, job_record_t* job_ptr,
+                                                void* data) {
   return cons_tres.get_info_from_plugin(dinfo, job_ptr, data);
 }
 

@@ -19,16 +19,14 @@ TFLOPS_EXPORT int select_p_job_test(job_record_t* job_ptr, bitstr_t* bitmap, uin
 TFLOPS_EXPORT int select_p_job_signal(job_record_t* job_ptr, int signal) {
   return cons_tres.job_signal(job_ptr, signal);
 }
-TFLOPS_EXPORT char* select_p_select_jobinfo_sprint(select_jobinfo_t* jobinfo, char* buf,
-                                                   size_t size, int mode) {
+TFLOPS_EXPORT char* select_p_select_jobinfo_sprint(select_jobinfo_t* jobinfo, char* buf, size_t size,
+                                                   int mode) {
   return cons_tres.jobinfo_sprint(jobinfo, buf, size, mode);
 }
 TFLOPS_EXPORT char* select_p_select_jobinfo_xstrdup(select_jobinfo_t* jobinfo, int mode) {
   return cons_tres.jobinfo_xstrdup(jobinfo, mode);
 }
-TFLOPS_EXPORT int select_p_update_node_config(int index) {
-  return cons_tres.update_node_config(index);
-}
+TFLOPS_EXPORT int select_p_update_node_config(int index) { return cons_tres.update_node_config(index); }
 TFLOPS_EXPORT bitstr_t* select_p_resv_test(resv_desc_msg_t* resv_desc_ptr, uint32_t node_cnt,
                                            bitstr_t* avail_bitmap, bitstr_t** core_bitmap) {
   return cons_tres.resv_test(resv_desc_ptr, node_cnt, avail_bitmap, core_bitmap);

@@ -7,10 +7,10 @@ namespace hooks = tflops::select::hooks;
 
 extern "C" {
 
-TFLOPS_EXPORT int select_p_job_test(job_record_t* job_ptr, bitstr_t* bitmap, uint32_t min_nodes, uint32_t max_nodes,
-                                    uint32_t req_nodes, uint16_t mode, list_t* preemptee_candidates,
-                                    list_t** preemptee_job_list, resv_exc_t* resv_exc_ptr,
-                                    will_run_data_t* will_run_ptr) {
+TFLOPS_EXPORT int select_p_job_test(job_record_t* job_ptr, bitstr_t* bitmap, uint32_t min_nodes,
+                                    uint32_t max_nodes, uint32_t req_nodes, uint16_t mode,
+                                    list_t* preemptee_candidates, list_t** preemptee_job_list,
+                                    resv_exc_t* resv_exc_ptr, will_run_data_t* will_run_ptr) {
   return hooks::job_test(job_ptr, bitmap, min_nodes, max_nodes, req_nodes, mode, preemptee_candidates,
                          preemptee_job_list, {.resv_exc = resv_exc_ptr, .will_run = will_run_ptr});
 }

@@ -38,8 +38,8 @@ int node_init() {
   return cons_tres.node_init();
 }
 
-int job_test(job_record_t* job_ptr, bitstr_t* bitmap, uint32_t min_nodes, uint32_t max_nodes, uint32_t req_nodes,
-             uint16_t mode, list_t* preemptee_candidates, list_t** preemptee_job_list,
+int job_test(job_record_t* job_ptr, bitstr_t* bitmap, uint32_t min_nodes, uint32_t max_nodes,
+             uint32_t req_nodes, uint16_t mode, list_t* preemptee_candidates, list_t** preemptee_job_list,
              const compat::JobTestExtra& extra) {
   if ((mode & SELECT_MODE_BASE) != SELECT_MODE_RUN_NOW || !g_view) {
     return compat::job_test(cons_tres, job_ptr, bitmap, min_nodes, max_nodes, req_nodes, mode,

@@ -24,8 +24,8 @@ namespace tflops::select::hooks {
 
 // Reads the inventory and, in slurmctld, starts the resumer.
 int node_init();
-int job_test(job_record_t* job_ptr, bitstr_t* bitmap, uint32_t min_nodes, uint32_t max_nodes, uint32_t req_nodes,
-             uint16_t mode, list_t* preemptee_candidates, list_t** preemptee_job_list,
+int job_test(job_record_t* job_ptr, bitstr_t* bitmap, uint32_t min_nodes, uint32_t max_nodes,
+             uint32_t req_nodes, uint16_t mode, list_t* preemptee_candidates, list_t** preemptee_job_list,
              const compat::JobTestExtra& extra);
 int job_fini(job_record_t* job_ptr);
 int job_suspend(job_record_t* job_ptr, bool indf_susp);

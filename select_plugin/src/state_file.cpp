@@ -16,7 +16,8 @@ constexpr const char kStateFile[] = "tflops_select_state";
 std::string* g_written = nullptr;  // what the file holds (heap: nothing runs at dlclose)
 
 std::string state_path() {
-  return std::string(slurm_conf.state_save_location ? slurm_conf.state_save_location : ".") + "/" + kStateFile;
+  return std::string(slurm_conf.state_save_location ? slurm_conf.state_save_location : ".") + "/" +
+         kStateFile;
 }
 
 void remember(std::string text) {

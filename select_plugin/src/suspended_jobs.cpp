@@ -29,8 +29,7 @@ Number number(std::string_view word, const std::string& where, std::string_view 
 }  // namespace
 
 void SuspendedJobs::add(SuspendedJob job) {
-  auto it = std::find_if(jobs_.begin(), jobs_.end(),
-                         [&](const SuspendedJob& j) { return j.job == job.job; });
+  auto it = std::find_if(jobs_.begin(), jobs_.end(), [&](const SuspendedJob& j) { return j.job == job.job; });
   if (it != jobs_.end()) {
     job.order = it->order;
     *it = std::move(job);
@@ -46,8 +45,7 @@ void SuspendedJobs::remove(pool::JobId job) {
 }
 
 const SuspendedJob* SuspendedJobs::find(pool::JobId job) const {
-  auto it = std::find_if(jobs_.begin(), jobs_.end(),
-                         [&](const SuspendedJob& j) { return j.job == job; });
+  auto it = std::find_if(jobs_.begin(), jobs_.end(), [&](const SuspendedJob& j) { return j.job == job; });
   return it == jobs_.end() ? nullptr : &*it;
 }
 
@@ -71,8 +69,8 @@ std::string SuspendedJobs::save() const {
   for (const auto& job : jobs_) {
     out << "job " << job.job << " preempted " << (job.preempted ? 1 : 0) << " held "
         << (job.holds_blocks ? 1 : 0) << " cores " << (job.released_cores ? 1 : 0) << " priority "
-        << job.priority << " order " << job.order << " blocks "
-        << (job.blocks.empty() ? "-" : job.blocks) << "\n";
+        << job.priority << " order " << job.order << " blocks " << (job.blocks.empty() ? "-" : job.blocks)
+        << "\n";
   }
   out << "end " << jobs_.size() << "\n";
   return out.str();
@@ -110,11 +108,11 @@ SuspendedJobs SuspendedJobs::restore(std::string_view text, const std::string& s
     }
     // Version 1 lines lack "cores 0|1" after the held flag.
     if (version1 && w.size() == 12) w.insert(w.begin() + 6, {"cores", "0"});
-    if (w.size() != 14 || w[0] != "job" || w[2] != "preempted" || w[4] != "held" ||
-        w[6] != "cores" || w[8] != "priority" || w[10] != "order" || w[12] != "blocks") {
+    if (w.size() != 14 || w[0] != "job" || w[2] != "preempted" || w[4] != "held" || w[6] != "cores" ||
+        w[8] != "priority" || w[10] != "order" || w[12] != "blocks") {
       throw pool::Error(where() + ": expected 'job ID preempted 0|1 held 0|1 " +
-                        (version1 ? "" : "cores 0|1 ") + "priority P order N blocks LIST', found '" +
-                        line + "'");
+                        (version1 ? "" : "cores 0|1 ") + "priority P order N blocks LIST', found '" + line +
+                        "'");
     }
     SuspendedJob job;
     job.job = number<pool::JobId>(w[1], where(), "job id");
@@ -130,7 +128,8 @@ SuspendedJobs SuspendedJobs::restore(std::string_view text, const std::string& s
     jobs.add(std::move(job));
   }
   if (!ended) {
-    throw pool::Error(source + ": no end record; the file is cut short (slurmctld stopped while "
+    throw pool::Error(source +
+                      ": no end record; the file is cut short (slurmctld stopped while "
                       "writing it): move it away and restart slurmctld");
   }
   return jobs;

@@ -7,9 +7,12 @@
 
 #if SLURM_VERSION_NUMBER >= SLURM_VERSION_NUM(22, 5, 0) && SLURM_VERSION_NUMBER < SLURM_VERSION_NUM(22, 6, 0)
 #include "v22_05/gres_headers.h"
-#elif (SLURM_VERSION_NUMBER >= SLURM_VERSION_NUM(24, 11, 0) && SLURM_VERSION_NUMBER < SLURM_VERSION_NUM(24, 12, 0)) || \
-    (SLURM_VERSION_NUMBER >= SLURM_VERSION_NUM(26, 5, 0) && SLURM_VERSION_NUMBER < SLURM_VERSION_NUM(26, 6, 0))
+#elif (SLURM_VERSION_NUMBER >= SLURM_VERSION_NUM(24, 11, 0) && \
+       SLURM_VERSION_NUMBER < SLURM_VERSION_NUM(24, 12, 0)) || \
+    (SLURM_VERSION_NUMBER >= SLURM_VERSION_NUM(26, 5, 0) &&    \
+     SLURM_VERSION_NUMBER < SLURM_VERSION_NUM(26, 6, 0))
 #include "v24_11/gres_headers.h"
 #else
-#error "tflops: gres/tflops knows the headers of Slurm 22.05, 24.11 and 26.05: add this version under slurm_common/compat/"
+#error \
+    "tflops: gres/tflops knows the headers of Slurm 22.05, 24.11 and 26.05: add this version under slurm_common/compat/"
 #endif

@@ -6,8 +6,10 @@
 
 #if SLURM_VERSION_NUMBER >= SLURM_VERSION_NUM(22, 5, 0) && SLURM_VERSION_NUMBER < SLURM_VERSION_NUM(22, 6, 0)
 #include "v22_05/gres_ops.h"
-#elif (SLURM_VERSION_NUMBER >= SLURM_VERSION_NUM(24, 11, 0) && SLURM_VERSION_NUMBER < SLURM_VERSION_NUM(24, 12, 0)) || \
-    (SLURM_VERSION_NUMBER >= SLURM_VERSION_NUM(26, 5, 0) && SLURM_VERSION_NUMBER < SLURM_VERSION_NUM(26, 6, 0))
+#elif (SLURM_VERSION_NUMBER >= SLURM_VERSION_NUM(24, 11, 0) && \
+       SLURM_VERSION_NUMBER < SLURM_VERSION_NUM(24, 12, 0)) || \
+    (SLURM_VERSION_NUMBER >= SLURM_VERSION_NUM(26, 5, 0) &&    \
+     SLURM_VERSION_NUMBER < SLURM_VERSION_NUM(26, 6, 0))
 // 24.11 and 26.05 declare the same table (checked in both trees); the releases between them are
 // not checked yet.
 #include "v24_11/gres_ops.h"

@@ -7,9 +7,11 @@
 
 #if SLURM_VERSION_NUMBER >= SLURM_VERSION_NUM(22, 5, 0) && SLURM_VERSION_NUMBER < SLURM_VERSION_NUM(22, 6, 0)
 #include "v22_05/select_ops.h"
-#elif SLURM_VERSION_NUMBER >= SLURM_VERSION_NUM(24, 11, 0) && SLURM_VERSION_NUMBER < SLURM_VERSION_NUM(24, 12, 0)
+#elif SLURM_VERSION_NUMBER >= SLURM_VERSION_NUM(24, 11, 0) && \
+    SLURM_VERSION_NUMBER < SLURM_VERSION_NUM(24, 12, 0)
 #include "v24_11/select_ops.h"
-#elif SLURM_VERSION_NUMBER >= SLURM_VERSION_NUM(26, 5, 0) && SLURM_VERSION_NUMBER < SLURM_VERSION_NUM(26, 6, 0)
+#elif SLURM_VERSION_NUMBER >= SLURM_VERSION_NUM(26, 5, 0) && \
+    SLURM_VERSION_NUMBER < SLURM_VERSION_NUM(26, 6, 0)
 #include "v26_05/select_ops.h"
 #else
 #error "tflops: no select hook table for this Slurm version: add one under slurm_common/compat/"

@@ -40,8 +40,8 @@ using Spans = std::vector<std::pair<std::uint32_t, std::uint32_t>>;
 TEST(SlurmGresText, JobDetailWithTypedItems) {
   // What `scontrol show job -d` printed for the worked example's 50-block job on node0
   // (tests/integration).
-  const auto items =
-      parse_gres_text("tflops:gpu:18(IDX:0-17),tflops:npu:20(IDX:18-37),tflops:fpga:12(IDX:38-49)");
+  const auto items = parse_gres_text(
+      "tflops:gpu:18(IDX:0-17),tflops:npu:20(IDX:18-37),tflops:fpga:12(IDX:38-49)");
   ASSERT_EQ(items.size(), 3u);
   EXPECT_EQ(items[0].name, "tflops");
   EXPECT_EQ(items[0].type, "gpu");
@@ -139,16 +139,23 @@ SlurmSnapshot spec_snapshot() {
   snapshot.nodes = {
       node("node0", "tflops:gpu:18,tflops:npu:20,tflops:fpga:25",
            "tflops:gpu:18(IDX:0-17),tflops:npu:20(IDX:18-37),tflops:fpga:12(IDX:38-49)"),
-      node("node1", "tflops:gpu:20,tflops:npu:36",
-           "tflops:gpu:0(IDX:N/A),tflops:npu:4(IDX:20-23)"),
+      node("node1", "tflops:gpu:20,tflops:npu:36", "tflops:gpu:0(IDX:N/A),tflops:npu:4(IDX:20-23)"),
       node("node2", "tflops:npu:3,tflops:fpga:23", "tflops:npu:0(IDX:N/A),tflops:fpga:0(IDX:N/A)"),
       node("node3", "tflops:gpu:28,tflops:npu:15,tflops:fpga:12",
            "tflops:gpu:0(IDX:N/A),tflops:npu:0(IDX:N/A),tflops:fpga:0(IDX:N/A)"),
   };
   snapshot.jobs = {
-      {12, "big", "alice", SlurmJobState::running, {"node0"},
+      {12,
+       "big",
+       "alice",
+       SlurmJobState::running,
+       {"node0"},
        {"tflops:gpu:18(IDX:0-17),tflops:npu:20(IDX:18-37),tflops:fpga:12(IDX:38-49)"}},
-      {14, "mixed", "bob", SlurmJobState::running, {"node1"},
+      {14,
+       "mixed",
+       "bob",
+       SlurmJobState::running,
+       {"node1"},
        {"gpu:1(IDX:0),tflops:gpu:0(IDX:),tflops:npu:4(IDX:20-23)"}},
       {15, "cpu-only", "bob", SlurmJobState::running, {"node2"}, {""}},
   };
@@ -179,8 +186,8 @@ TEST(LiveView, RunningJobsOwnTheirBlocks) {
 TEST(LiveView, SuspendedJobHoldsOrHasReleasedItsBlocks) {
   auto snapshot = spec_snapshot();
   // Job 20 was suspended on node3's GPU blocks 0-9. Stock Slurm keeps them (node lists them used).
-  snapshot.jobs.push_back({20, "low", "carol", SlurmJobState::suspended, {"node3"},
-                           {"tflops:gpu:10(IDX:0-9)"}});
+  snapshot.jobs.push_back(
+      {20, "low", "carol", SlurmJobState::suspended, {"node3"}, {"tflops:gpu:10(IDX:0-9)"}});
   snapshot.nodes[3].gres_used = "tflops:gpu:10(IDX:0-9),tflops:npu:0(IDX:N/A),tflops:fpga:0(IDX:N/A)";
   auto view = build_live_view(spec_pool(), snapshot);
   ASSERT_EQ(view.jobs.size(), 3u);
@@ -197,8 +204,8 @@ TEST(LiveView, SuspendedJobHoldsOrHasReleasedItsBlocks) {
   EXPECT_EQ(view.nodes[3].used[0], 0u);
 
   // ... and a running job got blocks 5-14 of them: the suspended job holds none of those.
-  snapshot.jobs.push_back({21, "high", "dave", SlurmJobState::running, {"node3"},
-                           {"tflops:gpu:10(IDX:5-14)"}});
+  snapshot.jobs.push_back(
+      {21, "high", "dave", SlurmJobState::running, {"node3"}, {"tflops:gpu:10(IDX:5-14)"}});
   snapshot.nodes[3].gres_used = "tflops:gpu:10(IDX:5-14),tflops:npu:0(IDX:N/A),tflops:fpga:0(IDX:N/A)";
   view = build_live_view(spec_pool(), snapshot);
   EXPECT_EQ(view.jobs[2].id, 20u);
@@ -221,8 +228,8 @@ TEST(LiveView, MismatchesWithTheInventoryAreWarnings) {
   snapshot.nodes[2].gres = "tflops:npu:3,tflops:fpga:30";
   snapshot.nodes.push_back(node("node9", "tflops:gpu:4", "tflops:gpu:0(IDX:N/A)"));
   snapshot.nodes.erase(snapshot.nodes.begin() + 3);  // node3
-  snapshot.jobs.push_back({30, "far", "eve", SlurmJobState::running, {"node2"},
-                           {"tflops:fpga:4(IDX:24-27)"}});
+  snapshot.jobs.push_back(
+      {30, "far", "eve", SlurmJobState::running, {"node2"}, {"tflops:fpga:4(IDX:24-27)"}});
   const auto view = build_live_view(spec_pool(), snapshot);
   const auto all = [&] {
     std::string text;
@@ -231,7 +238,8 @@ TEST(LiveView, MismatchesWithTheInventoryAreWarnings) {
   }();
   EXPECT_NE(all.find("node2: Slurm has 30 fpga blocks, the card inventory 23"), std::string::npos) << all;
   EXPECT_NE(all.find("node node9 has tflops GRES in Slurm but is not in the card inventory"),
-            std::string::npos) << all;
+            std::string::npos)
+      << all;
   EXPECT_NE(all.find("node node3 is in the card inventory but not in Slurm"), std::string::npos) << all;
   EXPECT_NE(all.find("block 26 is past the node's 26 blocks"), std::string::npos) << all;
   EXPECT_EQ(view.nodes[3].state, "absent");
@@ -245,8 +253,7 @@ TEST(LiveView, BadGresTextNamesTheJobAndNode) {
     build_live_view(spec_pool(), snapshot);
     FAIL() << "no error";
   } catch (const pool::Error& error) {
-    EXPECT_NE(std::string(error.what()).find("job 12's GRES on node0"), std::string::npos)
-        << error.what();
+    EXPECT_NE(std::string(error.what()).find("job 12's GRES on node0"), std::string::npos) << error.what();
   }
 }
 
@@ -254,8 +261,8 @@ TEST(LiveView, BadGresTextNamesTheJobAndNode) {
 
 TEST(LiveOutput, TableShowsPoolAndLocalNumbersAndHolders) {
   auto snapshot = spec_snapshot();
-  snapshot.jobs.push_back({20, "low", "carol", SlurmJobState::suspended, {"node3"},
-                           {"tflops:gpu:10(IDX:0-9)"}});
+  snapshot.jobs.push_back(
+      {20, "low", "carol", SlurmJobState::suspended, {"node3"}, {"tflops:gpu:10(IDX:0-9)"}});
   snapshot.nodes[3].gres_used = "tflops:gpu:10(IDX:0-9),tflops:npu:0(IDX:N/A),tflops:fpga:0(IDX:N/A)";
   std::ostringstream out;
   print_live_table(build_live_view(spec_pool(), snapshot), out);
@@ -266,7 +273,8 @@ TEST(LiveOutput, TableShowsPoolAndLocalNumbersAndHolders) {
   EXPECT_NE(text.find("0-8    1-9      used 1-9 by job 12\n"), std::string::npos) << text;
   EXPECT_NE(text.find("38-62  39-63    used 39-50 by job 12, free 51-63\n"), std::string::npos) << text;
   EXPECT_NE(text.find("used 146-155 by job 20 (suspended), free 156-159"), std::string::npos) << text;
-  EXPECT_NE(text.find("12   big    alice  running    node0  50      0-49   1-50\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("12   big    alice  running    node0  50      0-49   1-50\n"), std::string::npos)
+      << text;
   EXPECT_NE(text.find("20   low    carol  suspended  node3  10      0-9    146-155\n"), std::string::npos)
       << text;
 }
@@ -318,8 +326,7 @@ std::map<std::string, std::string> check_exposition(const std::string& text) {
       EXPECT_TRUE(seen.insert(current).second) << "metric repeated: " << line;
       const bool typed = i + 1 < lines.size() && std::regex_match(lines[i + 1], match, type) &&
                          match[1] == current;
-      EXPECT_TRUE(typed)
-          << "HELP not followed by its TYPE: " << line;
+      EXPECT_TRUE(typed) << "HELP not followed by its TYPE: " << line;
       ++i;
     } else if (std::regex_match(line, match, sample)) {
       EXPECT_EQ(match[1], current) << "sample outside its metric's block: " << line;
@@ -334,8 +341,8 @@ std::map<std::string, std::string> check_exposition(const std::string& text) {
 
 TEST(MetricsText, GaugesPerNodeAndKindAndJobs) {
   auto snapshot = spec_snapshot();
-  snapshot.jobs.push_back({20, "low", "carol", SlurmJobState::suspended, {"node3"},
-                           {"tflops:gpu:10(IDX:0-9)"}});
+  snapshot.jobs.push_back(
+      {20, "low", "carol", SlurmJobState::suspended, {"node3"}, {"tflops:gpu:10(IDX:0-9)"}});
   snapshot.nodes[3].gres_used = "tflops:gpu:10(IDX:0-9),tflops:npu:0(IDX:N/A),tflops:fpga:0(IDX:N/A)";
   const auto samples = check_exposition(metrics_text(build_live_view(spec_pool(), snapshot)));
   EXPECT_EQ(samples.at("tflops_up"), "1");

@@ -54,8 +54,7 @@ class TflopsctlTest : public ::testing::Test {
  protected:
   void SetUp() override {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() /
-           ("tflopsctl_test-" + std::to_string(::getpid()) + "-" + info->name());
+    dir_ = fs::temp_directory_path() / ("tflopsctl_test-" + std::to_string(::getpid()) + "-" + info->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }
@@ -116,8 +115,7 @@ json ranges(std::initializer_list<std::pair<int, int>> list) {
   return out;
 }
 
-void expect_job(const json& step, const std::string& name, const std::string& state,
-                const json& blocks) {
+void expect_job(const json& step, const std::string& name, const std::string& state, const json& blocks) {
   const auto& job = job_named(step, name);
   EXPECT_EQ(job.value("state", ""), state) << name << " at step " << step.dump();
   EXPECT_EQ(job.value("blocks", json()), blocks) << name << " at step " << step.dump();
@@ -178,8 +176,8 @@ TEST_F(TflopsctlTest, PoolTableShowsBothNumberings) {
 
 TEST_F(TflopsctlTest, PoolWithStateShowsHolders) {
   const auto state = (dir_ / "state.txt").string();
-  const auto sim = run({"simulate", "--conf", kPoolConf, kExamples + "/50t-card.scenario",
-                        "--save-state", state});
+  const auto sim = run(
+      {"simulate", "--conf", kPoolConf, kExamples + "/50t-card.scenario", "--save-state", state});
   ASSERT_EQ(sim.status, 0) << sim.err;
 
   const auto table = run({"pool", "--conf", kPoolConf, "--state", state});
@@ -245,8 +243,7 @@ TEST_F(TflopsctlTest, MigrationCompactPacksJobsAsSpecSays) {
 }
 
 TEST_F(TflopsctlTest, MigrationTextNamesTheMoves) {
-  const auto result = run({"simulate", "--conf", kMigrationConf,
-                           kExamples + "/migration-10t.scenario"});
+  const auto result = run({"simulate", "--conf", kMigrationConf, kExamples + "/migration-10t.scenario"});
   ASSERT_EQ(result.status, 0) << result.err;
   EXPECT_NE(result.out.find("moved app2 4-6 -> 1-3"), std::string::npos) << result.out;
   EXPECT_NE(result.out.find("started app4 6-9"), std::string::npos) << result.out;
@@ -288,9 +285,14 @@ TEST_F(TflopsctlTest, PreemptionSuspendsThenResumes) {
 // --- help and usage ----------------------------------------------------------------------------
 
 TEST_F(TflopsctlTest, EveryHelpExitsZero) {
-  const std::vector<std::vector<std::string>> calls = {
-      {"--help"}, {"-h"}, {"help"}, {"help", "simulate"}, {"pool", "--help"},
-      {"simulate", "--help"}, {"estimate", "--help"}, {"estimate", "-h"}};
+  const std::vector<std::vector<std::string>> calls = {{"--help"},
+                                                       {"-h"},
+                                                       {"help"},
+                                                       {"help", "simulate"},
+                                                       {"pool", "--help"},
+                                                       {"simulate", "--help"},
+                                                       {"estimate", "--help"},
+                                                       {"estimate", "-h"}};
   for (const auto& call : calls) {
     std::string command = shell_quote(TFLOPSCTL);
     for (const auto& word : call) command += " " + shell_quote(word);
@@ -313,8 +315,8 @@ TEST_F(TflopsctlTest, BadUsageExitsTwoWithUsage) {
         run({"pool", "--conf", kPoolConf, "--bogus"}), run({"simulate", "--conf", kPoolConf}),
         run({"simulate", "--conf", kPoolConf, "a.scenario", "b.scenario"}),
         run({"estimate", "--samples-per-second", "10"}),
-        run({"estimate", "--gflops-per-sample", "4", "--params", "1e9", "--tokens-per-sample",
-             "2", "--samples-per-second", "10"}),
+        run({"estimate", "--gflops-per-sample", "4", "--params", "1e9", "--tokens-per-sample", "2",
+             "--samples-per-second", "10"}),
         run({"estimate", "--params", "1e9", "--samples-per-second", "10"}),
         run({"estimate", "--gflops-per-sample", "four", "--samples-per-second", "10"})}) {
     EXPECT_EQ(result.status, 2) << result.err;
@@ -345,9 +347,8 @@ TEST_F(TflopsctlTest, BadScenarioLinesNameFileLineAndWord) {
   };
   for (const auto& bad : cases) {
     SCOPED_TRACE(bad.line);
-    const auto scenario =
-        write("bad.scenario", std::string("# line 1 is a comment\nsubmit app0 1\n") + bad.line +
-                                  "\nsubmit later 1\n");
+    const auto scenario = write("bad.scenario", std::string("# line 1 is a comment\nsubmit app0 1\n") +
+                                                    bad.line + "\nsubmit later 1\n");
     const auto result = run({"simulate", "--conf", kPoolConf, scenario});
     EXPECT_EQ(result.status, 2);
     EXPECT_NE(result.err.find("bad.scenario:3:"), std::string::npos) << result.err;
@@ -374,10 +375,9 @@ TEST_F(TflopsctlTest, BadConfNamesFileAndLine) {
   const auto conf = write("bad.conf",
                           "# a comment\n"
                           "NodeName=node0 Kind=tpu Name=x0 TFLOPS=3\n");
-  for (const auto& result : {run({"pool", "--conf", conf}),
-                             run({"simulate", "--conf", conf, kExamples + "/50t-card.scenario"}),
-                             run({"estimate", "--gflops-per-sample", "4", "--samples-per-second",
-                                  "10", "--conf", conf})}) {
+  for (const auto& result :
+       {run({"pool", "--conf", conf}), run({"simulate", "--conf", conf, kExamples + "/50t-card.scenario"}),
+        run({"estimate", "--gflops-per-sample", "4", "--samples-per-second", "10", "--conf", conf})}) {
     EXPECT_EQ(result.status, 2);
     EXPECT_NE(result.err.find("bad.conf:2"), std::string::npos) << result.err;
   }
@@ -393,7 +393,8 @@ TEST_F(TflopsctlTest, ConfLinesAreAnInventoryThatDetectsTheDevices) {
   if (r.err.find("built without libtflops_hal") != std::string::npos) GTEST_SKIP() << r.err;
   ASSERT_EQ(r.status, 0) << r.err;
   if (r.out.find("NodeName=") == std::string::npos) GTEST_SKIP() << "no accelerator here: " << r.out;
-  const bool detects = r.out.find(" Detect=opencl ") != std::string::npos || r.out.find(" Detect=cuda ") != std::string::npos;
+  const bool detects = r.out.find(" Detect=opencl ") != std::string::npos ||
+                       r.out.find(" Detect=cuda ") != std::string::npos;
   EXPECT_TRUE(detects) << r.out;
   // Tiny blocks, so that even a CPU's OpenCL device is worth some.
   const std::string conf = write("detected.conf", "BlockTFLOPS=0.00001\n" + r.out);
@@ -405,8 +406,8 @@ TEST_F(TflopsctlTest, ConfLinesAreAnInventoryThatDetectsTheDevices) {
 TEST_F(TflopsctlTest, EstimateGivesTheSbatchLine) {
   // 100 GFLOPs forward, training (x3) = 3e11 FLOPs per sample; x100/s = 30 TFLOPS sustained;
   // at 40% efficiency 75 TFLOPS peak = 75 blocks.
-  const auto result = run({"estimate", "--gflops-per-sample", "100", "--samples-per-second",
-                           "100", "--json"});
+  const auto result = run(
+      {"estimate", "--gflops-per-sample", "100", "--samples-per-second", "100", "--json"});
   ASSERT_EQ(result.status, 0) << result.err;
   const auto out = json::parse(result.out);
   EXPECT_DOUBLE_EQ(out.at("flops_per_sample").get<double>(), 3e11);
@@ -415,40 +416,39 @@ TEST_F(TflopsctlTest, EstimateGivesTheSbatchLine) {
   EXPECT_EQ(out.at("blocks"), 75);
   EXPECT_EQ(out.at("sbatch"), "sbatch --gres=tflops:75 ...");
 
-  const auto text = run({"estimate", "--params", "1e9", "--tokens-per-sample", "1000",
-                         "--samples-per-second", "1", "--inference", "--efficiency", "0.5"});
+  const auto text = run({"estimate", "--params", "1e9", "--tokens-per-sample", "1000", "--samples-per-second",
+                         "1", "--inference", "--efficiency", "0.5"});
   ASSERT_EQ(text.status, 0) << text.err;
   // 2 x 1e9 x 1000 = 2e12 FLOPs = 2 TFLOPS sustained, 4 peak.
   EXPECT_NE(text.out.find("sbatch --gres=tflops:4 ..."), std::string::npos) << text.out;
 }
 
 TEST_F(TflopsctlTest, EstimateChecksThePool) {
-  const auto fits = json::parse(run({"estimate", "--gflops-per-sample", "10",
-                                     "--samples-per-second", "100", "--conf", kPoolConf,
-                                     "--json"}).out);
+  const auto fits = json::parse(run({"estimate", "--gflops-per-sample", "10", "--samples-per-second", "100",
+                                     "--conf", kPoolConf, "--json"})
+                                    .out);
   EXPECT_EQ(fits.at("blocks"), 8);  // 3e10 x 100 / 0.4 = 7.5 TFLOPS
   EXPECT_EQ(fits.at("pool").at("fits_node"), true);
   EXPECT_EQ(fits.at("pool").at("largest_node").at("name"), "node0");
 
   // 75 blocks: more than node0's 63, so two nodes of 38.
-  const auto split = json::parse(run({"estimate", "--gflops-per-sample", "100",
-                                      "--samples-per-second", "100", "--conf", kPoolConf,
-                                      "--json"}).out);
+  const auto split = json::parse(run({"estimate", "--gflops-per-sample", "100", "--samples-per-second", "100",
+                                      "--conf", kPoolConf, "--json"})
+                                     .out);
   EXPECT_EQ(split.at("pool").at("fits_node"), false);
   EXPECT_EQ(split.at("pool").at("fits_pool"), true);
   EXPECT_EQ(split.at("sbatch"), "sbatch --nodes=2 --gres=tflops:38 ...");
 
   // 750 blocks: more than the pool's 200 (step 3 of the method: it can never run here).
-  const auto result = run({"estimate", "--gflops-per-sample", "1000", "--samples-per-second",
-                           "100", "--conf", kPoolConf});
+  const auto result = run(
+      {"estimate", "--gflops-per-sample", "1000", "--samples-per-second", "100", "--conf", kPoolConf});
   ASSERT_EQ(result.status, 0) << result.err;
   EXPECT_NE(result.out.find("can never run here"), std::string::npos) << result.out;
   EXPECT_EQ(result.out.find("sbatch"), std::string::npos) << result.out;
 }
 
 TEST_F(TflopsctlTest, EstimateRejectsBadNumbers) {
-  const auto result = run({"estimate", "--gflops-per-sample", "-4", "--samples-per-second",
-                           "10"});
+  const auto result = run({"estimate", "--gflops-per-sample", "-4", "--samples-per-second", "10"});
   EXPECT_EQ(result.status, 2);
   EXPECT_NE(result.err.find("GFLOPs per sample"), std::string::npos) << result.err;
 }

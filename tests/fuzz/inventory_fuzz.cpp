@@ -28,8 +28,8 @@ using namespace tflops::pool;
   std::fprintf(stderr, "inventory_fuzz: broken promise: %s\n", promise);
   std::abort();
 }
-#define PROMISE(cond) \
-  do {                \
+#define PROMISE(cond)           \
+  do {                          \
     if (!(cond)) broken(#cond); \
   } while (0)
 
@@ -82,7 +82,8 @@ void check_layout(const Inventory& inv, const Layout& layout) {
       PROMISE(ci < layout.cards().size());
       const CardLayout& c = layout.cards()[ci];
       PROMISE(c.node == n && c.blocks.first == at && c.blocks.count >= 1);
-      PROMISE(c.card < inv.cards.size() && inv.cards[c.card].node == node.name && inv.cards[c.card].kind == c.kind);
+      PROMISE(c.card < inv.cards.size() && inv.cards[c.card].node == node.name &&
+              inv.cards[c.card].kind == c.kind);
       const BlockRange& r = node.regions[static_cast<std::size_t>(c.kind)];
       PROMISE(c.blocks.first >= r.first && c.blocks.end() <= r.end());
       at += c.blocks.count;
@@ -105,13 +106,11 @@ void check_layout(const Inventory& inv, const Layout& layout) {
   try {
     (void)layout.to_local(0);
     broken("to_local(0) throws Error");
-  } catch (const Error&) {
-  }
+  } catch (const Error&) {}
   try {
     (void)layout.to_local(total + 1);
     broken("to_local(total + 1) throws Error");
-  } catch (const Error&) {
-  }
+  } catch (const Error&) {}
 }
 
 }  // namespace

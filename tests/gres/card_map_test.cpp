@@ -113,7 +113,7 @@ TEST(JobEnv, PartialGpuAndOnlyHeldCards) {
 
 TEST(JobEnv, NpuOnlyOnNode1HasNoCuda) {
   gres::CardMap map = gres::card_map(example(), "node1");  // gpu 0-19, npu 20-55
-  auto env = as_map(gres::job_env(map, range(38, 10)));     // npu0 38-..., npu1 from 38
+  auto env = as_map(gres::job_env(map, range(38, 10)));    // npu0 38-..., npu1 from 38
   EXPECT_EQ(env["SLURM_TFLOPS_POOL_BLOCKS"], "102-111");
   EXPECT_EQ(env.count("CUDA_VISIBLE_DEVICES"), 0u);
   EXPECT_EQ(env["ASCEND_RT_VISIBLE_DEVICES"], "1");

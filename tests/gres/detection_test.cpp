@@ -64,15 +64,17 @@ TEST(Detection, CardsTakeTheNextDevicesOfTheirBackendInFileOrder) {
 }
 
 TEST(Detection, TooFewDevicesNameTheLineAndTheFix) {
-  gres::CardMap map = node_map("NodeName=n0 Kind=gpu Name=gpu0 Device=/dev/nvidia0 TFLOPS=9\n"
-                               "NodeName=n0 Kind=npu Name=npu[0-2] Detect=opencl TFLOPS=4\n");
+  gres::CardMap map = node_map(
+      "NodeName=n0 Kind=gpu Name=gpu0 Device=/dev/nvidia0 TFLOPS=9\n"
+      "NodeName=n0 Kind=npu Name=npu[0-2] Detect=opencl TFLOPS=4\n");
   try {
     gres::assign_detected_devices(map, gres::parse_detected_devices(kDevices), "tflops.conf");
     FAIL() << "three OpenCL cards on two OpenCL devices were accepted";
   } catch (const pool::Error& e) {
     const std::string message = e.what();
     EXPECT_NE(message.find("tflops.conf:2: card npu2 of n0"), std::string::npos) << message;
-    EXPECT_NE(message.find("has 2 opencl device(s) for its 3 Detect=opencl cards"), std::string::npos) << message;
+    EXPECT_NE(message.find("has 2 opencl device(s) for its 3 Detect=opencl cards"), std::string::npos)
+        << message;
     EXPECT_NE(message.find("Fix:"), std::string::npos) << message;
   }
   EXPECT_FALSE(gres::wants_detection(node_map("NodeName=n0 Kind=gpu Name=gpu0 TFLOPS=9\n")));

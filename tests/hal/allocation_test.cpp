@@ -107,8 +107,9 @@ TEST(Allocation, BlocksAfterAMoveNeedSlurmToListThisNode) {
   EXPECT_THROW(env_after_move(before, "JobId=7\n   Nodes=node3 CPU_IDs=0 Mem=0 GRES=tflops:gpu:1(IDX:0)\n"),
                Error);
   // A list Slurm cut short (fewer indexes than its count) cannot be trusted, nor one it garbled.
-  EXPECT_THROW(env_after_move(before, "JobId=7\n   Nodes=node0 CPU_IDs=0 Mem=0 GRES=tflops:gpu:9(IDX:0-3,5)\n"),
-               Error);
+  EXPECT_THROW(
+      env_after_move(before, "JobId=7\n   Nodes=node0 CPU_IDs=0 Mem=0 GRES=tflops:gpu:9(IDX:0-3,5)\n"),
+      Error);
   EXPECT_THROW(env_after_move(before, "JobId=7\n   Nodes=node0 CPU_IDs=0 Mem=0 GRES=tflops:gpu:9(IDX:0-3\n"),
                Error);
 }

@@ -34,9 +34,8 @@ TEST(Errors, AVanishedDeviceIsNamed) {
 }
 
 TEST(Errors, NoUsableDeviceNamesCardsAndBlocks) {
-  const std::string message = message_of([] {
-    VirtualCard::from_card_list("gpu:gpu0:/dev/nvidia7:0-8=cuda:7,npu:npu0::9-12=opencl:42");
-  });
+  const std::string message = message_of(
+      [] { VirtualCard::from_card_list("gpu:gpu0:/dev/nvidia7:0-8=cuda:7,npu:npu0::9-12=opencl:42"); });
   for (const char* part : {"gpu0", "0-8", "cuda:7", "npu0", "9-12", "opencl:42"})
     EXPECT_NE(message.find(part), std::string::npos) << part << " missing from: " << message;
 }

@@ -26,12 +26,11 @@ struct Config {
 const Config kConfigs[] = {
     {"host", "gpu:gpu0::0-17=host", {Backend::host}},
     {"opencl", "npu:npu0::0-19=opencl:0", {Backend::opencl}},
-    {"mixed", "gpu:gpu0::0-17=host,npu:npu0::18-37=opencl:0,fpga:fpga0::38-49=opencl:0",
+    {"mixed",
+     "gpu:gpu0::0-17=host,npu:npu0::18-37=opencl:0,fpga:fpga0::38-49=opencl:0",
      {Backend::host, Backend::opencl}},
-    {"single_block", "gpu:gpu0::0-8/18=host,fpga:fpga0::20/12=opencl:0",
-     {Backend::host, Backend::opencl}},
-    {"cuda", "gpu:gpu0:/dev/nvidia0:0-8=cuda:0,npu:npu0::9-28=opencl:0",
-     {Backend::cuda, Backend::opencl}},
+    {"single_block", "gpu:gpu0::0-8/18=host,fpga:fpga0::20/12=opencl:0", {Backend::host, Backend::opencl}},
+    {"cuda", "gpu:gpu0:/dev/nvidia0:0-8=cuda:0,npu:npu0::9-28=opencl:0", {Backend::cuda, Backend::opencl}},
 };
 
 bool has_device(Backend backend) {
@@ -91,8 +90,8 @@ TEST_P(Ops, GemmForwardShardedTimesReplicated) {
   Buffer bx = upload(kBatch, kIn, Layout::sharded, x), bw = upload(kIn, kOut, Layout::replicated, w),
          bc = upload(kBatch, kOut, Layout::sharded, c0);
   gemm(Trans::no, Trans::no, 0.7f, bx, bw, 0.3f, bc);
-  const Matrix want = test::gemm(false, false, 0.7, test::widen(x), kBatch, kIn, test::widen(w),
-                                 kIn, kOut, 0.3, test::widen(c0));
+  const Matrix want = test::gemm(false, false, 0.7, test::widen(x), kBatch, kIn, test::widen(w), kIn, kOut,
+                                 0.3, test::widen(c0));
   EXPECT_LT(test::relative_error(bc.to_host(), want), kTolerance);
 }
 
@@ -101,8 +100,8 @@ TEST_P(Ops, GemmBackwardDataTransposesB) {
   Buffer bdy = upload(kBatch, kOut, Layout::sharded, dy), bw = upload(kIn, kOut, Layout::replicated, w);
   Buffer bdx(*card, kBatch, kIn, Layout::sharded);
   gemm(Trans::no, Trans::yes, 1.0f, bdy, bw, 0.0f, bdx);
-  const Matrix want = test::gemm(false, true, 1.0, test::widen(dy), kBatch, kOut, test::widen(w),
-                                 kIn, kOut, 0.0, Matrix(kBatch * kIn));
+  const Matrix want = test::gemm(false, true, 1.0, test::widen(dy), kBatch, kOut, test::widen(w), kIn, kOut,
+                                 0.0, Matrix(kBatch * kIn));
   EXPECT_LT(test::relative_error(bdx.to_host(), want), kTolerance);
 }
 
@@ -112,8 +111,8 @@ TEST_P(Ops, GemmWeightGradientIsPartialOverSlices) {
   Buffer bx = upload(kBatch, kIn, Layout::sharded, x), bdy = upload(kBatch, kOut, Layout::sharded, dy);
   Buffer bdw = upload(kIn, kOut, Layout::partial, c0);
   gemm(Trans::yes, Trans::no, 1.5f, bx, bdy, 0.5f, bdw);
-  const Matrix want = test::gemm(true, false, 1.5, test::widen(x), kBatch, kIn, test::widen(dy),
-                                 kBatch, kOut, 0.5, test::widen(c0));
+  const Matrix want = test::gemm(true, false, 1.5, test::widen(x), kBatch, kIn, test::widen(dy), kBatch, kOut,
+                                 0.5, test::widen(c0));
   EXPECT_LT(test::relative_error(bdw.to_host(), want), kTolerance);
   // The per-slice view: the addends sum to the value.
   std::vector<double> sum(kIn * kOut, 0.0);
@@ -130,8 +129,8 @@ TEST_P(Ops, GemmReplicatedBothTransposed) {
   Buffer ba = upload(kIn, kBatch, Layout::replicated, a), bb = upload(kOut, kIn, Layout::replicated, b);
   Buffer bc(*card, kBatch, kOut, Layout::replicated);
   gemm(Trans::yes, Trans::yes, 1.0f, ba, bb, 0.0f, bc);
-  const Matrix want = test::gemm(true, true, 1.0, test::widen(a), kIn, kBatch, test::widen(b), kOut,
-                                 kIn, 0.0, Matrix(kBatch * kOut));
+  const Matrix want = test::gemm(true, true, 1.0, test::widen(a), kIn, kBatch, test::widen(b), kOut, kIn, 0.0,
+                                 Matrix(kBatch * kOut));
   EXPECT_LT(test::relative_error(bc.to_host(), want), kTolerance);
 }
 
@@ -170,7 +169,8 @@ TEST_P(Ops, SoftmaxCrossEntropy) {
   std::vector<float> labels(kBatch);
   std::uniform_int_distribution<int> label(0, kClasses - 1);
   for (float& l : labels) l = static_cast<float>(label(rng));
-  Buffer bl = upload(kBatch, kClasses, Layout::sharded, logits), by = upload(kBatch, 1, Layout::sharded, labels);
+  Buffer bl = upload(kBatch, kClasses, Layout::sharded, logits),
+         by = upload(kBatch, 1, Layout::sharded, labels);
   Buffer grad(*card, kBatch, kClasses, Layout::sharded);
   const double loss = softmax_xent(bl, by, 1.0f / kBatch, grad);
   Matrix want_grad;
@@ -295,8 +295,8 @@ TEST_P(Ops, BalancedSplitKeepsValuesAndComputesTheSameProduct) {
   EXPECT_EQ(rows, kBatch);
   Buffer by(*card, kBatch, kOut, Layout::sharded);
   gemm(Trans::no, Trans::no, 1.0f, bx, bw, 0.0f, by);
-  const Matrix want = test::gemm(false, false, 1.0, test::widen(x), kBatch, kIn, test::widen(w), kIn,
-                                 kOut, 0.0, Matrix(kBatch * kOut));
+  const Matrix want = test::gemm(false, false, 1.0, test::widen(x), kBatch, kIn, test::widen(w), kIn, kOut,
+                                 0.0, Matrix(kBatch * kOut));
   EXPECT_LT(test::relative_error(by.to_host(), want), kTolerance);
   card->set_weights(before);
 }

@@ -36,8 +36,8 @@ std::vector<float> random_floats(std::mt19937_64& rng, std::size_t n, float lo, 
 
 Matrix widen(const std::vector<float>& values) { return Matrix(values.begin(), values.end()); }
 
-Matrix gemm(bool ta, bool tb, double alpha, const Matrix& a, std::size_t ar, std::size_t ac,
-            const Matrix& b, std::size_t br, std::size_t bc, double beta, const Matrix& c) {
+Matrix gemm(bool ta, bool tb, double alpha, const Matrix& a, std::size_t ar, std::size_t ac, const Matrix& b,
+            std::size_t br, std::size_t bc, double beta, const Matrix& c) {
   const std::size_t m = ta ? ac : ar, k = ta ? ar : ac, n = tb ? br : bc;
   Matrix out(m * n);
   for (std::size_t i = 0; i < m; ++i)
@@ -50,8 +50,8 @@ Matrix gemm(bool ta, bool tb, double alpha, const Matrix& a, std::size_t ar, std
   return out;
 }
 
-double softmax_xent(const Matrix& logits, const std::vector<float>& labels, std::size_t classes,
-                    double scale, Matrix& grad) {
+double softmax_xent(const Matrix& logits, const std::vector<float>& labels, std::size_t classes, double scale,
+                    Matrix& grad) {
   const std::size_t rows = labels.size();
   grad.assign(rows * classes, 0.0);
   double loss = 0;

@@ -23,11 +23,11 @@ std::vector<float> random_floats(std::mt19937_64& rng, std::size_t n, float lo =
 Matrix widen(const std::vector<float>& values);
 
 // C = alpha op(A) op(B) + beta C; A is ar x ac, B is br x bc as stored.
-Matrix gemm(bool ta, bool tb, double alpha, const Matrix& a, std::size_t ar, std::size_t ac,
-            const Matrix& b, std::size_t br, std::size_t bc, double beta, const Matrix& c);
+Matrix gemm(bool ta, bool tb, double alpha, const Matrix& a, std::size_t ar, std::size_t ac, const Matrix& b,
+            std::size_t br, std::size_t bc, double beta, const Matrix& c);
 // Per-row loss sum, and the gradient, of softmax cross-entropy.
-double softmax_xent(const Matrix& logits, const std::vector<float>& labels, std::size_t classes,
-                    double scale, Matrix& grad);
+double softmax_xent(const Matrix& logits, const std::vector<float>& labels, std::size_t classes, double scale,
+                    Matrix& grad);
 
 // ||got - want|| / ||want|| (||want|| taken as 1 when it is 0).
 double relative_error(const std::vector<float>& got, const Matrix& want);

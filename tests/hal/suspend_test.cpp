@@ -24,9 +24,12 @@ constexpr std::size_t kBatch = 23, kIn = 17, kOut = 11;
 struct Model {
   Buffer x, w, b, h, dw, db;
   Model(VirtualCard& card, const std::vector<float>& xs, const std::vector<float>& ws)
-      : x(card, kBatch, kIn, Layout::sharded), w(card, kIn, kOut, Layout::replicated),
-        b(card, 1, kOut, Layout::replicated), h(card, kBatch, kOut, Layout::sharded),
-        dw(card, kIn, kOut, Layout::partial), db(card, 1, kOut, Layout::partial) {
+      : x(card, kBatch, kIn, Layout::sharded),
+        w(card, kIn, kOut, Layout::replicated),
+        b(card, 1, kOut, Layout::replicated),
+        h(card, kBatch, kOut, Layout::sharded),
+        dw(card, kIn, kOut, Layout::partial),
+        db(card, 1, kOut, Layout::partial) {
     x.copy_from_host(xs);
     w.copy_from_host(ws);
     b.fill(0.1f);

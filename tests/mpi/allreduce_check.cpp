@@ -16,11 +16,11 @@
 #include <cuda_runtime.h>
 #endif
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
-#include <algorithm>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -59,23 +59,53 @@ std::size_t parse_count(const std::string& word, int ranks, DType type) {
 // Small integers: every partial sum is exact in every dtype, so the check is exact.
 double exact_value(int rank, std::size_t i) { return static_cast<double>((i * 7 + rank * 13) % 17) - 8.0; }
 // Arbitrary reals, for the float32/float64 rounding check.
-double real_value(int rank, std::size_t i) { return std::sin(0.37 * static_cast<double>(i) + 1.3 * rank) * 100.0; }
+double real_value(int rank, std::size_t i) {
+  return std::sin(0.37 * static_cast<double>(i) + 1.3 * rank) * 100.0;
+}
 
 void store(DType type, std::vector<std::byte>& buffer, std::size_t i, double value) {
   switch (type) {
-    case DType::f32: { const float v = static_cast<float>(value); std::memcpy(&buffer[i * 4], &v, 4); return; }
+    case DType::f32: {
+      const float v = static_cast<float>(value);
+      std::memcpy(&buffer[i * 4], &v, 4);
+      return;
+    }
     case DType::f64: std::memcpy(&buffer[i * 8], &value, 8); return;
-    case DType::f16: { const std::uint16_t v = float_to_half(static_cast<float>(value)); std::memcpy(&buffer[i * 2], &v, 2); return; }
-    case DType::bf16: { const std::uint16_t v = float_to_bfloat16(static_cast<float>(value)); std::memcpy(&buffer[i * 2], &v, 2); return; }
+    case DType::f16: {
+      const std::uint16_t v = float_to_half(static_cast<float>(value));
+      std::memcpy(&buffer[i * 2], &v, 2);
+      return;
+    }
+    case DType::bf16: {
+      const std::uint16_t v = float_to_bfloat16(static_cast<float>(value));
+      std::memcpy(&buffer[i * 2], &v, 2);
+      return;
+    }
   }
 }
 
 double load(DType type, const std::vector<std::byte>& buffer, std::size_t i) {
   switch (type) {
-    case DType::f32: { float v; std::memcpy(&v, &buffer[i * 4], 4); return v; }
-    case DType::f64: { double v; std::memcpy(&v, &buffer[i * 8], 8); return v; }
-    case DType::f16: { std::uint16_t v; std::memcpy(&v, &buffer[i * 2], 2); return half_to_float(v); }
-    case DType::bf16: { std::uint16_t v; std::memcpy(&v, &buffer[i * 2], 2); return bfloat16_to_float(v); }
+    case DType::f32: {
+      float v;
+      std::memcpy(&v, &buffer[i * 4], 4);
+      return v;
+    }
+    case DType::f64: {
+      double v;
+      std::memcpy(&v, &buffer[i * 8], 8);
+      return v;
+    }
+    case DType::f16: {
+      std::uint16_t v;
+      std::memcpy(&v, &buffer[i * 2], 2);
+      return half_to_float(v);
+    }
+    case DType::bf16: {
+      std::uint16_t v;
+      std::memcpy(&v, &buffer[i * 2], 2);
+      return bfloat16_to_float(v);
+    }
   }
   return 0;
 }
@@ -145,8 +175,10 @@ int check(Communicator& comm, std::size_t count, DType type, Algorithm algorithm
   } else if (memory == Memory::cuda) {
     allreduce_on_gpu(*nccl, buffer, count, type);
   } else {
-    const std::size_t shift = memory == Memory::misplaced ? static_cast<std::size_t>(rank) * dtype_size(type) : 0;
-    std::byte* node = comm.node_buffer(buffer.size() + static_cast<std::size_t>(ranks) * dtype_size(type)) + shift;
+    const std::size_t shift = memory == Memory::misplaced ? static_cast<std::size_t>(rank) * dtype_size(type)
+                                                          : 0;
+    std::byte* node = comm.node_buffer(buffer.size() + static_cast<std::size_t>(ranks) * dtype_size(type)) +
+                      shift;
     std::copy(buffer.begin(), buffer.end(), node);
     allreduce_sum(comm, node, count, type, algorithm, tuning_from_environment());
     std::copy_n(node, buffer.size(), buffer.begin());
@@ -163,9 +195,10 @@ int check(Communicator& comm, std::size_t count, DType type, Algorithm algorithm
     // Real values: p terms of magnitude <= 100 summed in another order differ by about p ulps.
     const double tolerance = exact ? 0.0 : (type == DType::f32 ? 1e-6 : 1e-13) * ranks * 100.0;
     if (!(std::fabs(got - expected) <= tolerance)) {
-      std::fprintf(stderr, "rank %d: %s %s count %zu (%s values): element %zu is %.9g, serial sum %.9g\n", rank,
-                   std::string(algorithm_name(algorithm)).c_str(), std::string(dtype_name(type)).c_str(), count,
-                   exact ? "integer" : "real", i, got, expected);
+      std::fprintf(stderr, "rank %d: %s %s count %zu (%s values): element %zu is %.9g, serial sum %.9g\n",
+                   rank, std::string(algorithm_name(algorithm)).c_str(),
+                   std::string(dtype_name(type)).c_str(), count, exact ? "integer" : "real", i, got,
+                   expected);
       wrong = 1;
     }
   }
@@ -174,7 +207,8 @@ int check(Communicator& comm, std::size_t count, DType type, Algorithm algorithm
   MPI_Allreduce(&mine, &high, 1, MPI_UINT64_T, MPI_MAX, comm.get());
   if (low != high) {
     std::fprintf(stderr, "rank %d: %s %s count %zu: ranks hold different bits\n", rank,
-                 std::string(algorithm_name(algorithm)).c_str(), std::string(dtype_name(type)).c_str(), count);
+                 std::string(algorithm_name(algorithm)).c_str(), std::string(dtype_name(type)).c_str(),
+                 count);
     return 1;
   }
   return wrong;
@@ -200,11 +234,11 @@ int main(int argc, char** argv) {
   try {
     // 131073 float64 and 300007 of 4 and 8 bytes span several 1 MiB staging pieces of own
     // memory, the last of them short (131073 float64: one element, fewer than ranks).
-    std::vector<std::string> counts = {"0",    "1",    "N-1",  "2",      "3",      "5",   "7",
-                                       "13",   "1009", "4999", "65537", "131073", "300007", "1MiB"};
+    std::vector<std::string> counts = {"0",  "1",    "N-1",  "2",     "3",      "5",      "7",
+                                       "13", "1009", "4999", "65537", "131073", "300007", "1MiB"};
     std::vector<DType> types(std::begin(kAllDTypes), std::end(kAllDTypes));
-    std::vector<Algorithm> algorithms = {Algorithm::ring, Algorithm::recursive_doubling, Algorithm::shared_memory,
-                                         Algorithm::automatic};
+    std::vector<Algorithm> algorithms = {Algorithm::ring, Algorithm::recursive_doubling,
+                                         Algorithm::shared_memory, Algorithm::automatic};
     Memory memory = Memory::private_buffer;
     for (int i = 1; i + 1 < argc; i += 2) {
       const std::string option = argv[i], value = argv[i + 1];
@@ -231,7 +265,8 @@ int main(int argc, char** argv) {
         else if (value == "node") memory = Memory::node;
         else if (value == "misplaced") memory = Memory::misplaced;
         else if (value == "cuda") memory = Memory::cuda;
-        else throw std::invalid_argument("unknown --buffer '" + value + "': private, node, misplaced or cuda");
+        else
+          throw std::invalid_argument("unknown --buffer '" + value + "': private, node, misplaced or cuda");
       } else if (option != "--dtypes" && option != "--algorithms") {
         throw std::invalid_argument("unknown option '" + option + "'");
       }
@@ -266,9 +301,11 @@ int main(int argc, char** argv) {
     MPI_Allreduce(&failures, &total, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
     if (comm.rank() == 0) {
       if (memory == Memory::misplaced) {
-        std::printf("misplaced call on %d ranks: %s\n", comm.size(), total == 0 ? "refused by every rank" : "FAILED");
+        std::printf("misplaced call on %d ranks: %s\n", comm.size(),
+                    total == 0 ? "refused by every rank" : "FAILED");
       } else {
-        std::printf("%zu cases on %d ranks: %s\n", checked, comm.size(), total == 0 ? "all match the serial sum" : "FAILED");
+        std::printf("%zu cases on %d ranks: %s\n", checked, comm.size(),
+                    total == 0 ? "all match the serial sum" : "FAILED");
       }
     }
     failures = total;

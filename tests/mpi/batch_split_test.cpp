@@ -16,7 +16,7 @@ TEST(BatchSplit, SharesFollowTheWeightsAndSumToTheBatch) {
   const std::vector<double> equal = {1, 1, 1};
   EXPECT_THAT(split_batch(10, equal), ElementsAre(4, 3, 3));  // ties to the lower rank
   const std::vector<double> skewed = {1000, 1};
-  EXPECT_THAT(split_batch(4, skewed), ElementsAre(3, 1));     // everyone keeps a sample
+  EXPECT_THAT(split_batch(4, skewed), ElementsAre(3, 1));  // everyone keeps a sample
   for (std::size_t batch = 4; batch < 300; batch += 7) {
     const std::vector<double> odd = {0.3, 2.9, 1.1, 7.0};
     const auto shares = split_batch(batch, odd);

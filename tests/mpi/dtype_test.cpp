@@ -27,18 +27,18 @@ TEST(DType, HalfRoundTripsEveryFiniteHalf) {
 
 TEST(DType, HalfRoundsToNearestEvenAndOverflows) {
   EXPECT_EQ(half_to_float(0x3c00), 1.0f);
-  EXPECT_EQ(float_to_half(1.0f + 0x1p-11f), 0x3c00);         // tie -> even (down)
-  EXPECT_EQ(float_to_half(1.0f + 3 * 0x1p-11f), 0x3c02);     // tie -> even (up)
-  EXPECT_EQ(float_to_half(65504.0f), 0x7bff);                 // largest half
-  EXPECT_EQ(float_to_half(65520.0f), 0x7c00);                 // rounds to infinity
-  EXPECT_EQ(float_to_half(-0x1p-24f), 0x8001);                // smallest subnormal
-  EXPECT_EQ(float_to_half(0x1p-26f), 0x0000);                 // underflows to zero
+  EXPECT_EQ(float_to_half(1.0f + 0x1p-11f), 0x3c00);      // tie -> even (down)
+  EXPECT_EQ(float_to_half(1.0f + 3 * 0x1p-11f), 0x3c02);  // tie -> even (up)
+  EXPECT_EQ(float_to_half(65504.0f), 0x7bff);             // largest half
+  EXPECT_EQ(float_to_half(65520.0f), 0x7c00);             // rounds to infinity
+  EXPECT_EQ(float_to_half(-0x1p-24f), 0x8001);            // smallest subnormal
+  EXPECT_EQ(float_to_half(0x1p-26f), 0x0000);             // underflows to zero
   EXPECT_TRUE(std::isnan(half_to_float(float_to_half(std::numeric_limits<float>::quiet_NaN()))));
 }
 
 TEST(DType, BFloat16RoundsToNearestEven) {
   EXPECT_EQ(float_to_bfloat16(1.0f), 0x3f80);
-  EXPECT_EQ(float_to_bfloat16(1.0f + 0x1p-8f), 0x3f80);       // tie -> even
+  EXPECT_EQ(float_to_bfloat16(1.0f + 0x1p-8f), 0x3f80);  // tie -> even
   EXPECT_EQ(float_to_bfloat16(1.0f + 3 * 0x1p-8f), 0x3f82);
   EXPECT_EQ(bfloat16_to_float(0xc040), -3.0f);
   EXPECT_TRUE(std::isnan(bfloat16_to_float(float_to_bfloat16(std::numeric_limits<float>::quiet_NaN()))));

@@ -49,7 +49,8 @@ int main(int argc, char** argv) {
 
     hal::VirtualCard alone = hal::VirtualCard::from_card_list("gpu:reference::0=host");
     Mlp reference(alone, shape, 3);
-    hal::Buffer xa(alone, kBatch, shape.inputs, hal::Layout::sharded), ya(alone, kBatch, 1, hal::Layout::sharded);
+    hal::Buffer xa(alone, kBatch, shape.inputs, hal::Layout::sharded),
+        ya(alone, kBatch, 1, hal::Layout::sharded);
     xa.copy_from_host(x);
     ya.copy_from_host(labels);
     reference.forward_backward(xa, ya, 1.0f / kBatch);
@@ -66,8 +67,8 @@ int main(int argc, char** argv) {
       // FP32 rounding of sums over <= 61 rows in another order: well under 1e-5 of the largest.
       const bool ok = error <= 1e-5 * largest && largest > 0;
       if (!ok) ++failures;
-      std::printf("rank %zu (share %zu of %zu): %s max error %.3g of max %.3g: %s\n", rank, mine, kBatch, names[g], error,
-                  largest, ok ? "ok" : "MISMATCH");
+      std::printf("rank %zu (share %zu of %zu): %s max error %.3g of max %.3g: %s\n", rank, mine, kBatch,
+                  names[g], error, largest, ok ? "ok" : "MISMATCH");
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "weighted_gradient_check: %s\n", e.what());

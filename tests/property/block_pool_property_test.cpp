@@ -164,9 +164,11 @@ TEST_P(BlockPoolProperty, RandomFindTakeReleaseMatchesReference) {
       std::string tail;
       std::size_t from = log.size() > 25 ? log.size() - 25 : 1;
       tail += "  " + log[0] + "\n";
-      for (std::size_t k = from; k < log.size(); ++k) tail += "  step " + std::to_string(k - 1) + ": " + log[k] + "\n";
+      for (std::size_t k = from; k < log.size(); ++k)
+        tail += "  step " + std::to_string(k - 1) + ": " + log[k] + "\n";
       FAIL() << "seed " << seed << " (rerun: TFLOPS_PROPERTY_SEED=" << seed
-             << " --gtest_filter='*FromEnvironmentSeed*'): " << failure << "\nlast steps:\n" << tail;
+             << " --gtest_filter='*FromEnvironmentSeed*'): " << failure << "\nlast steps:\n"
+             << tail;
     }
   }
 }

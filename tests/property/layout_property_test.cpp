@@ -16,8 +16,10 @@ std::string check_layout(const Inventory& inv, const Layout& layout) {
   for (std::uint32_t n = 0; n < inv.nodes.size(); ++n) {
     const NodeLayout& node = layout.nodes()[n];
     PROP_REQUIRE(node.name == inv.nodes[n], "node " << n << " is " << node.name);
-    PROP_REQUIRE(layout.find_node(inv.nodes[n]) == std::optional<std::uint32_t>(n), "find_node " << inv.nodes[n]);
-    PROP_REQUIRE(node.global_first == global, "n" << n << " global_first " << node.global_first << " != " << global);
+    PROP_REQUIRE(layout.find_node(inv.nodes[n]) == std::optional<std::uint32_t>(n),
+                 "find_node " << inv.nodes[n]);
+    PROP_REQUIRE(node.global_first == global,
+                 "n" << n << " global_first " << node.global_first << " != " << global);
     std::uint32_t next = 0;
     std::vector<std::size_t> expected_cards;  // inventory card indices in block order
     for (Kind kind : inv.options.region_order) {
@@ -32,24 +34,24 @@ std::string check_layout(const Inventory& inv, const Layout& layout) {
           if (x.card == c) cl = &x;
         }
         PROP_REQUIRE(cl, "no CardLayout for inventory card " << c);
-        PROP_REQUIRE(cl->node == n && cl->kind == kind && cl->blocks.first == next &&
-                         cl->blocks.count == blocks,
-                     "card " << c << " (" << card.name << ") at n" << cl->node << " ["
-                             << cl->blocks.first << "+" << cl->blocks.count << "), expected n" << n
-                             << " [" << next << "+" << blocks << ")");
+        PROP_REQUIRE(
+            cl->node == n && cl->kind == kind && cl->blocks.first == next && cl->blocks.count == blocks,
+            "card " << c << " (" << card.name << ") at n" << cl->node << " [" << cl->blocks.first << "+"
+                    << cl->blocks.count << "), expected n" << n << " [" << next << "+" << blocks << ")");
         for (std::uint32_t b = next; b < next + blocks; ++b) {
           const CardLayout& at = layout.card_at(n, b);
-          PROP_REQUIRE(at.card == c, "card_at(n" << n << "," << b << ") is card " << at.card << ", expected " << c);
+          PROP_REQUIRE(at.card == c,
+                       "card_at(n" << n << "," << b << ") is card " << at.card << ", expected " << c);
         }
         expected_cards.push_back(c);
         next += blocks;
       }
       const BlockRange& region = node.regions[static_cast<std::size_t>(kind)];
       PROP_REQUIRE(region.count == next - start, "n" << n << " " << kind_name(kind) << " region has "
-                   << region.count << " blocks, expected " << next - start);
+                                                     << region.count << " blocks, expected " << next - start);
       if (region.count) {
         PROP_REQUIRE(region.first == start, "n" << n << " " << kind_name(kind) << " region starts at "
-                     << region.first << ", expected " << start);
+                                                << region.first << ", expected " << start);
       }
       BlockRange d = layout.domain(n, kind);
       PROP_REQUIRE(d.count == region.count && (!d.count || d.first == region.first),

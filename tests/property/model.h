@@ -32,20 +32,20 @@
 namespace tflops::pool::proptest {
 
 // Returns the message of a failed check from the enclosing function.
-#define PROP_REQUIRE(cond, msg)                                  \
-  do {                                                           \
-    if (!(cond)) {                                               \
-      std::ostringstream prop_require_out_;                      \
-      prop_require_out_ << msg; /* NOLINT */                     \
-      return prop_require_out_.str();                            \
-    }                                                            \
+#define PROP_REQUIRE(cond, msg)              \
+  do {                                       \
+    if (!(cond)) {                           \
+      std::ostringstream prop_require_out_;  \
+      prop_require_out_ << msg; /* NOLINT */ \
+      return prop_require_out_.str();        \
+    }                                        \
   } while (0)
 
 // Propagates the message of a nested check.
-#define PROP_CHECK(expr)                                         \
-  do {                                                           \
-    std::string prop_check_msg_ = (expr);                        \
-    if (!prop_check_msg_.empty()) return prop_check_msg_;        \
+#define PROP_CHECK(expr)                                  \
+  do {                                                    \
+    std::string prop_check_msg_ = (expr);                 \
+    if (!prop_check_msg_.empty()) return prop_check_msg_; \
   } while (0)
 
 // ---- random numbers: splitmix64, the same sequence with every compiler and library ----
@@ -96,8 +96,7 @@ inline std::size_t scaled(std::size_t steps) {
 // ---- printing ----
 
 inline std::string str(const Span& s) {
-  return "n" + std::to_string(s.node) + ":[" + std::to_string(s.first) + "," +
-         std::to_string(s.end()) + ")";
+  return "n" + std::to_string(s.node) + ":[" + std::to_string(s.first) + "," + std::to_string(s.end()) + ")";
 }
 inline std::string str(const Spans& spans) {
   if (spans.empty()) return "{}";
@@ -122,8 +121,8 @@ inline std::string str(const Request& r) {
 struct InventoryShape {
   int min_nodes = 1;
   int max_nodes = 6;
-  int max_cards = 4;            // per node
-  int max_card_blocks = 12;     // per card
+  int max_cards = 4;                      // per node
+  int max_card_blocks = 12;               // per card
   std::optional<MigrationPolicy> policy;  // random when unset
 };
 
@@ -142,8 +141,7 @@ inline Inventory random_inventory(Rng& rng, const InventoryShape& shape = {}) {
   auto order = kAllKinds;
   rng.shuffle(order);
   inv.options.region_order = order;
-  inv.options.migration =
-      shape.policy ? *shape.policy : static_cast<MigrationPolicy>(rng.below(3));
+  inv.options.migration = shape.policy ? *shape.policy : static_cast<MigrationPolicy>(rng.below(3));
   inv.options.min_priority_gap = rng.between(1, 3);
 
   int nodes = static_cast<int>(rng.between(shape.min_nodes, shape.max_nodes));
@@ -197,8 +195,8 @@ inline bool fractional_card(const Card& card, const PoolOptions& options) {
 inline std::string describe(const Layout& layout) {
   std::ostringstream out;
   const auto& o = layout.options();
-  out << "layout: block_tflops=" << o.block_tflops << " order=" << kind_name(o.region_order[0])
-      << "," << kind_name(o.region_order[1]) << "," << kind_name(o.region_order[2])
+  out << "layout: block_tflops=" << o.block_tflops << " order=" << kind_name(o.region_order[0]) << ","
+      << kind_name(o.region_order[1]) << "," << kind_name(o.region_order[2])
       << " migration=" << migration_policy_name(o.migration) << " gap=" << o.min_priority_gap;
   for (std::size_t n = 0; n < layout.nodes().size(); ++n) {
     const auto& node = layout.nodes()[n];
@@ -227,9 +225,7 @@ class Ref {
 
   const Layout& layout() const { return *layout_; }
   std::size_t nodes() const { return owner_.size(); }
-  std::uint32_t size(std::uint32_t node) const {
-    return static_cast<std::uint32_t>(owner_[node].size());
-  }
+  std::uint32_t size(std::uint32_t node) const { return static_cast<std::uint32_t>(owner_[node].size()); }
   JobId owner(std::uint32_t node, std::uint32_t block) const { return owner_[node][block]; }
   bool operator==(const Ref& other) const { return owner_ == other.owner_; }
 
@@ -243,8 +239,9 @@ class Ref {
     for (const Span& s : spans) {
       PROP_REQUIRE(in_range(s), "span " << str(s) << " is outside the pool");
       for (std::uint32_t b = s.first; b < s.end(); ++b) {
-        PROP_REQUIRE(owner_[s.node][b] == kNoJob, "block n" << s.node << ":" << b
-                     << " is held twice (by job " << owner_[s.node][b] << " and job " << job << ")");
+        PROP_REQUIRE(owner_[s.node][b] == kNoJob, "block n" << s.node << ":" << b << " is held twice (by job "
+                                                            << owner_[s.node][b] << " and job " << job
+                                                            << ")");
         owner_[s.node][b] = job;
       }
     }
@@ -259,7 +256,7 @@ class Ref {
         PROP_REQUIRE(owner_[s.node][b] != kNoJob, "block n" << s.node << ":" << b << " is already free");
         PROP_REQUIRE(job == kNoJob || owner_[s.node][b] == job,
                      "block n" << s.node << ":" << b << " is held by job " << owner_[s.node][b]
-                     << ", not job " << job);
+                               << ", not job " << job);
         owner_[s.node][b] = kNoJob;
       }
     }
@@ -282,7 +279,10 @@ class Ref {
     std::vector<Run> out;
     std::uint32_t b = d.first;
     while (b < d.end()) {
-      if (owner_[node][b] != kNoJob) { ++b; continue; }
+      if (owner_[node][b] != kNoJob) {
+        ++b;
+        continue;
+      }
       std::uint32_t start = b;
       while (b < d.end() && owner_[node][b] == kNoJob) ++b;
       out.push_back(Run{start, b - start});
@@ -301,7 +301,8 @@ class Ref {
   }
   std::uint64_t free_total() const {
     std::uint64_t n = 0;
-    for (const auto& node : owner_) n += static_cast<std::uint64_t>(std::count(node.begin(), node.end(), kNoJob));
+    for (const auto& node : owner_)
+      n += static_cast<std::uint64_t>(std::count(node.begin(), node.end(), kNoJob));
     return n;
   }
 
@@ -315,9 +316,9 @@ inline std::string check_normalized(const Layout& layout, const Spans& spans) {
   for (std::size_t i = 0; i < spans.size(); ++i) {
     const Span& s = spans[i];
     PROP_REQUIRE(s.count > 0, "empty span in " << str(spans));
-    PROP_REQUIRE(s.node < layout.nodes().size() && s.end() <= layout.nodes()[s.node].blocks &&
-                     s.first < s.end(),
-                 "span " << str(s) << " is outside its node in " << str(spans));
+    PROP_REQUIRE(
+        s.node < layout.nodes().size() && s.end() <= layout.nodes()[s.node].blocks && s.first < s.end(),
+        "span " << str(s) << " is outside its node in " << str(spans));
     if (i) {
       const Span& p = spans[i - 1];
       PROP_REQUIRE(p.node < s.node || (p.node == s.node && p.end() < s.first),
@@ -360,9 +361,9 @@ inline std::string check_shape(const Layout& layout, const Request& req, const S
                  str(req) << " got " << count_of(here) << " blocks on n" << n << ": " << str(spans));
     BlockRange d = layout.domain(n, req.kind);
     for (const Span& s : here) {
-      PROP_REQUIRE(s.first >= d.first && s.end() <= d.end(),
-                   str(req) << " span " << str(s) << " leaves its domain [" << d.first << ","
-                            << d.end() << ")");
+      PROP_REQUIRE(s.first >= d.first && s.end() <= d.end(), str(req) << " span " << str(s)
+                                                                      << " leaves its domain [" << d.first
+                                                                      << "," << d.end() << ")");
     }
   }
   return {};
@@ -398,11 +399,12 @@ inline std::string check_node_placement(const Ref& ref, std::uint32_t node, std:
   }
   if (best) {
     PROP_REQUIRE(here.size() == 1, "n" << node << " has a free run of " << *best << " >= " << blocks
-                 << " blocks (kind " << str(kind) << ") but got " << here.size() << " spans: " << str(here));
+                                       << " blocks (kind " << str(kind) << ") but got " << here.size()
+                                       << " spans: " << str(here));
     if (require_best_fit) {
-      PROP_REQUIRE(used[0].count == *best, "not best fit on n" << node << ": took " << str(here)
-                   << " from a run of " << used[0].count << " while a run of " << *best
-                   << " holds " << blocks);
+      PROP_REQUIRE(used[0].count == *best,
+                   "not best fit on n" << node << ": took " << str(here) << " from a run of " << used[0].count
+                                       << " while a run of " << *best << " holds " << blocks);
     }
   } else {
     std::vector<std::uint32_t> sizes;
@@ -412,7 +414,8 @@ inline std::string check_node_placement(const Ref& ref, std::uint32_t node, std:
     std::uint64_t sum = 0;
     while (sum < blocks && fewest < sizes.size()) sum += sizes[fewest++];
     PROP_REQUIRE(here.size() == fewest, "n" << node << ": " << blocks << " blocks in " << here.size()
-                 << " spans " << str(here) << " but " << fewest << " runs would do");
+                                            << " spans " << str(here) << " but " << fewest
+                                            << " runs would do");
   }
   return {};
 }
@@ -438,14 +441,19 @@ inline std::string check_placement(const Ref& ref, const Request& req, const std
     PROP_REQUIRE(!got, str(req) << " cannot be placed but got " << str(got));
     return {};
   }
-  PROP_REQUIRE(got, str(req) << " fits on nodes " << [&] {
-    std::string s; for (auto n : want) s += " n" + std::to_string(n); return s; }() << " but got nullopt");
+  PROP_REQUIRE(
+      got, str(req) << " fits on nodes " << [&] {
+        std::string s;
+        for (auto n : want) s += " n" + std::to_string(n);
+        return s;
+      }() << " but got nullopt");
   PROP_CHECK(check_shape(ref.layout(), req, *got));
   auto nodes = nodes_of(*got);
   std::vector<std::uint32_t> sorted_want = want;
   std::sort(sorted_want.begin(), sorted_want.end());
-  PROP_REQUIRE(nodes == sorted_want, str(req) << " placed on the wrong nodes: " << str(*got)
-               << " (first nodes with a run, then with enough free blocks, in inventory order)");
+  PROP_REQUIRE(nodes == sorted_want,
+               str(req) << " placed on the wrong nodes: " << str(*got)
+                        << " (first nodes with a run, then with enough free blocks, in inventory order)");
   for (std::uint32_t n : nodes) {
     PROP_CHECK(check_node_placement(ref, n, req.blocks, req.kind, on_node(*got, n)));
   }
@@ -458,22 +466,23 @@ inline std::string check_pool_matches(const BlockPool& pool, const Ref& ref) {
   const Layout& layout = ref.layout();
   for (std::uint32_t n = 0; n < ref.nodes(); ++n) {
     for (std::uint32_t b = 0; b < ref.size(n); ++b) {
-      PROP_REQUIRE(pool.owner(n, b) == ref.owner(n, b), "owner of n" << n << ":" << b << " is "
-                   << pool.owner(n, b) << ", reference says " << ref.owner(n, b));
+      PROP_REQUIRE(pool.owner(n, b) == ref.owner(n, b), "owner of n"
+                                                            << n << ":" << b << " is " << pool.owner(n, b)
+                                                            << ", reference says " << ref.owner(n, b));
     }
     std::uint32_t used_node = 0;
     for (std::uint32_t b = 0; b < ref.size(n); ++b) used_node += ref.owner(n, b) != kNoJob;
     PROP_REQUIRE(pool.free_blocks(n, std::nullopt) + used_node == layout.nodes()[n].blocks,
                  "n" << n << ": free " << pool.free_blocks(n, std::nullopt) << " + used " << used_node
-                 << " != total " << layout.nodes()[n].blocks);
+                     << " != total " << layout.nodes()[n].blocks);
     std::vector<std::optional<Kind>> domains = {std::nullopt, Kind::gpu, Kind::npu, Kind::fpga};
     for (auto kind : domains) {
       PROP_REQUIRE(pool.free_blocks(n, kind) == ref.free_count(n, kind),
                    "n" << n << " kind " << str(kind) << ": free_blocks " << pool.free_blocks(n, kind)
-                   << ", reference " << ref.free_count(n, kind));
+                       << ", reference " << ref.free_count(n, kind));
       PROP_REQUIRE(pool.largest_free_run(n, kind) == ref.largest(n, kind),
                    "n" << n << " kind " << str(kind) << ": largest_free_run "
-                   << pool.largest_free_run(n, kind) << ", reference " << ref.largest(n, kind));
+                       << pool.largest_free_run(n, kind) << ", reference " << ref.largest(n, kind));
       if (kind) {
         BlockRange d = layout.domain(n, kind);
         std::uint32_t used = 0;
@@ -509,7 +518,8 @@ inline std::uint32_t largest_node(const Layout& layout) {
 // ---- scheduler helpers ----
 
 inline std::string compare_jobs(const Scheduler& a, const Scheduler& b) {
-  PROP_REQUIRE(a.jobs().size() == b.jobs().size(), "job counts differ: " << a.jobs().size() << " vs " << b.jobs().size());
+  PROP_REQUIRE(a.jobs().size() == b.jobs().size(),
+               "job counts differ: " << a.jobs().size() << " vs " << b.jobs().size());
   for (auto ia = a.jobs().begin(), ib = b.jobs().begin(); ia != a.jobs().end(); ++ia, ++ib) {
     const Job& x = ia->second;
     const Job& y = ib->second;
@@ -520,12 +530,15 @@ inline std::string compare_jobs(const Scheduler& a, const Scheduler& b) {
                      x.spec.migratable == y.spec.migratable,
                  "job " << ia->first << ": specs differ");
     PROP_REQUIRE(x.state == y.state, "job " << ia->first << ": state " << job_state_name(x.state) << " vs "
-                 << job_state_name(y.state));
-    PROP_REQUIRE(x.spans == y.spans, "job " << ia->first << ": spans " << str(x.spans) << " vs " << str(y.spans));
-    PROP_REQUIRE(x.last_spans == y.last_spans, "job " << ia->first << ": last_spans " << str(x.last_spans)
-                 << " vs " << str(y.last_spans));
-    PROP_REQUIRE(x.queued_at == y.queued_at, "job " << ia->first << ": queued_at " << x.queued_at << " vs " << y.queued_at);
-    PROP_REQUIRE(x.reason == y.reason, "job " << ia->first << ": reason '" << x.reason << "' vs '" << y.reason << "'");
+                                            << job_state_name(y.state));
+    PROP_REQUIRE(x.spans == y.spans,
+                 "job " << ia->first << ": spans " << str(x.spans) << " vs " << str(y.spans));
+    PROP_REQUIRE(x.last_spans == y.last_spans,
+                 "job " << ia->first << ": last_spans " << str(x.last_spans) << " vs " << str(y.last_spans));
+    PROP_REQUIRE(x.queued_at == y.queued_at,
+                 "job " << ia->first << ": queued_at " << x.queued_at << " vs " << y.queued_at);
+    PROP_REQUIRE(x.reason == y.reason,
+                 "job " << ia->first << ": reason '" << x.reason << "' vs '" << y.reason << "'");
   }
   return {};
 }
@@ -579,7 +592,8 @@ inline std::string check_jobs(const Scheduler& s, Ref* out = nullptr, bool suspe
       PROP_CHECK(check_shape(layout, request_of(layout, job.spec), job.spans));
       PROP_CHECK(ref.take(job.spans, id));
     } else {
-      PROP_REQUIRE(job.spans.empty(), job_state_name(job.state) << " job " << id << " holds " << str(job.spans));
+      PROP_REQUIRE(job.spans.empty(), job_state_name(job.state)
+                                          << " job " << id << " holds " << str(job.spans));
     }
     if (job.state == JobState::suspended && suspended_need_last) {
       PROP_REQUIRE(!job.last_spans.empty(), "suspended job " << id << " has no last_spans");

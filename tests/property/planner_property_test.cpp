@@ -52,7 +52,8 @@ Scene random_scene(Rng& rng, std::optional<MigrationPolicy> policy, int max_node
   double target = 0.55 + 0.45 * static_cast<double>(rng.below(100)) / 100.0;
   std::uint32_t big = largest_node(*sc.layout);
   for (int attempt = 0; attempt < 400; ++attempt) {
-    double fill = 1.0 - static_cast<double>(sc.ref->free_total()) / static_cast<double>(sc.layout->total_blocks());
+    double fill = 1.0 -
+                  static_cast<double>(sc.ref->free_total()) / static_cast<double>(sc.layout->total_blocks());
     if (fill >= target) break;
     RunningJob job;
     job.id = id;
@@ -106,7 +107,8 @@ Scene random_scene(Rng& rng, std::optional<MigrationPolicy> policy, int max_node
 Request random_request(Rng& rng, const Layout& layout, std::uint32_t max_nodes) {
   Request r;
   std::uint32_t big = largest_node(layout);
-  r.blocks = static_cast<std::uint32_t>(rng.between(1, std::max<std::uint32_t>(1, rng.chance(0.7) ? big / 2 : big)));
+  r.blocks = static_cast<std::uint32_t>(
+      rng.between(1, std::max<std::uint32_t>(1, rng.chance(0.7) ? big / 2 : big)));
   r.nodes = static_cast<std::uint32_t>(rng.chance(0.7) ? 1 : rng.between(1, max_nodes));
   if (r.nodes == 1 && rng.chance(0.2)) r.node = static_cast<std::uint32_t>(rng.below(node_count(layout)));
   if (rng.chance(0.35)) r.kind = kAllKinds[rng.below(kKindCount)];
@@ -136,7 +138,8 @@ bool eligible(std::int64_t victim, std::int64_t preemptor, std::int64_t gap) {
 }
 
 // Frees the given jobs in a copy of the reference: does the request fit, and with a run on each node?
-std::pair<bool, bool> fits_without(const Ref& base, const Request& req, const std::vector<const RunningJob*>& gone) {
+std::pair<bool, bool> fits_without(const Ref& base, const Request& req,
+                                   const std::vector<const RunningJob*>& gone) {
   Ref r = base;
   for (const RunningJob* j : gone) (void)r.release(j->spans, j->id);
   std::uint32_t fit = 0, runs = 0;
@@ -157,8 +160,9 @@ std::string check_preemption(const Scene& sc, const Request& req, std::int64_t p
   bool possible = fits_without(*sc.ref, req, candidates).first;
   PROP_REQUIRE(plan.has_value() == possible,
                "plan_preemption(" << str(req) << ", priority " << priority << ", gap " << gap << ") is "
-               << (plan ? "a plan" : "nullopt") << " but suspending all " << candidates.size()
-               << " eligible jobs " << (possible ? "makes it fit" : "does not make it fit"));
+                                  << (plan ? "a plan" : "nullopt") << " but suspending all "
+                                  << candidates.size() << " eligible jobs "
+                                  << (possible ? "makes it fit" : "does not make it fit"));
   if (!plan) return {};
 
   // The plan is what it says, and it works.
@@ -169,10 +173,12 @@ std::string check_preemption(const Scene& sc, const Request& req, std::int64_t p
   std::vector<const RunningJob*> victims;
   Key actual{std::numeric_limits<std::int64_t>::min(), 0, 0, false};
   for (JobId v : plan->victims) {
-    auto it = std::find_if(sc.running.begin(), sc.running.end(), [&](const RunningJob& j) { return j.id == v; });
+    auto it = std::find_if(sc.running.begin(), sc.running.end(),
+                           [&](const RunningJob& j) { return j.id == v; });
     PROP_REQUIRE(it != sc.running.end(), "victim " << v << " is not running");
     PROP_REQUIRE(eligible(it->priority, priority, gap), "victim " << v << " has priority " << it->priority
-                 << ", not at least " << gap << " below " << priority);
+                                                                  << ", not at least " << gap << " below "
+                                                                  << priority);
     victims.push_back(&*it);
     actual.highest = std::max(actual.highest, it->priority);
     actual.blocks += count_of(it->spans);
@@ -184,8 +190,8 @@ std::string check_preemption(const Scene& sc, const Request& req, std::int64_t p
   PROP_REQUIRE(plan->highest_victim_priority == actual.highest && plan->victim_blocks == actual.blocks &&
                    plan->contiguous == actual.contiguous,
                "plan reports (highest " << plan->highest_victim_priority << ", " << plan->victim_blocks
-               << " blocks, " << (plan->contiguous ? "contiguous" : "scattered") << ") but its victims give "
-               << actual.text());
+                                        << " blocks, " << (plan->contiguous ? "contiguous" : "scattered")
+                                        << ") but its victims give " << actual.text());
   // The nodes are those find() picks once the victims are gone.
   BlockPool after = *sc.pool;
   for (const RunningJob* v : victims) after.release(v->spans);
@@ -224,9 +230,12 @@ std::string check_preemption(const Scene& sc, const Request& req, std::int64_t p
     // the lowest possible highest victim priority, its count and blocks are per-node minima.
     const bool as_promised = req.nodes == 1 ? best && actual == *best
                                             : best && actual.highest == best->highest;
-    PROP_REQUIRE(as_promised, "plan " << actual.text() << " is not the best: suspending {"
-                 << [&] { std::string s; for (auto v : best_set) s += " " + std::to_string(v); return s; }()
-                 << " } gives " << (best ? best->text() : "nothing"));
+    PROP_REQUIRE(
+        as_promised, "plan " << actual.text() << " is not the best: suspending {" << [&] {
+          std::string s;
+          for (auto v : best_set) s += " " + std::to_string(v);
+          return s;
+        }() << " } gives " << (best ? best->text() : "nothing"));
   }
   return {};
 }
@@ -300,9 +309,10 @@ struct SmallPool {
 
 // Fewer blocks ranks before contiguity: {1, 3} hold 10 blocks, any window needs job 2 (11).
 TEST(PreemptionCases, FewerVictimBlocksRankBeforeContiguity) {
-  SmallPool p("NodeName=n0 Kind=gpu Name=g0 TFLOPS=20\n",
-              {{1, 0, {{0, 0, 5}}, {}, true}, {2, 0, {{0, 5, 6}}, {}, true},
-               {3, 0, {{0, 11, 5}}, {}, true}, {4, 9, {{0, 16, 4}}, {}, true}});
+  SmallPool p("NodeName=n0 Kind=gpu Name=g0 TFLOPS=20\n", {{1, 0, {{0, 0, 5}}, {}, true},
+                                                           {2, 0, {{0, 5, 6}}, {}, true},
+                                                           {3, 0, {{0, 11, 5}}, {}, true},
+                                                           {4, 9, {{0, 16, 4}}, {}, true}});
   auto plan = plan_preemption(*p.pool, Request{10, 1, {}, {}}, 5, p.running, 1);
   ASSERT_TRUE(plan);
   EXPECT_EQ(plan->victims, (std::vector<JobId>{1, 3}));
@@ -311,9 +321,9 @@ TEST(PreemptionCases, FewerVictimBlocksRankBeforeContiguity) {
 
 // One victim that spans both nodes beats one victim per node.
 TEST(PreemptionCases, OneVictimAcrossNodesBeatsOnePerNode) {
-  SmallPool p("NodeName=n[0-1] Kind=gpu Name=g TFLOPS=4\n",
-              {{1, 1, {{0, 0, 2}, {1, 0, 2}}, {}, true}, {2, 1, {{0, 2, 2}}, {}, true},
-               {3, 1, {{1, 2, 2}}, {}, true}});
+  SmallPool p("NodeName=n[0-1] Kind=gpu Name=g TFLOPS=4\n", {{1, 1, {{0, 0, 2}, {1, 0, 2}}, {}, true},
+                                                             {2, 1, {{0, 2, 2}}, {}, true},
+                                                             {3, 1, {{1, 2, 2}}, {}, true}});
   auto plan = plan_preemption(*p.pool, Request{2, 2, {}, {}}, 5, p.running, 1);
   ASSERT_TRUE(plan);
   EXPECT_EQ(plan->victims, (std::vector<JobId>{1}));
@@ -355,22 +365,27 @@ std::string check_migration(const Scene& sc, const Request& req, MigrationPolicy
   PROP_REQUIRE(plan->target.node == node && plan->target.count == req.blocks &&
                    plan->target.first >= d.first && plan->target.end() <= d.end(),
                "target " << str(plan->target) << " is not " << req.blocks << " blocks of the domain ["
-               << d.first << "," << d.end() << ") on n" << node);
+                         << d.first << "," << d.end() << ") on n" << node);
   BlockPool after = *sc.pool;
   std::set<JobId> moved;
   std::uint64_t blocks_moved = 0;
   for (const Move& m : plan->moves) {
-    auto it = std::find_if(sc.running.begin(), sc.running.end(), [&](const RunningJob& j) { return j.id == m.job; });
+    auto it = std::find_if(sc.running.begin(), sc.running.end(),
+                           [&](const RunningJob& j) { return j.id == m.job; });
     PROP_REQUIRE(it != sc.running.end(), "move of job " << m.job << ", which is not running");
-    PROP_REQUIRE(it->migratable, "job " << m.job << " is not migratable but moves " << str(m.from) << " -> " << str(m.to));
+    PROP_REQUIRE(it->migratable,
+                 "job " << m.job << " is not migratable but moves " << str(m.from) << " -> " << str(m.to));
     PROP_REQUIRE(moved.insert(m.job).second, "job " << m.job << " moves twice");
-    PROP_REQUIRE(m.from == on_node(it->spans, node), "move of " << m.job << " from " << str(m.from)
-                 << " but it holds " << str(on_node(it->spans, node)) << " on n" << node);
+    PROP_REQUIRE(m.from == on_node(it->spans, node),
+                 "move of " << m.job << " from " << str(m.from) << " but it holds "
+                            << str(on_node(it->spans, node)) << " on n" << node);
     PROP_REQUIRE(m.to.size() == 1 && m.to[0].node == node && m.to[0].count == count_of(m.from),
-                 "job " << m.job << " moves " << str(m.from) << " -> " << str(m.to) << ": not one run of the same size on n" << node);
+                 "job " << m.job << " moves " << str(m.from) << " -> " << str(m.to)
+                        << ": not one run of the same size on n" << node);
     BlockRange jd = sc.layout->domain(node, it->kind);
-    PROP_REQUIRE(m.to[0].first >= jd.first && m.to[0].end() <= jd.end(),
-                 "job " << m.job << " (kind " << str(it->kind) << ") moves out of its domain to " << str(m.to));
+    PROP_REQUIRE(
+        m.to[0].first >= jd.first && m.to[0].end() <= jd.end(),
+        "job " << m.job << " (kind " << str(it->kind) << ") moves out of its domain to " << str(m.to));
     PROP_REQUIRE(!within_cards || renumbers_only(*sc.layout, m),
                  "job " << m.job << " changes cards within cards: " << str(m.from) << " -> " << str(m.to));
     blocks_moved += count_of(m.from);
@@ -380,14 +395,17 @@ std::string check_migration(const Scene& sc, const Request& req, MigrationPolicy
     PROP_REQUIRE(after.is_free(m.to), "job " << m.job << " moves onto held blocks " << str(m.to));
     after.take(m.to, m.job);
   }
-  PROP_REQUIRE(after.is_free({plan->target}), "target " << str(plan->target) << " is not free after the moves");
-  PROP_REQUIRE(plan->blocks_moved == blocks_moved, "blocks_moved " << plan->blocks_moved << ", moves hold " << blocks_moved);
+  PROP_REQUIRE(after.is_free({plan->target}),
+               "target " << str(plan->target) << " is not free after the moves");
+  PROP_REQUIRE(plan->blocks_moved == blocks_moved,
+               "blocks_moved " << plan->blocks_moved << ", moves hold " << blocks_moved);
   if (policy == MigrationPolicy::minimal) {
     std::set<JobId> in_window;
     for (std::uint32_t b = plan->target.first; b < plan->target.end(); ++b) {
       if (sc.ref->owner(node, b) != kNoJob) in_window.insert(sc.ref->owner(node, b));
     }
-    PROP_REQUIRE(in_window == moved, "minimal moved other jobs than those in the window " << str(plan->target));
+    PROP_REQUIRE(in_window == moved,
+                 "minimal moved other jobs than those in the window " << str(plan->target));
     for (const Move& m : plan->moves) {
       PROP_REQUIRE(m.to[0].end() <= plan->target.first || m.to[0].first >= plan->target.end(),
                    "job " << m.job << " moved into the window: " << str(m.to));
@@ -409,10 +427,12 @@ TEST_P(MigrationProperty, MovesAreLegalAndClearTheTarget) {
       req.nodes = 1;
       bool run_exists = false;
       for (std::uint32_t n = 0; n < sc.ref->nodes(); ++n) {
-        if (!req.node || *req.node == n) run_exists = run_exists || sc.ref->largest(n, req.kind) >= req.blocks;
+        if (!req.node || *req.node == n)
+          run_exists = run_exists || sc.ref->largest(n, req.kind) >= req.blocks;
       }
       if (run_exists) continue;  // nothing to migrate for
-      for (MigrationPolicy policy : {MigrationPolicy::none, MigrationPolicy::compact, MigrationPolicy::minimal}) {
+      for (MigrationPolicy policy :
+           {MigrationPolicy::none, MigrationPolicy::compact, MigrationPolicy::minimal}) {
         std::string failure;
         std::optional<MigrationPlan> plan;
         try {
@@ -439,8 +459,8 @@ TEST_P(MigrationProperty, MovesAreLegalAndClearTheTarget) {
               failure = "compact chose n" + std::to_string(plan->node) + " but n" +
                         std::to_string(*first_working) + " is the first node that works";
             } else if (plan && policy == MigrationPolicy::minimal && plan->blocks_moved != *fewest) {
-              failure = "minimal moves " + std::to_string(plan->blocks_moved) + " blocks but a node needs only " +
-                        std::to_string(*fewest);
+              failure = "minimal moves " + std::to_string(plan->blocks_moved) +
+                        " blocks but a node needs only " + std::to_string(*fewest);
             }
           }
           // Compact always works on a node where every job may move anywhere on it.
@@ -464,7 +484,8 @@ TEST_P(MigrationProperty, MovesAreLegalAndClearTheTarget) {
           failure = std::string("unexpected exception: ") + e.what();
         }
         ASSERT_TRUE(failure.empty()) << "seed " << seed << " query " << q << ": " << str(req) << " policy "
-                                     << migration_policy_name(policy) << "\n  " << sc.text << "\n  " << failure;
+                                     << migration_policy_name(policy) << "\n  " << sc.text << "\n  "
+                                     << failure;
         asked += policy != MigrationPolicy::none;
         planned += plan.has_value();
       }

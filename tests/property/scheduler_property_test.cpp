@@ -43,14 +43,15 @@ constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
 
 struct Op {
   enum Type { submit, end, bad_submit, bad_end, restore_check } type = submit;
-  JobSpec spec;       // submit, bad_submit
-  JobId id = kNoJob;  // end, bad_end
+  JobSpec spec;            // submit, bad_submit
+  JobId id = kNoJob;       // end, bad_end
   bool reuses_id = false;  // bad_submit with an id already taken
 
   std::string text() const {
     std::ostringstream o;
     auto spec_text = [&] {
-      o << "{id=" << spec.id << " blocks=" << spec.blocks << " nodes=" << spec.nodes << " priority=" << spec.priority;
+      o << "{id=" << spec.id << " blocks=" << spec.blocks << " nodes=" << spec.nodes
+        << " priority=" << spec.priority;
       if (spec.node) o << " node=" << *spec.node;
       if (spec.kind) o << " kind=" << kind_name(*spec.kind);
       if (!spec.migratable) o << " pinned";
@@ -58,8 +59,14 @@ struct Op {
       o << "}";
     };
     switch (type) {
-      case submit: o << "submit "; spec_text(); break;
-      case bad_submit: o << "bad submit "; spec_text(); break;
+      case submit:
+        o << "submit ";
+        spec_text();
+        break;
+      case bad_submit:
+        o << "bad submit ";
+        spec_text();
+        break;
       case end: o << "end " << id; break;
       case bad_end: o << "bad end " << id; break;
       case restore_check: o << "save/restore, then run both"; break;
@@ -136,11 +143,20 @@ class SchedulerRun {
         case 0: op.spec.blocks = 0; break;
         case 1: op.spec.blocks = -static_cast<std::int64_t>(rng_.between(1, 5)); break;
         case 2: op.spec.nodes = 0; break;
-        case 3: op.spec.node = layout_->nodes()[0].name; op.spec.nodes = 2; break;
-        case 4: op.spec.node = "no-such-node"; op.spec.nodes = 1; break;
+        case 3:
+          op.spec.node = layout_->nodes()[0].name;
+          op.spec.nodes = 2;
+          break;
+        case 4:
+          op.spec.node = "no-such-node";
+          op.spec.nodes = 1;
+          break;
         case 5: op.spec.id = kNoJob; break;
         default:
-          if (s_.jobs().empty()) { op.spec.id = kNoJob; break; }
+          if (s_.jobs().empty()) {
+            op.spec.id = kNoJob;
+            break;
+          }
           auto it = s_.jobs().begin();
           std::advance(it, static_cast<long>(rng_.below(s_.jobs().size())));
           op.spec.id = it->first;
@@ -199,8 +215,8 @@ class SchedulerRun {
       }
       bool same = twin.size() == events.size();
       for (std::size_t i = 0; same && i < twin.size(); ++i) same = same_event(twin[i], events[i]);
-      PROP_REQUIRE(same, "the restored scheduler answered differently:" << events_text(events)
-                   << "\n    restored:" << events_text(twin));
+      PROP_REQUIRE(same, "the restored scheduler answered differently:"
+                             << events_text(events) << "\n    restored:" << events_text(twin));
     }
     if (op.type == Op::submit) {
       JobId id = op.spec.id;
@@ -224,7 +240,8 @@ class SchedulerRun {
       }
       if (--shadow_left_ == 0) {
         PROP_CHECK(compare_jobs(s_, *shadow_));
-        PROP_REQUIRE(shadow_->save() == s_.save(), "save() of the restored scheduler differs after the same steps");
+        PROP_REQUIRE(shadow_->save() == s_.save(),
+                     "save() of the restored scheduler differs after the same steps");
         shadow_.reset();
       }
     }
@@ -243,15 +260,23 @@ class SchedulerRun {
     else if (r < 97) spec.blocks = big + rng_.between(1, 5);
     else spec.blocks = rng_.chance(0.5) ? (std::int64_t{1} << 32) + 1 : kMax;
     r = rng_.below(100);
-    spec.nodes = r < 78 ? 1 : r < 92 ? 2 : r < 98 ? 3 : rng_.chance(0.5) ? node_count(*layout_) + 1 : 0xffffffffu;
-    if (spec.nodes == 1 && rng_.chance(0.1)) spec.node = layout_->nodes()[rng_.below(node_count(*layout_))].name;
+    spec.nodes = r < 78             ? 1
+                 : r < 92           ? 2
+                 : r < 98           ? 3
+                 : rng_.chance(0.5) ? node_count(*layout_) + 1
+                                    : 0xffffffffu;
+    if (spec.nodes == 1 && rng_.chance(0.1))
+      spec.node = layout_->nodes()[rng_.below(node_count(*layout_))].name;
     if (rng_.chance(0.3)) spec.kind = kAllKinds[rng_.below(kKindCount)];
-    spec.priority = rng_.chance(0.03) ? (rng_.chance(0.5) ? kMin + rng_.between(0, 2) : kMax - rng_.between(0, 2))
-                                      : rng_.between(0, 9);
+    spec.priority = rng_.chance(0.03)
+                        ? (rng_.chance(0.5) ? kMin + rng_.between(0, 2) : kMax - rng_.between(0, 2))
+                        : rng_.between(0, 9);
     spec.migratable = rng_.chance(0.85);
     r = rng_.below(100);
     if (r < 15) spec.name = "job-" + std::to_string(spec.id);
-    else if (r < 20) spec.name = rng_.chance(0.5) ? "-lead dash % = \ttab" : "two words\nnew line #" + std::to_string(spec.id);
+    else if (r < 20)
+      spec.name = rng_.chance(0.5) ? "-lead dash % = \ttab"
+                                   : "two words\nnew line #" + std::to_string(spec.id);
     return spec;
   }
 
@@ -290,7 +315,8 @@ class SchedulerRun {
     PROP_CHECK(check_jobs(s_, &ref, true, &live_));
     for (std::uint32_t n = 0; n < ref.nodes(); ++n) {
       for (std::uint32_t b = 0; b < ref.size(n); ++b) {
-        PROP_REQUIRE(blocks_before.owner(n, b) == ref.owner(n, b), "a bad " << what << " changed block n" << n << ":" << b);
+        PROP_REQUIRE(blocks_before.owner(n, b) == ref.owner(n, b),
+                     "a bad " << what << " changed block n" << n << ":" << b);
       }
     }
     PROP_REQUIRE(!full || s_.save() == before, "a bad " << what << " changed the saved state");
@@ -363,7 +389,7 @@ std::string SchedulerRun::check_step(const Op& op, const std::map<JobId, Snap>& 
     last[id] = snap.last_spans;
   }
   if (is_submit) state[subject] = std::nullopt;
-  std::vector<JobId> victims;       // suspended, waiting for the job they make room for
+  std::vector<JobId> victims;  // suspended, waiting for the job they make room for
   std::set<JobId> suspended_here;
   std::vector<JobId> placed;        // started or resumed, in event order
   bool moves_pending = false;       // moves made for the next start
@@ -384,8 +410,10 @@ std::string SchedulerRun::check_step(const Op& op, const std::map<JobId, Snap>& 
     PROP_CHECK(check_normalized(layout, e.to));
     switch (e.type) {
       case EventType::ended: {
-        PROP_REQUIRE(!is_submit && e.job == op.id && i == 0, where << "ended is not the first event of end(" << op.id << ")");
-        PROP_REQUIRE(st && (*st == JobState::running || queued(*st)), where << "ended from a state that cannot end");
+        PROP_REQUIRE(!is_submit && e.job == op.id && i == 0,
+                     where << "ended is not the first event of end(" << op.id << ")");
+        PROP_REQUIRE(st && (*st == JobState::running || queued(*st)),
+                     where << "ended from a state that cannot end");
         PROP_REQUIRE(e.from == (*st == JobState::running ? spans[e.job] : Spans{}),
                      where << "gives up " << str(e.from) << " but holds " << str(spans[e.job]));
         PROP_CHECK(cur.release(e.from, e.job));
@@ -395,7 +423,8 @@ std::string SchedulerRun::check_step(const Op& op, const std::map<JobId, Snap>& 
       }
       case EventType::suspended: {
         PROP_REQUIRE(st && *st == JobState::running, where << "suspends a job that is not running");
-        PROP_REQUIRE(e.from == spans[e.job], where << "gives up " << str(e.from) << " but holds " << str(spans[e.job]));
+        PROP_REQUIRE(e.from == spans[e.job],
+                     where << "gives up " << str(e.from) << " but holds " << str(spans[e.job]));
         PROP_CHECK(cur.release(e.from, e.job));
         st = JobState::suspended;
         last[e.job] = e.from;
@@ -416,7 +445,7 @@ std::string SchedulerRun::check_step(const Op& op, const std::map<JobId, Snap>& 
           auto& ms = state[m->job];
           PROP_REQUIRE(ms && *ms == JobState::running, "move of job " << m->job << ", which is not running");
           PROP_REQUIRE(mj.spec.migratable, "job " << m->job << " is not migratable but moved " << str(m->from)
-                       << " -> " << str(m->to));
+                                                  << " -> " << str(m->to));
           PROP_REQUIRE(!m->from.empty() && m->to.size() == 1 && nodes_of(m->from).size() == 1 &&
                            m->to[0].node == m->from[0].node && m->to[0].count == count_of(m->from),
                        "move " << event_text(*m) << " is not one run of the same blocks on the same node");
@@ -460,32 +489,39 @@ std::string SchedulerRun::check_step(const Op& op, const std::map<JobId, Snap>& 
         // moves made for it.
         const Ref& seen = moves_pending ? *before_moves : cur;
         if (e.type == EventType::resumed && seen.is_free(last[e.job])) {
-          PROP_REQUIRE(in_place, where << "its old blocks " << str(last[e.job]) << " are free but it resumed elsewhere");
+          PROP_REQUIRE(in_place, where << "its old blocks " << str(last[e.job])
+                                       << " are free but it resumed elsewhere");
         }
         if (!in_place) {
           if (!moves_pending) {
             std::string bad = check_placement(cur, req, e.to);
-            PROP_REQUIRE(bad.empty(), where << "not where block_pool.h's rule places it on the blocks free then: " << bad);
+            PROP_REQUIRE(bad.empty(),
+                         where << "not where block_pool.h's rule places it on the blocks free then: " << bad);
             // Compact packs every movable job toward the start; minimal only clears a window by
             // moving its jobs into free runs outside it, which may fail where packing would not.
             if (req.nodes == 1 && e.to.size() > 1 && options.migration == MigrationPolicy::compact) {
               auto packable = obviously_rearrangeable(cur, req, anywhere);
-              PROP_REQUIRE(!packable, where << "left in " << e.to.size() << " runs, but every job on n" << *packable
-                           << " may move anywhere on it and " << cur.free_count(*packable, std::nullopt)
-                           << " blocks are free there: packing them gives one run (MigrationPolicy=compact)");
+              PROP_REQUIRE(
+                  !packable,
+                  where << "left in " << e.to.size() << " runs, but every job on n" << *packable
+                        << " may move anywhere on it and " << cur.free_count(*packable, std::nullopt)
+                        << " blocks are free there: packing them gives one run (MigrationPolicy=compact)");
             }
           } else {
             // migration.h: only for a one-node request that no free run held, never under none,
             // all on the node where the request then gets one run.
-            PROP_REQUIRE(options.migration != MigrationPolicy::none, where << "jobs moved under MigrationPolicy=none");
-            PROP_REQUIRE(req.nodes == 1 && e.to.size() == 1, where << "jobs moved, but it did not get one run on one node");
+            PROP_REQUIRE(options.migration != MigrationPolicy::none,
+                         where << "jobs moved under MigrationPolicy=none");
+            PROP_REQUIRE(req.nodes == 1 && e.to.size() == 1,
+                         where << "jobs moved, but it did not get one run on one node");
             for (std::uint32_t n = 0; n < seen.nodes(); ++n) {
               PROP_REQUIRE((req.node && *req.node != n) || seen.largest(n, req.kind) < req.blocks,
-                           where << "jobs moved although n" << n << " had a free run of " << seen.largest(n, req.kind)
-                                 << " blocks for it");
+                           where << "jobs moved although n" << n << " had a free run of "
+                                 << seen.largest(n, req.kind) << " blocks for it");
             }
             for (const Event* m : move_events) {
-              PROP_REQUIRE(m->to[0].node == e.to[0].node, where << "move " << event_text(*m) << " is not on its node");
+              PROP_REQUIRE(m->to[0].node == e.to[0].node,
+                           where << "move " << event_text(*m) << " is not on its node");
             }
             for (std::uint32_t n : nodes_of(e.to)) {
               std::string bad = check_node_placement(cur, n, req.blocks, req.kind, on_node(e.to, n),
@@ -523,15 +559,16 @@ std::string SchedulerRun::check_step(const Op& op, const std::map<JobId, Snap>& 
   // The replay ends where the scheduler is.
   for (const auto& [id, st] : state) {
     const Job& job = s_.job(id);
-    PROP_REQUIRE(st && *st == job.state, "job " << id << " is " << job_state_name(job.state)
-                 << " but its events say " << (st ? std::string(job_state_name(*st)) : std::string("nothing")));
+    PROP_REQUIRE(st && *st == job.state,
+                 "job " << id << " is " << job_state_name(job.state) << " but its events say "
+                        << (st ? std::string(job_state_name(*st)) : std::string("nothing")));
     if (job.state == JobState::running) {
-      PROP_REQUIRE(spans[id] == job.spans, "job " << id << " holds " << str(job.spans) << " but its events say "
-                   << str(spans[id]));
+      PROP_REQUIRE(spans[id] == job.spans,
+                   "job " << id << " holds " << str(job.spans) << " but its events say " << str(spans[id]));
     }
     if (job.state == JobState::suspended && suspended_here.count(id)) {
       PROP_REQUIRE(job.last_spans == last[id], "job " << id << " last_spans " << str(job.last_spans)
-                   << ", suspended from " << str(last[id]));
+                                                      << ", suspended from " << str(last[id]));
     }
   }
   Ref now(layout);
@@ -553,7 +590,8 @@ std::string SchedulerRun::check_step(const Op& op, const std::map<JobId, Snap>& 
     }
     Request req = request_of(layout, spec);
     if (expected_nodes(pre_ref, req).size() >= req.nodes) {
-      PROP_REQUIRE(job.state == JobState::running, "the free blocks hold it but it is " << job_state_name(job.state));
+      PROP_REQUIRE(job.state == JobState::running,
+                   "the free blocks hold it but it is " << job_state_name(job.state));
       PROP_REQUIRE(!any_suspend, "suspended jobs although the free blocks hold the request");
       ++stats[any_move ? "~submit migrated" : "~submit placed"];
       return {};
@@ -564,15 +602,17 @@ std::string SchedulerRun::check_step(const Op& op, const std::map<JobId, Snap>& 
     }
     auto bound = reference_preemption(pre_ref, req, spec.priority, gap, priorities);
     if (!bound) {
-      PROP_REQUIRE(job.state == JobState::waiting, "no jobs " << gap << " or more below priority " << spec.priority
-                   << " hold enough, yet it is " << job_state_name(job.state));
+      PROP_REQUIRE(job.state == JobState::waiting, "no jobs " << gap << " or more below priority "
+                                                              << spec.priority << " hold enough, yet it is "
+                                                              << job_state_name(job.state));
       PROP_REQUIRE(events.size() == 1, "waiting took more than one event");
       ++stats["~submit waited"];
       return {};
     }
     PROP_REQUIRE(job.state == JobState::running && !suspended_here.empty(),
                  "jobs at least " << gap << " below priority " << spec.priority << " hold enough, yet it is "
-                 << job_state_name(job.state) << " after " << suspended_here.size() << " suspensions");
+                                  << job_state_name(job.state) << " after " << suspended_here.size()
+                                  << " suspensions");
     std::int64_t highest = std::numeric_limits<std::int64_t>::min();
     std::uint64_t victim_blocks = 0;
     for (JobId v : suspended_here) {
@@ -581,19 +621,24 @@ std::string SchedulerRun::check_step(const Op& op, const std::map<JobId, Snap>& 
     }
     const std::string victims_text = [&] {
       std::string t;
-      for (JobId v : suspended_here) t += " " + std::to_string(v) + "(p" + std::to_string(s_.job(v).spec.priority) +
-                                          ", " + std::to_string(count_of(pre.at(v).spans)) + " blocks)";
+      for (JobId v : suspended_here)
+        t += " " + std::to_string(v) + "(p" + std::to_string(s_.job(v).spec.priority) + ", " +
+             std::to_string(count_of(pre.at(v).spans)) + " blocks)";
       return t;
     }();
     PROP_REQUIRE(highest == bound->highest, "suspended{" << victims_text << " }: highest priority " << highest
-                 << ", but suspending up to priority " << bound->highest << " frees enough");
+                                                         << ", but suspending up to priority "
+                                                         << bound->highest << " frees enough");
     if (bound->fewest) {
-      PROP_REQUIRE(suspended_here.size() == *bound->fewest, "suspended{" << victims_text << " }, but "
-                   << *bound->fewest << " jobs at or below priority " << bound->highest << " free enough");
+      PROP_REQUIRE(suspended_here.size() == *bound->fewest,
+                   "suspended{" << victims_text << " }, but " << *bound->fewest
+                                << " jobs at or below priority " << bound->highest << " free enough");
     }
     if (bound->cheapest) {
-      PROP_REQUIRE(victim_blocks == *bound->cheapest, "suspended{" << victims_text << " } holding " << victim_blocks
-                   << " blocks, but " << *bound->fewest << " such jobs holding " << *bound->cheapest << " free enough");
+      PROP_REQUIRE(victim_blocks == *bound->cheapest, "suspended{" << victims_text << " } holding "
+                                                                   << victim_blocks << " blocks, but "
+                                                                   << *bound->fewest << " such jobs holding "
+                                                                   << *bound->cheapest << " free enough");
       ++stats["~submit preempted, set cost checked"];
     }
     ++stats["~submit preempted"];
@@ -613,8 +658,9 @@ std::string SchedulerRun::check_step(const Op& op, const std::map<JobId, Snap>& 
     if (prev) {
       ++stats["~queue order checked"];
       PROP_REQUIRE(!(rank(id) < rank(*prev)), "job " << id << " (priority " << s_.job(id).spec.priority
-                   << ") was placed after job " << *prev << " (priority " << s_.job(*prev).spec.priority
-                   << "), against the queue order");
+                                                     << ") was placed after job " << *prev << " (priority "
+                                                     << s_.job(*prev).spec.priority
+                                                     << "), against the queue order");
     }
     prev = id;
   }
@@ -627,7 +673,7 @@ std::string SchedulerRun::check_step(const Op& op, const std::map<JobId, Snap>& 
       ++stats["~left queued, checked not to fit"];
       PROP_REQUIRE(expected_nodes(now, req).size() < req.nodes,
                    "job " << id << " (" << job_state_name(j.state) << ", priority " << j.spec.priority
-                   << ") is still queued after end(" << op.id << ") but the free blocks hold it");
+                          << ") is still queued after end(" << op.id << ") but the free blocks hold it");
     }
   }
   return {};
@@ -636,8 +682,8 @@ std::string SchedulerRun::check_step(const Op& op, const std::map<JobId, Snap>& 
 // ---------------------------------------------------------------- driving
 
 struct Outcome {
-  std::vector<Op> ops;   // the steps run, the failing one last
-  std::string failure;   // empty when every step held
+  std::vector<Op> ops;  // the steps run, the failing one last
+  std::string failure;  // empty when every step held
   std::map<std::string, std::size_t> stats;
 };
 
@@ -679,7 +725,8 @@ std::vector<Op> minimize(std::uint64_t seed, std::vector<Op> ops) {
   for (std::size_t chunk = std::max<std::size_t>(1, ops.size() / 2);; chunk /= 2) {
     for (std::size_t i = 0; i < ops.size();) {
       std::vector<Op> shorter(ops.begin(), ops.begin() + static_cast<long>(i));
-      shorter.insert(shorter.end(), ops.begin() + static_cast<long>(std::min(ops.size(), i + chunk)), ops.end());
+      shorter.insert(shorter.end(), ops.begin() + static_cast<long>(std::min(ops.size(), i + chunk)),
+                     ops.end());
       if (!replay(seed, shorter).empty()) ops = std::move(shorter);
       else i += chunk;
     }

@@ -108,7 +108,8 @@ TEST(StateProperty, SaveRestoreRoundTripsExactly) {
     Saved saved = random_saved(seed, static_cast<int>(seed % 7) * 15);
     std::string what;
     std::optional<Scheduler> back;
-    ASSERT_EQ(try_restore(saved.layout, saved.text, &what, &back), Outcome::accepted) << "seed " << seed << ": " << what;
+    ASSERT_EQ(try_restore(saved.layout, saved.text, &what, &back), Outcome::accepted)
+        << "seed " << seed << ": " << what;
     EXPECT_EQ(back->save(), saved.text) << "seed " << seed;
   }
 }
@@ -144,19 +145,23 @@ TEST(StateProperty, TruncatedTextIsAnError) {
       ++tried;
       std::string what;
       Outcome o = try_restore(saved.layout, prefix, &what);
-      ASSERT_NE(o, Outcome::other) << "seed " << seed * 11 << " cut at " << cut << " threw a non-Error: " << what;
+      ASSERT_NE(o, Outcome::other) << "seed " << seed * 11 << " cut at " << cut
+                                   << " threw a non-Error: " << what;
       if (o == Outcome::accepted && accepted.size() < 8) {
         std::size_t line_start = prefix.rfind('\n', prefix.empty() ? 0 : prefix.size() - 1);
         std::string tail = prefix.substr(line_start == std::string::npos ? 0 : line_start + 1);
         accepted.push_back("seed " + std::to_string(seed * 11) + " cut at " + std::to_string(cut) + " of " +
                            std::to_string(saved.text.size()) + ", text ends '" +
-                           (tail.empty() ? std::string("<line boundary>") : tail.substr(tail.size() > 60 ? tail.size() - 60 : 0)) + "'");
+                           (tail.empty() ? std::string("<line boundary>")
+                                         : tail.substr(tail.size() > 60 ? tail.size() - 60 : 0)) +
+                           "'");
       }
     }
   }
   std::string list;
   for (const auto& a : accepted) list += "\n  " + a;
-  EXPECT_TRUE(accepted.empty()) << "restore() accepted truncated state text (" << tried << " prefixes tried); first ones:" << list;
+  EXPECT_TRUE(accepted.empty()) << "restore() accepted truncated state text (" << tried
+                                << " prefixes tried); first ones:" << list;
 }
 
 // Two jobs on one block.
@@ -192,7 +197,11 @@ TEST(StateProperty, BlockHeldTwiceIsAnError) {
 
 Inventory with_change(Inventory inv, int change) {
   switch (change) {
-    case 0: inv.nodes[0] += "x"; for (auto& c : inv.cards) if (c.node + "x" == inv.nodes[0]) c.node = inv.nodes[0]; break;
+    case 0:
+      inv.nodes[0] += "x";
+      for (auto& c : inv.cards)
+        if (c.node + "x" == inv.nodes[0]) c.node = inv.nodes[0];
+      break;
     case 1: inv.cards[0].tflops += inv.options.block_tflops; break;  // one block more
     case 2: {  // another region order: the same region sizes, other block numbers
       auto& o = inv.options.region_order;
@@ -290,7 +299,8 @@ TEST(StateCases, CutAfterAWholeJobLineIsAnError) {
 }
 
 TEST(StateCases, RunningJobWhoseBlocksDisagreeWithItsRequestIsAnError) {
-  auto layout = std::make_shared<const Layout>(parse_inventory("NodeName=n0 Kind=gpu Name=g TFLOPS=8\n", "case.conf"));
+  auto layout = std::make_shared<const Layout>(
+      parse_inventory("NodeName=n0 Kind=gpu Name=g TFLOPS=8\n", "case.conf"));
   Scheduler s(layout);
   JobSpec a;
   a.id = 1;
@@ -353,11 +363,13 @@ TEST(StateProperty, RandomDamageIsAnErrorOrAConsistentState) {
     std::string what;
     std::optional<Scheduler> back;
     Outcome o = try_restore(saved.layout, text, &what, &back);
-    ASSERT_NE(o, Outcome::other) << "seed " << seed << ": restore threw a non-Error (" << what << ") on:\n" << text;
+    ASSERT_NE(o, Outcome::other) << "seed " << seed << ": restore threw a non-Error (" << what << ") on:\n"
+                                 << text;
     if (o != Outcome::accepted) continue;
     std::string failure = check_usable(*back);
     if (!failure.empty() && findings.size() < 5) {
-      findings.push_back("seed " + std::to_string(seed) + ": " + failure + "\n--- text:\n" + text + "--- saved was:\n" + saved.text);
+      findings.push_back("seed " + std::to_string(seed) + ": " + failure + "\n--- text:\n" + text +
+                         "--- saved was:\n" + saved.text);
     }
   }
   std::string list;

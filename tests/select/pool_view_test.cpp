@@ -59,17 +59,17 @@ TEST(PoolView, KindRegionsOnSpec200T) {
 TEST(PoolView, MigrationReplaysSpecsTenBlockExample) {
   PoolView view(*spec_10t("MigrationPolicy=compact"));
   // t2: app1 gone; app2 [4-6], app3 [7-8] (node-local 3-5, 6-7).
-  view.load_node(0, {{.job = 2, .runs = {{3, 3}}, .migratable = true},
-                     {.job = 3, .runs = {{6, 2}}, .migratable = true}},
-                 {{3, 5}});
+  view.load_node(
+      0, {{.job = 2, .runs = {{3, 3}}, .migratable = true}, {.job = 3, .runs = {{6, 2}}, .migratable = true}},
+      {{3, 5}});
   auto plan = view.plan_migration(0, 4, std::nullopt);
   ASSERT_TRUE(plan);
   EXPECT_EQ(plan->target.first, 5u);
   EXPECT_EQ(plan->target.count, 4u);
   ASSERT_EQ(plan->moves.size(), 2u);
   for (const auto& move : plan->moves) {
-    const std::vector<BlockRange> expected =
-        move.job == 2 ? std::vector<BlockRange>{{0, 3}} : std::vector<BlockRange>{{3, 2}};
+    const std::vector<BlockRange> expected = move.job == 2 ? std::vector<BlockRange>{{0, 3}}
+                                                           : std::vector<BlockRange>{{3, 2}};
     EXPECT_TRUE(same(runs_of(move.to), expected)) << "job " << move.job;
   }
 }
@@ -80,25 +80,27 @@ TEST(PoolView, NoMigrationWhenARunFitsOrThePolicySaysNone) {
   EXPECT_FALSE(compact.plan_migration(0, 4, std::nullopt));  // 6-9 holds 4
 
   PoolView none(*spec_10t("MigrationPolicy=none"));
-  none.load_node(0, {{.job = 2, .runs = {{3, 3}}, .migratable = true},
-                     {.job = 3, .runs = {{6, 2}}, .migratable = true}},
-                 {{3, 5}});
+  none.load_node(
+      0, {{.job = 2, .runs = {{3, 3}}, .migratable = true}, {.job = 3, .runs = {{6, 2}}, .migratable = true}},
+      {{3, 5}});
   EXPECT_FALSE(none.plan_migration(0, 4, std::nullopt));
 }
 
 TEST(PoolView, JobsNotMigratableStayPut) {
   PoolView view(*spec_10t("MigrationPolicy=compact"));
-  view.load_node(0, {{.job = 2, .runs = {{3, 3}}, .migratable = false},
-                     {.job = 3, .runs = {{6, 2}}, .migratable = false}},
-                 {{3, 5}});
+  view.load_node(
+      0,
+      {{.job = 2, .runs = {{3, 3}}, .migratable = false}, {.job = 3, .runs = {{6, 2}}, .migratable = false}},
+      {{3, 5}});
   EXPECT_FALSE(view.plan_migration(0, 4, std::nullopt));
 }
 
 TEST(PoolView, PreemptionTakesOnlyPreemptableLowerJobs) {
   PoolView view(*spec_10t());
   // Job 1 (priority 1, preemptable) holds 0-5, job 2 (priority 1, not preemptable) 6-9.
-  view.load_node(0, {{.job = 1, .runs = {{0, 6}}, .preemptable = true, .priority = 1},
-                     {.job = 2, .runs = {{6, 4}}, .preemptable = false, .priority = 1}},
+  view.load_node(0,
+                 {{.job = 1, .runs = {{0, 6}}, .preemptable = true, .priority = 1},
+                  {.job = 2, .runs = {{6, 4}}, .preemptable = false, .priority = 1}},
                  {});
   auto plan = view.plan_preemption(0, 6, std::nullopt, 10);
   ASSERT_TRUE(plan);
@@ -109,9 +111,10 @@ TEST(PoolView, PreemptionTakesOnlyPreemptableLowerJobs) {
 
 TEST(PoolView, PreemptionPrefersTheLowestPriorityThenTheFewestVictims) {
   PoolView view(*spec_10t());
-  view.load_node(0, {{.job = 1, .runs = {{0, 4}}, .preemptable = true, .priority = 5},
-                     {.job = 2, .runs = {{4, 3}}, .preemptable = true, .priority = 1},
-                     {.job = 3, .runs = {{7, 3}}, .preemptable = true, .priority = 1}},
+  view.load_node(0,
+                 {{.job = 1, .runs = {{0, 4}}, .preemptable = true, .priority = 5},
+                  {.job = 2, .runs = {{4, 3}}, .preemptable = true, .priority = 1},
+                  {.job = 3, .runs = {{7, 3}}, .preemptable = true, .priority = 1}},
                  {});
   auto plan = view.plan_preemption(0, 6, std::nullopt, 10);
   ASSERT_TRUE(plan);
@@ -121,8 +124,7 @@ TEST(PoolView, PreemptionPrefersTheLowestPriorityThenTheFewestVictims) {
 
 TEST(PoolView, BlocksInUseThatNoJobClaimsAreLeftAlone) {
   PoolView view(*spec_10t());
-  view.load_node(0, {{.job = 1, .runs = {{0, 5}}, .preemptable = true, .priority = 1}},
-                 {{0, 10}});
+  view.load_node(0, {{.job = 1, .runs = {{0, 5}}, .preemptable = true, .priority = 1}}, {{0, 10}});
   EXPECT_FALSE(view.plan_preemption(0, 6, std::nullopt, 10));
   EXPECT_TRUE(view.plan_preemption(0, 5, std::nullopt, 10));
 }

@@ -8,8 +8,7 @@
 namespace tflops::select {
 namespace {
 
-std::string refusal(std::string_view per_node, std::uint32_t nodes = 1,
-                    std::string_view per_job = "") {
+std::string refusal(std::string_view per_node, std::uint32_t nodes = 1, std::string_view per_job = "") {
   auto layout = pool::fixtures::spec_200t();
   auto answer = refuse_request({per_node, per_job, nodes}, *layout);
   return answer ? *answer : "accepted";
@@ -28,7 +27,7 @@ TEST(RequestCheck, RunnableRequestsPass) {
   EXPECT_EQ(refusal("gres:tflops:50", 3), "accepted");  // node0, node1, node3
   EXPECT_EQ(refusal("gres:gpu:0"), "accepted");         // not ours
   EXPECT_EQ(refusal(""), "accepted");
-  EXPECT_EQ(refusal("gres:tflops:gpu"), "accepted");   // one gpu block
+  EXPECT_EQ(refusal("gres:tflops:gpu"), "accepted");  // one gpu block
 }
 
 TEST(RequestCheck, MoreThanAnyNodeHoldsIsRefusedNamingTheLargestNode) {
@@ -52,7 +51,9 @@ TEST(RequestCheck, TooFewNodesBigEnoughIsRefused) {
 TEST(RequestCheck, KindsNoNodeHoldsTogetherAreRefused) {
   EXPECT_EQ(refusal("gres:tflops:gpu:18,gres:tflops:npu:20,gres:tflops:fpga:13"), "accepted");  // node0
   auto m = refusal("gres:tflops:gpu:20,gres:tflops:fpga:13");  // each kind alone fits somewhere
-  EXPECT_TRUE(says(m, "--gres=tflops:gpu:20,tflops:fpga:13: no node holds 20 gpu blocks and 13 fpga blocks together")) << m;
+  EXPECT_TRUE(
+      says(m, "--gres=tflops:gpu:20,tflops:fpga:13: no node holds 20 gpu blocks and 13 fpga blocks together"))
+      << m;
   EXPECT_EQ(refusal("gres:tflops:gpu:18,gres:tflops:fpga:12", 2), "accepted");  // node0, node3
   auto n = refusal("gres:tflops:gpu:18,gres:tflops:fpga:12", 3);
   EXPECT_TRUE(says(n, "on 3 nodes: only 2 node(s) hold 18 gpu blocks and 12 fpga blocks together")) << n;
@@ -67,7 +68,8 @@ TEST(RequestCheck, ZeroAndMalformedCountsAreRefused) {
   EXPECT_TRUE(says(refusal("gres:tflops:abc"), "'abc' is not a block count"));
   EXPECT_TRUE(says(refusal("gres:tflops:-3"), "'-3' is not a block count"));
   EXPECT_TRUE(says(refusal("gres:tflops:5x"), "'5x' is not a block count"));
-  EXPECT_TRUE(says(refusal("gres:tflops:xpu:3"), "'xpu' is not a card kind; this cluster has gpu, npu, fpga"));
+  EXPECT_TRUE(
+      says(refusal("gres:tflops:xpu:3"), "'xpu' is not a card kind; this cluster has gpu, npu, fpga"));
   EXPECT_TRUE(says(refusal("gres:tflops:gpu:1:2"), "too many fields"));
 }
 

@@ -99,9 +99,10 @@ TEST(SuspendedJobs, DamagedStateFilesAreRefusedNamingTheLine) {
   EXPECT_NE(message("tflops-select-state 2\njob 1 preempted 1 held 0 cores 0 priority 1 order 1 blocks -\n")
                 .find("cut short"),
             std::string::npos);
-  EXPECT_NE(message("tflops-select-state 2\njob x preempted 1 held 0 cores 0 priority 1 order 1 blocks -\nend 1\n")
-                .find("tflops_select_state:2"),
-            std::string::npos);
+  EXPECT_NE(
+      message("tflops-select-state 2\njob x preempted 1 held 0 cores 0 priority 1 order 1 blocks -\nend 1\n")
+          .find("tflops_select_state:2"),
+      std::string::npos);
   // A version 2 line must say whether the job's cores were given away.
   EXPECT_NE(message("tflops-select-state 2\njob 1 preempted 1 held 0 priority 1 order 1 blocks -\nend 1\n")
                 .find("cores 0|1"),

@@ -17,8 +17,8 @@ Cluster cluster_of(const std::string& rows) {
 }
 
 Demand gpu_task(std::uint32_t cards, std::uint32_t milli, std::int64_t cpu = 1000, bool high = false) {
-  return Demand{.cpu_milli = cpu, .memory_mib = 100, .num_gpu = cards, .gpu_milli = milli,
-                .high_priority = high};
+  return Demand{
+      .cpu_milli = cpu, .memory_mib = 100, .num_gpu = cards, .gpu_milli = milli, .high_priority = high};
 }
 
 Demand cpu_task(std::int64_t cpu) { return Demand{.cpu_milli = cpu, .memory_mib = 100}; }
@@ -52,7 +52,7 @@ TEST(Shares, FractionalTasksShareTheBestFittingCard) {
   EXPECT_TRUE(run(gpu_task(1, 600)).placed);   // card 0: 400 left
   EXPECT_TRUE(run(gpu_task(1, 300)).placed);   // best fit: card 0 (400) over card 1 (1000)
   EXPECT_TRUE(run(gpu_task(1, 1000)).placed);  // card 1 whole
-  Outcome last = run(gpu_task(1, 200));       // 100 left on card 0 only
+  Outcome last = run(gpu_task(1, 200));        // 100 left on card 0 only
   EXPECT_FALSE(last.placed);
   EXPECT_EQ(policy.allocated_units(), 1900u);
 }
@@ -138,14 +138,14 @@ TEST(Policies, NeverFitsWhenNoEmptyNodeCouldHoldIt) {
 
 TEST(Policies, GpuSpecRestrictsModels) {
   Cluster c = cluster_of("n0,64000,100000,2,A\nn1,64000,100000,2,B\n");
-  TaskSpec spec{.name = "t", .cpu_milli = 1000, .memory_mib = 10, .num_gpu = 1, .gpu_milli = 500,
-                .gpu_spec = {"B"}};
+  TaskSpec spec{
+      .name = "t", .cpu_milli = 1000, .memory_mib = 10, .num_gpu = 1, .gpu_milli = 500, .gpu_spec = {"B"}};
   Demand only_b = demand_of(c, spec);
   BlockPolicy policy("blocks", c, NodeChoice::first_fit, {});
   Driver run{policy};
   Outcome outcome = run(only_b);
   ASSERT_TRUE(outcome.placed);
-  EXPECT_EQ(outcome.node, 1u);  // first-fit would take n0, but the task asks for B
+  EXPECT_EQ(outcome.node, 1u);               // first-fit would take n0, but the task asks for B
   EXPECT_EQ(policy.allocated_units(), 10u);  // half a 20 TFLOPS card
   spec.gpu_spec = {"C"};
   EXPECT_EQ(run(demand_of(c, spec)).cause, FailCause::never_fits);

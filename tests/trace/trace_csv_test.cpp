@@ -39,13 +39,13 @@ TEST(TraceCsv, BadRowsAreReportedWithLineNumbersAndSkipped) {
   auto parsed = parse_tasks(
       "name,cpu_milli,memory_mib,num_gpu,gpu_milli,qos\n"
       "ok,1000,10,1,500,LS\n"
-      "\n"                               // blank lines are not rows
-      "short,1000,10,1\n"                // line 4: too few fields
-      "neg,-5,10,1,500,LS\n"             // line 5: out of range
-      "milli,1000,10,1,1500,LS\n"        // line 6: more than a card
-      "word,lots,10,1,500,LS\n"          // line 7: not a number
-      "zero,1000,10,1,0,LS\n"            // line 8: GPU task without thousandths
-      "qos,1000,10,1,500,Gold\n"         // line 9: unknown QoS
+      "\n"                         // blank lines are not rows
+      "short,1000,10,1\n"          // line 4: too few fields
+      "neg,-5,10,1,500,LS\n"       // line 5: out of range
+      "milli,1000,10,1,1500,LS\n"  // line 6: more than a card
+      "word,lots,10,1,500,LS\n"    // line 7: not a number
+      "zero,1000,10,1,0,LS\n"      // line 8: GPU task without thousandths
+      "qos,1000,10,1,500,Gold\n"   // line 9: unknown QoS
       "ok2,1000,10,0,0,BE\n",
       "tasks.csv");
   ASSERT_EQ(parsed.rows.size(), 2u);

@@ -9,9 +9,7 @@ using tflops::pool::fixtures::layout_of;
 using tflops::pool::fixtures::spec_200t;
 
 namespace {
-Spans one(std::uint32_t node, std::uint32_t first, std::uint32_t count) {
-  return {Span{node, first, count}};
-}
+Spans one(std::uint32_t node, std::uint32_t first, std::uint32_t count) { return {Span{node, first, count}}; }
 }  // namespace
 
 TEST(BlockPool, Spec50TLandsOnNode0Blocks1To50) {
@@ -29,11 +27,11 @@ TEST(BlockPool, Spec50TLandsOnNode0Blocks1To50) {
 TEST(BlockPool, BestFitPicksSmallestRunThatHolds) {
   BlockPool pool(layout_of("NodeName=n0 Kind=gpu Name=g0 TFLOPS=20"));
   pool.take(one(0, 0, 2), 1);
-  pool.take(one(0, 5, 1), 2);   // free: 2-4 (3), 6-19 (14)
-  pool.take(one(0, 9, 1), 3);   // free: 2-4 (3), 6-8 (3), 10-19 (10)
+  pool.take(one(0, 5, 1), 2);  // free: 2-4 (3), 6-19 (14)
+  pool.take(one(0, 9, 1), 3);  // free: 2-4 (3), 6-8 (3), 10-19 (10)
   EXPECT_EQ(*pool.find(Request{.blocks = 3}), one(0, 2, 3));
   EXPECT_EQ(*pool.find(Request{.blocks = 4}), one(0, 10, 4));
-  pool.release(one(0, 9, 1));   // free: 2-4, 6-19 merged
+  pool.release(one(0, 9, 1));  // free: 2-4, 6-19 merged
   EXPECT_EQ(pool.free_runs(0).size(), 2u);
   EXPECT_EQ(pool.largest_free_run(0, std::nullopt), 14u);
 }
@@ -83,5 +81,5 @@ TEST(BlockPool, TakeAndReleaseRefuseDoubleUse) {
   EXPECT_THROW(pool.take(one(0, 4, 2), 2), std::logic_error);
   EXPECT_THROW(pool.release(one(0, 4, 2)), std::logic_error);
   EXPECT_THROW(pool.take(one(0, 60, 10), 2), std::logic_error);  // past the node's end
-  EXPECT_EQ(pool.free_blocks(), 195u);  // nothing changed
+  EXPECT_EQ(pool.free_blocks(), 195u);                           // nothing changed
 }

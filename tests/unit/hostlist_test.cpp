@@ -40,7 +40,8 @@ TEST(Hostlist, RefusesListsWhoseNamesTogetherRunToGigabytes) {
     EXPECT_THAT(e.what(), HasSubstr("MiB of names"));
   }
   // Brackets multiply: 17^4 * 6 names of ~40 characters.
-  EXPECT_THROW(expand_hostlist("abcdefghijklmnopqrstuvwxyz[00-15,20]x[00-15,20]y[00-15,20]z[00-15,20]r[0-1]n[00-02]"),
-               Error);
+  EXPECT_THROW(
+      expand_hostlist("abcdefghijklmnopqrstuvwxyz[00-15,20]x[00-15,20]y[00-15,20]z[00-15,20]r[0-1]n[00-02]"),
+      Error);
   EXPECT_EQ(expand_hostlist("node[0-99999]").size(), 100000u);  // a big cluster still expands
 }

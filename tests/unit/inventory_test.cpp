@@ -51,7 +51,8 @@ void expect_error(const std::string& text, const std::string& where, const std::
 
 TEST(Inventory, BadInputNamesFileLineWordAndFix) {
   const std::string ok = "NodeName=n0 Kind=gpu Name=g0 TFLOPS=9\n";
-  expect_error(ok + "NodeName=n0 Kind=tpu Name=t0 TFLOPS=9", "site.conf:2", "'Kind=tpu'", "use gpu, npu or fpga");
+  expect_error(ok + "NodeName=n0 Kind=tpu Name=t0 TFLOPS=9", "site.conf:2", "'Kind=tpu'",
+               "use gpu, npu or fpga");
   expect_error("NodeName=n0 Kind=gpu Name=g0 TFLOP=9", "site.conf:1", "'TFLOP=9'", "did you mean TFLOPS");
   expect_error("NodeName=n0 Kind=gpu Name=g0 TFLOPS=0", "site.conf:1", "'TFLOPS=0'", "greater than 0");
   expect_error("NodeName=n0 Kind=gpu Name=g0 TFLOPS=-3", "site.conf:1", "'TFLOPS=-3'", "greater than 0");
@@ -60,8 +61,8 @@ TEST(Inventory, BadInputNamesFileLineWordAndFix) {
   expect_error(ok + "\n# c\nNodeName=n0 Kind=npu Name=g0 TFLOPS=1", "site.conf:4", "'Name=g0'",
                "already declared on line 1");
   expect_error("NodeName=n0 Kind=gpu Name=g0", "site.conf:1", "NodeName=n0", "add TFLOPS=");
-  expect_error("NodeName=n0 Kind=gpu Name=g[0-1] Device=/dev/a TFLOPS=1", "site.conf:1",
-               "'Device=/dev/a'", "one device per card");
+  expect_error("NodeName=n0 Kind=gpu Name=g[0-1] Device=/dev/a TFLOPS=1", "site.conf:1", "'Device=/dev/a'",
+               "one device per card");
   expect_error(ok + "NodeName=n0 Kind=gpu Name=g1 Device=/dev/x TFLOPS=1\n"
                     "NodeName=n0 Kind=gpu Name=g2 Device=/dev/x TFLOPS=1",
                "site.conf:3", "'Device=/dev/x'", "own device");
@@ -75,17 +76,18 @@ TEST(Inventory, BadInputNamesFileLineWordAndFix) {
   expect_error("# nothing\n", "site.conf", "no cards", "NodeName=node0");
   expect_error("NodeName=n0 Kind=gpu Name=g[0-2000] TFLOPS=1", "site.conf:1", "'Name=g[0-2000]'",
                "at most 1024 cards");
-  expect_error("NodeName=n[0-99999] Kind=gpu Name=g[0-99] TFLOPS=1", "site.conf:1",
-               "'NodeName=n[0-99999]'", "check the NodeName and Name ranges");
+  expect_error("NodeName=n[0-99999] Kind=gpu Name=g[0-99] TFLOPS=1", "site.conf:1", "'NodeName=n[0-99999]'",
+               "check the NodeName and Name ranges");
   // 1,000,000 cards is under the card cap, but each would keep a 10,003-character node name.
-  expect_error("NodeName=" + std::string(10000, 'n') + "[000-999] Kind=gpu Name=g[0-999] TFLOPS=1", "site.conf:1",
-               "'NodeName=nnnn", "check the NodeName, Name and Device ranges");
+  expect_error("NodeName=" + std::string(10000, 'n') + "[000-999] Kind=gpu Name=g[0-999] TFLOPS=1",
+               "site.conf:1", "'NodeName=nnnn", "check the NodeName, Name and Device ranges");
 }
 
 TEST(Inventory, DetectAsksSlurmdForTheDevices) {
-  Inventory inv = parse_inventory("NodeName=n0 Kind=gpu Name=g[0-1] Detect=CUDA TFLOPS=9\n"
-                                  "NodeName=n0 Kind=npu Name=p0 detect=opencl TFLOPS=4\n",
-                                  "site.conf");
+  Inventory inv = parse_inventory(
+      "NodeName=n0 Kind=gpu Name=g[0-1] Detect=CUDA TFLOPS=9\n"
+      "NodeName=n0 Kind=npu Name=p0 detect=opencl TFLOPS=4\n",
+      "site.conf");
   ASSERT_EQ(inv.cards.size(), 3u);
   EXPECT_EQ(inv.cards[1].detect, "cuda");
   EXPECT_EQ(inv.cards[2].detect, "opencl");

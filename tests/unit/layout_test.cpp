@@ -74,8 +74,8 @@ TEST(Layout, AbsurdRatiosAreRefusedNotOverflowed) {
 
 TEST(Layout, CardBelowOneBlockIsRefusedWithFix) {
   EXPECT_THAT([] { layout_of("NodeName=n0 Kind=fpga Name=f0 TFLOPS=0.5"); },
-              testing::ThrowsMessage<Error>(AllOf(HasSubstr("test.conf:2"), HasSubstr("f0"),
-                                                  HasSubstr("BlockTFLOPS=0.5 or less"))));
+              testing::ThrowsMessage<Error>(
+                  AllOf(HasSubstr("test.conf:2"), HasSubstr("f0"), HasSubstr("BlockTFLOPS=0.5 or less"))));
 }
 
 TEST(Layout, NodeOverSlurmCapNamesSmallestBlockSizeThatFits) {
@@ -87,6 +87,7 @@ TEST(Layout, NodeOverSlurmCapNamesSmallestBlockSizeThatFits) {
                                 HasSubstr("BlockTFLOPS=2.42")));
   }
   // The size it names does fit, and the next smaller step does not.
-  EXPECT_EQ(layout_of("NodeName=big Kind=gpu Name=g[0-7] TFLOPS=312", "BlockTFLOPS=2.42")->nodes()[0].blocks, 1024u);
+  EXPECT_EQ(layout_of("NodeName=big Kind=gpu Name=g[0-7] TFLOPS=312", "BlockTFLOPS=2.42")->nodes()[0].blocks,
+            1024u);
   EXPECT_THROW(layout_of("NodeName=big Kind=gpu Name=g[0-7] TFLOPS=312", "BlockTFLOPS=2.41"), Error);
 }

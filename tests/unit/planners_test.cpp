@@ -78,18 +78,18 @@ TEST(Migration, NonMigratableJobsNeverMove) {
 TEST(Preemption, OnlyStrictlyLowerPriorityByTheGap) {
   Fixture f(spec_10t());
   f.run(1, 0, 10, /*priority=*/5);
-  EXPECT_FALSE(plan_preemption(f.pool, Request{.blocks = 4}, 5, f.running, 1));   // equal: no
+  EXPECT_FALSE(plan_preemption(f.pool, Request{.blocks = 4}, 5, f.running, 1));  // equal: no
   EXPECT_TRUE(plan_preemption(f.pool, Request{.blocks = 4}, 6, f.running, 1));
-  EXPECT_FALSE(plan_preemption(f.pool, Request{.blocks = 4}, 6, f.running, 2));   // gap 2 needed
+  EXPECT_FALSE(plan_preemption(f.pool, Request{.blocks = 4}, 6, f.running, 2));  // gap 2 needed
   EXPECT_TRUE(plan_preemption(f.pool, Request{.blocks = 4}, 7, f.running, 2));
 }
 
 TEST(Preemption, LowestPriorityThenFewestJobsThenFewestBlocks) {
   Fixture f(layout_of("NodeName=n0 Kind=gpu Name=g0 TFLOPS=12"));
-  f.run(1, 0, 2, 1);   // low priority, small
-  f.run(2, 2, 2, 1);   // low priority, small
-  f.run(3, 4, 4, 3);   // middle priority, big
-  f.run(4, 8, 4, 1);   // low priority, big
+  f.run(1, 0, 2, 1);  // low priority, small
+  f.run(2, 2, 2, 1);  // low priority, small
+  f.run(3, 4, 4, 3);  // middle priority, big
+  f.run(4, 8, 4, 1);  // low priority, big
   // 4 blocks: job 4 alone (priority 1, one job) beats 1+2 (two jobs) and 3 (priority 3).
   auto plan = plan_preemption(f.pool, Request{.blocks = 4}, 10, f.running, 1);
   ASSERT_TRUE(plan);
@@ -111,7 +111,7 @@ TEST(Preemption, LowestPriorityThenFewestJobsThenFewestBlocks) {
 TEST(Preemption, PrefersVictimsThatLeaveOneContiguousRun) {
   Fixture f(spec_10t());
   f.run(1, 0, 3, 1);
-  f.run(2, 3, 3, 1);   // free 6
+  f.run(2, 3, 3, 1);  // free 6
   f.run(3, 7, 3, 1);
   // 4 blocks: any one job frees enough (same priority, count and blocks), but job 1's blocks
   // are not next to the free block 6; job 2's or job 3's are.
@@ -150,7 +150,7 @@ TEST(Migration, MovesThatChangeCardsOrSharesAreRealMoves) {
   EXPECT_FALSE(renumbers_only(f.pool.layout(), plan->moves[0]));  // 2 + 1 blocks -> 3 + 0
   EXPECT_FALSE(renumbers_only(f.pool.layout(), plan->moves[1]));  // gpu1 -> gpu0
   const Layout& layout = f.pool.layout();
-  EXPECT_TRUE(renumbers_only(layout, Move{4, {{0, 8, 2}}, {{0, 5, 2}}}));   // inside gpu1
+  EXPECT_TRUE(renumbers_only(layout, Move{4, {{0, 8, 2}}, {{0, 5, 2}}}));             // inside gpu1
   EXPECT_TRUE(renumbers_only(layout, Move{4, {{0, 4, 2}}, {{0, 3, 1}, {0, 9, 1}}}));  // 1 + 1 stays 1 + 1
   EXPECT_FALSE(renumbers_only(layout, Move{4, {{0, 0, 2}}, {{0, 5, 2}}}));  // same count, other card
 }
@@ -175,6 +175,7 @@ TEST(Migration, WithinCardsJobsOnlyRenumber) {
   // A job across both cards never moves within cards.
   Fixture across(layout_of("NodeName=node0 Kind=gpu Name=gpu[0-1] TFLOPS=5"));
   across.run(4, 3, 4);  // [3-6]: gpu0 and gpu1
-  EXPECT_FALSE(plan_migration(across.pool, Request{.blocks = 6}, across.running, MigrationPolicy::compact, true));
+  EXPECT_FALSE(
+      plan_migration(across.pool, Request{.blocks = 6}, across.running, MigrationPolicy::compact, true));
   EXPECT_TRUE(plan_migration(across.pool, Request{.blocks = 6}, across.running, MigrationPolicy::compact));
 }

@@ -28,8 +28,8 @@ JobSpec job(JobId id, std::int64_t blocks, std::int64_t priority = 0) {
 std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges(const Scheduler& s, JobId id) {
   std::vector<std::pair<std::uint64_t, std::uint64_t>> out;
   for (const Span& span : s.job(id).spans) {
-    out.push_back({s.layout().to_global(span.node, span.first),
-                   s.layout().to_global(span.node, span.end() - 1)});
+    out.push_back(
+        {s.layout().to_global(span.node, span.first), s.layout().to_global(span.node, span.end() - 1)});
   }
   return out;
 }
@@ -132,13 +132,13 @@ TEST(Scheduler, PreemptionSuspendsReleasesAndResumesInPriorityOrder) {
 TEST(Scheduler, ResumesOnOtherBlocksWhenItsOwnAreTaken) {
   Scheduler s(spec_10t());
   s.submit(job(1, 6, 1));
-  s.submit(job(2, 4, 1));                  // 7-10
-  s.submit(job(3, 6, 5));                  // suspends job 1, takes 1-6
+  s.submit(job(2, 4, 1));  // 7-10
+  s.submit(job(3, 6, 5));  // suspends job 1, takes 1-6
   ASSERT_EQ(s.job(1).state, JobState::suspended);
-  s.end(2);                                // 7-10 free, job 1 needs 6: not yet
+  s.end(2);  // 7-10 free, job 1 needs 6: not yet
   EXPECT_EQ(s.job(1).state, JobState::suspended);
-  s.submit(job(4, 2, 0));                  // low job takes 7-8
-  s.end(3);                                // 1-6 free again
+  s.submit(job(4, 2, 0));  // low job takes 7-8
+  s.end(3);                // 1-6 free again
   EXPECT_EQ(s.job(1).state, JobState::running);
   EXPECT_EQ(ranges(s, 1), (Ranges{{1, 6}}));
 }

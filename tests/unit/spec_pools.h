@@ -23,8 +23,7 @@ NodeName=node3 Kind=npu  Name=npu0      Device=/dev/davinci0     TFLOPS=15
 NodeName=node3 Kind=fpga Name=fpga0     Device=/dev/xclmgmt0     TFLOPS=12
 )";
 
-inline std::shared_ptr<const Layout> layout_of(const std::string& text,
-                                               const std::string& options = "") {
+inline std::shared_ptr<const Layout> layout_of(const std::string& text, const std::string& options = "") {
   return std::make_shared<const Layout>(parse_inventory(options + "\n" + text, "test.conf"));
 }
 

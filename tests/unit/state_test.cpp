@@ -47,8 +47,7 @@ TEST(State, SaveRestoreIsExact) {
 TEST(State, DamagedOrForeignStateIsRefused) {
   std::string text = busy_pool().save();
   auto expect_refused = [](const std::string& bad, const std::string& what) {
-    EXPECT_THAT([&] { Scheduler::restore(spec_200t(), bad); },
-                testing::ThrowsMessage<Error>(HasSubstr(what)))
+    EXPECT_THAT([&] { Scheduler::restore(spec_200t(), bad); }, testing::ThrowsMessage<Error>(HasSubstr(what)))
         << bad;
   };
   expect_refused("tflops-pool-state 2\n", "expected 'tflops-pool-state 1'");

@@ -96,23 +96,25 @@ class CuDevice : public Device {
   void write(DeviceArray& dst, std::size_t offset, const float* src, std::size_t size) override {
     bind();
     check(cuStreamSynchronize(stream_), "cuStreamSynchronize");
-    if (size) check(cuMemcpyHtoD(dptr(dst) + offset * sizeof(float), src, size * sizeof(float)), "cuMemcpyHtoD");
+    if (size)
+      check(cuMemcpyHtoD(dptr(dst) + offset * sizeof(float), src, size * sizeof(float)), "cuMemcpyHtoD");
   }
   void read(const DeviceArray& src, std::size_t offset, float* dst, std::size_t size) override {
     bind();
     check(cuStreamSynchronize(stream_), "cuStreamSynchronize");
-    if (size) check(cuMemcpyDtoH(dst, dptr(src) + offset * sizeof(float), size * sizeof(float)), "cuMemcpyDtoH");
+    if (size)
+      check(cuMemcpyDtoH(dst, dptr(src) + offset * sizeof(float), size * sizeof(float)), "cuMemcpyDtoH");
   }
 
-  void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, float alpha,
-            const DeviceArray& a, std::size_t lda, const DeviceArray& b, std::size_t ldb,
-            float beta, DeviceArray& c, std::size_t ldc) override {
+  void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, float alpha, const DeviceArray& a,
+            std::size_t lda, const DeviceArray& b, std::size_t ldb, float beta, DeviceArray& c,
+            std::size_t ldc) override {
     bind();
     // Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T.
     blas(cublasSgemm(blas_, tb ? CUBLAS_OP_T : CUBLAS_OP_N, ta ? CUBLAS_OP_T : CUBLAS_OP_N,
-                     static_cast<int>(n), static_cast<int>(m), static_cast<int>(k), &alpha,
-                     fptr(b), static_cast<int>(ldb), fptr(a), static_cast<int>(lda), &beta,
-                     fptr(c), static_cast<int>(ldc)),
+                     static_cast<int>(n), static_cast<int>(m), static_cast<int>(k), &alpha, fptr(b),
+                     static_cast<int>(ldb), fptr(a), static_cast<int>(lda), &beta, fptr(c),
+                     static_cast<int>(ldc)),
          "cublasSgemm");
   }
   void axpy(std::size_t n, float alpha, const DeviceArray& x, DeviceArray& y) override {
@@ -141,8 +143,8 @@ class CuDevice : public Device {
   void softmax_xent(std::size_t rows, std::size_t classes, const DeviceArray& logits,
                     const DeviceArray& labels, float grad_scale, DeviceArray& grad,
                     DeviceArray& loss) override {
-    launch("tf_softmax_xent", rows, u(rows), u(classes), dptr(logits), dptr(labels), grad_scale,
-           dptr(grad), dptr(loss));
+    launch("tf_softmax_xent", rows, u(rows), u(classes), dptr(logits), dptr(labels), grad_scale, dptr(grad),
+           dptr(loss));
   }
   void col_sum(std::size_t rows, std::size_t cols, const DeviceArray& x, DeviceArray& y) override {
     launch("tf_col_sum", cols, u(rows), u(cols), dptr(x), dptr(y));
@@ -268,7 +270,6 @@ std::unique_ptr<Device> open_cuda(const DeviceInfo& device, const SliceRequest& 
 
 }  // namespace tflops::hal::detail
 
-extern "C" __attribute__((visibility("default"))) tflops::hal::detail::BackendOps
-tflops_hal_cuda_backend() {
+extern "C" __attribute__((visibility("default"))) tflops::hal::detail::BackendOps tflops_hal_cuda_backend() {
   return {tflops::hal::Backend::cuda, tflops::hal::detail::list_cuda, tflops::hal::detail::open_cuda};
 }

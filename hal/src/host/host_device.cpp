@@ -56,9 +56,7 @@ class HostDevice : public Device {
   unsigned units() const override { return static_cast<unsigned>(threads_); }
   bool share_enforced() const override { return true; }
 
-  std::unique_ptr<DeviceArray> alloc(std::size_t size) override {
-    return std::make_unique<HostArray>(size);
-  }
+  std::unique_ptr<DeviceArray> alloc(std::size_t size) override { return std::make_unique<HostArray>(size); }
   void write(DeviceArray& dst, std::size_t offset, const float* src, std::size_t size) override {
     std::memcpy(ptr(dst) + offset, src, size * sizeof(float));
   }
@@ -66,16 +64,16 @@ class HostDevice : public Device {
     std::memcpy(dst, ptr(src) + offset, size * sizeof(float));
   }
 
-  void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, float alpha,
-            const DeviceArray& a, std::size_t lda, const DeviceArray& b, std::size_t ldb,
-            float beta, DeviceArray& c, std::size_t ldc) override {
+  void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, float alpha, const DeviceArray& a,
+            std::size_t lda, const DeviceArray& b, std::size_t ldb, float beta, DeviceArray& c,
+            std::size_t ldc) override {
     // Rows of C per thread; row i of op(A) starts at a + i*lda (or column i: a + i).
     rows_split(m, [&](std::size_t first, std::size_t count) {
       const float* a0 = ptr(a) + (ta ? first : first * lda);
       cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
                   static_cast<int>(count), static_cast<int>(n), static_cast<int>(k), alpha, a0,
-                  static_cast<int>(lda), ptr(b), static_cast<int>(ldb), beta,
-                  ptr(c) + first * ldc, static_cast<int>(ldc));
+                  static_cast<int>(lda), ptr(b), static_cast<int>(ldb), beta, ptr(c) + first * ldc,
+                  static_cast<int>(ldc));
     });
   }
   void axpy(std::size_t n, float alpha, const DeviceArray& x, DeviceArray& y) override {
@@ -84,9 +82,7 @@ class HostDevice : public Device {
   void scale(std::size_t n, float alpha, DeviceArray& x) override {
     elementwise(n, [&, xp = ptr(x)](std::size_t i) { xp[i] *= alpha; });
   }
-  void fill(std::size_t n, float value, DeviceArray& x) override {
-    std::fill_n(ptr(x), n, value);
-  }
+  void fill(std::size_t n, float value, DeviceArray& x) override { std::fill_n(ptr(x), n, value); }
   void copy(std::size_t n, const DeviceArray& x, DeviceArray& y) override {
     std::memcpy(ptr(y), ptr(x), n * sizeof(float));
   }
@@ -100,9 +96,8 @@ class HostDevice : public Device {
     elementwise(n, [xp = ptr(x), yp = ptr(y)](std::size_t i) { yp[i] = xp[i] > 0 ? xp[i] : 0.0f; });
   }
   void relu_grad(std::size_t n, const DeviceArray& dy, const DeviceArray& y, DeviceArray& dx) override {
-    elementwise(n, [d = ptr(dy), yp = ptr(y), o = ptr(dx)](std::size_t i) {
-      o[i] = yp[i] > 0 ? d[i] : 0.0f;
-    });
+    elementwise(n,
+                [d = ptr(dy), yp = ptr(y), o = ptr(dx)](std::size_t i) { o[i] = yp[i] > 0 ? d[i] : 0.0f; });
   }
   void softmax_xent(std::size_t rows, std::size_t classes, const DeviceArray& logits,
                     const DeviceArray& labels, float grad_scale, DeviceArray& grad,

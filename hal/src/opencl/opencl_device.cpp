@@ -107,8 +107,8 @@ class ClDevice : public Device {
     const cl_uint units = std::max<cl_uint>(info.compute_units, 1);
     units_ = units;
     if (request.share < 1.0 && request.enforce_share) {
-      const cl_uint want = std::clamp<cl_uint>(
-          static_cast<cl_uint>(std::lround(request.share * units)), 1, units);
+      const cl_uint want = std::clamp<cl_uint>(static_cast<cl_uint>(std::lround(request.share * units)), 1,
+                                               units);
       if (want < units) {
         const cl_device_partition_property props[] = {CL_DEVICE_PARTITION_BY_COUNTS,
                                                       static_cast<cl_device_partition_property>(want),
@@ -166,23 +166,29 @@ class ClDevice : public Device {
     return array;
   }
   void write(DeviceArray& dst, std::size_t offset, const float* src, std::size_t size) override {
-    if (size) check(clEnqueueWriteBuffer(queue_, mem(dst), CL_TRUE, offset * sizeof(float), size * sizeof(float), src, 0, nullptr, nullptr), "clEnqueueWriteBuffer");
+    if (size)
+      check(clEnqueueWriteBuffer(queue_, mem(dst), CL_TRUE, offset * sizeof(float), size * sizeof(float), src,
+                                 0, nullptr, nullptr),
+            "clEnqueueWriteBuffer");
   }
   void read(const DeviceArray& src, std::size_t offset, float* dst, std::size_t size) override {
-    if (size) check(clEnqueueReadBuffer(queue_, mem(src), CL_TRUE, offset * sizeof(float), size * sizeof(float), dst, 0, nullptr, nullptr), "clEnqueueReadBuffer");
+    if (size)
+      check(clEnqueueReadBuffer(queue_, mem(src), CL_TRUE, offset * sizeof(float), size * sizeof(float), dst,
+                                0, nullptr, nullptr),
+            "clEnqueueReadBuffer");
   }
 
-  void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, float alpha,
-            const DeviceArray& a, std::size_t lda, const DeviceArray& b, std::size_t ldb,
-            float beta, DeviceArray& c, std::size_t ldc) override {
+  void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, float alpha, const DeviceArray& a,
+            std::size_t lda, const DeviceArray& b, std::size_t ldb, float beta, DeviceArray& c,
+            std::size_t ldc) override {
     // CLBlast 1.5's kernel and tuning-database caches race when two threads call it at once
     // (two slices on one OpenCL device do); the call only enqueues, so the lock is brief.
     static std::mutex clblast_mutex;
     std::lock_guard lock(clblast_mutex);
     const auto status = clblast::Gemm<float>(
         clblast::Layout::kRowMajor, ta ? clblast::Transpose::kYes : clblast::Transpose::kNo,
-        tb ? clblast::Transpose::kYes : clblast::Transpose::kNo, m, n, k, alpha, mem(a), 0, lda,
-        mem(b), 0, ldb, beta, mem(c), 0, ldc, &queue_, nullptr);
+        tb ? clblast::Transpose::kYes : clblast::Transpose::kNo, m, n, k, alpha, mem(a), 0, lda, mem(b), 0,
+        ldb, beta, mem(c), 0, ldc, &queue_, nullptr);
     if (status != clblast::StatusCode::kSuccess)
       throw DeviceError(label_, "CLBlast SGEMM " + std::to_string(m) + "x" + std::to_string(n) + "x" +
                                     std::to_string(k) + " failed (status " +
@@ -191,8 +197,12 @@ class ClDevice : public Device {
   void axpy(std::size_t n, float alpha, const DeviceArray& x, DeviceArray& y) override {
     launch("tf_axpy", n, u(n), alpha, mem(x), mem(y));
   }
-  void scale(std::size_t n, float alpha, DeviceArray& x) override { launch("tf_scale", n, u(n), alpha, mem(x)); }
-  void fill(std::size_t n, float value, DeviceArray& x) override { launch("tf_fill", n, u(n), value, mem(x)); }
+  void scale(std::size_t n, float alpha, DeviceArray& x) override {
+    launch("tf_scale", n, u(n), alpha, mem(x));
+  }
+  void fill(std::size_t n, float value, DeviceArray& x) override {
+    launch("tf_fill", n, u(n), value, mem(x));
+  }
   void copy(std::size_t n, const DeviceArray& x, DeviceArray& y) override {
     launch("tf_copy", n, u(n), mem(x), mem(y));
   }
@@ -208,8 +218,8 @@ class ClDevice : public Device {
   void softmax_xent(std::size_t rows, std::size_t classes, const DeviceArray& logits,
                     const DeviceArray& labels, float grad_scale, DeviceArray& grad,
                     DeviceArray& loss) override {
-    launch("tf_softmax_xent", rows, u(rows), u(classes), mem(logits), mem(labels), grad_scale,
-           mem(grad), mem(loss));
+    launch("tf_softmax_xent", rows, u(rows), u(classes), mem(logits), mem(labels), grad_scale, mem(grad),
+           mem(loss));
   }
   void col_sum(std::size_t rows, std::size_t cols, const DeviceArray& x, DeviceArray& y) override {
     launch("tf_col_sum", cols, u(rows), u(cols), mem(x), mem(y));
@@ -245,7 +255,8 @@ class ClDevice : public Device {
     if (items == 0) return;
     cl_kernel k = kernel(name);
     cl_uint index = 0;
-    (check(clSetKernelArg(k, index++, sizeof(Args), &args), std::string("clSetKernelArg(") + name + ")"), ...);
+    (check(clSetKernelArg(k, index++, sizeof(Args), &args), std::string("clSetKernelArg(") + name + ")"),
+     ...);
     const std::size_t global = items;
     check(clEnqueueNDRangeKernel(queue_, k, 1, nullptr, &global, nullptr, 0, nullptr, nullptr),
           std::string("clEnqueueNDRangeKernel(") + name + ")");

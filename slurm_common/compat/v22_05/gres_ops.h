@@ -17,7 +17,8 @@ struct GresOps {
                        bitstr_t* usable_gres, gres_internal_flags_t flags);
   void (*send_stepd)(buf_t* buffer);
   void (*recv_stepd)(buf_t* buffer);
-  int (*job_info)(gres_job_state_t* gres_js, uint32_t node_inx, enum gres_job_data_type data_type, void* data);
+  int (*job_info)(gres_job_state_t* gres_js, uint32_t node_inx, enum gres_job_data_type data_type,
+                  void* data);
   int (*step_info)(gres_step_state_t* gres_ss, uint32_t node_inx, enum gres_step_data_type data_type,
                    void* data);
   List (*get_devices)(void);
@@ -30,18 +31,10 @@ struct GresOps {
 // syms[] of gres.c: a plugin missing one is not loaded (tests/gres/check_symbols.sh reads
 // this list, one name per line).
 inline constexpr const char* kGresSymbols[] = {
-    "gres_p_node_config_load",
-    "gres_p_job_set_env",
-    "gres_p_step_set_env",
-    "gres_p_task_set_env",
-    "gres_p_send_stepd",
-    "gres_p_recv_stepd",
-    "gres_p_get_job_info",
-    "gres_p_get_step_info",
-    "gres_p_get_devices",
-    "gres_p_step_hardware_init",
-    "gres_p_step_hardware_fini",
-    "gres_p_epilog_build_env",
+    "gres_p_node_config_load",   "gres_p_job_set_env",        "gres_p_step_set_env",
+    "gres_p_task_set_env",       "gres_p_send_stepd",         "gres_p_recv_stepd",
+    "gres_p_get_job_info",       "gres_p_get_step_info",      "gres_p_get_devices",
+    "gres_p_step_hardware_init", "gres_p_step_hardware_fini", "gres_p_epilog_build_env",
     "gres_p_epilog_set_env",
 };
 

@@ -8,7 +8,8 @@ extern "C" {
 #include "config.h"
 #include "slurm/slurm.h"
 #include "slurm/slurm_errno.h"
-#include "src/common/slurm_xlator.h"
+#include "src/common/slurm_xlator.h"  // first: it renames the symbols the headers below declare
+
 #include "src/common/bitstring.h"
 #include "src/common/env.h"
 #include "src/common/list.h"

@@ -29,17 +29,9 @@ struct GresOps {
 // syms[] of gres.c: a plugin missing one is not loaded (tests/gres/check_symbols.sh reads
 // this list, one name per line).
 inline constexpr const char* kGresSymbols[] = {
-    "gres_p_node_config_load",
-    "gres_p_job_set_env",
-    "gres_p_step_set_env",
-    "gres_p_task_set_env",
-    "gres_p_send_stepd",
-    "gres_p_recv_stepd",
-    "gres_p_get_devices",
-    "gres_p_step_hardware_init",
-    "gres_p_step_hardware_fini",
-    "gres_p_prep_build_env",
-    "gres_p_prep_set_env",
+    "gres_p_node_config_load",   "gres_p_job_set_env",    "gres_p_step_set_env", "gres_p_task_set_env",
+    "gres_p_send_stepd",         "gres_p_recv_stepd",     "gres_p_get_devices",  "gres_p_step_hardware_init",
+    "gres_p_step_hardware_fini", "gres_p_prep_build_env", "gres_p_prep_set_env",
 };
 
 }  // namespace tflops::compat

@@ -16,14 +16,15 @@ template <typename SelectOps>
 inline int job_test(const SelectOps& ops, job_record_t* job, bitstr_t* bitmap, uint32_t min_nodes,
                     uint32_t max_nodes, uint32_t req_nodes, uint16_t mode, list_t* candidates,
                     list_t** victims, const JobTestExtra& extra) {
-  return ops.job_test(job, bitmap, min_nodes, max_nodes, req_nodes, mode, candidates, victims,
-                      extra.resv_exc, extra.will_run);
+  return ops.job_test(job, bitmap, min_nodes, max_nodes, req_nodes, mode, candidates, victims, extra.resv_exc,
+                      extra.will_run);
 }
 
 // Marks in `taken` (node `node_index`'s blocks) those the job may not have: the blocks
 // reservations hold (resv_exc's gres_list_exc) or, for a job inside a reservation, those it does
 // not hold (gres_list_inc). cons_tres reads the lists the same way (gres_sock_list.c).
-inline void add_reserved_blocks(const JobTestExtra& extra, int node_index, uint32_t tflops_id, bitstr_t* taken) {
+inline void add_reserved_blocks(const JobTestExtra& extra, int node_index, uint32_t tflops_id,
+                                bitstr_t* taken) {
   if (!extra.resv_exc) return;
   const bool exclude = extra.resv_exc->gres_list_exc != nullptr;
   list_t* list = exclude ? extra.resv_exc->gres_list_exc : extra.resv_exc->gres_list_inc;

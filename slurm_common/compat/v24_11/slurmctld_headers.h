@@ -9,7 +9,8 @@ extern "C" {
 #include "config.h"
 #include "slurm/slurm.h"
 #include "slurm/slurm_errno.h"
-#include "src/common/slurm_xlator.h"
+#include "src/common/slurm_xlator.h"  // first: it renames the symbols the headers below declare
+
 #include "src/common/bitstring.h"
 #include "src/common/job_resources.h"
 #include "src/common/list.h"
@@ -51,7 +52,8 @@ inline int job_gres_alloc(list_t* job_gres_list, list_t** job_alloc_gres_list, l
 
 inline int job_gres_dealloc(list_t* job_gres_list, list_t* node_gres_list, int node_offset, uint32_t job_id,
                             char* node_name) {
-  return gres_stepmgr_job_dealloc(job_gres_list, node_gres_list, node_offset, job_id, node_name, false, false);
+  return gres_stepmgr_job_dealloc(job_gres_list, node_gres_list, node_offset, job_id, node_name, false,
+                                  false);
 }
 
 inline void job_gres_build_details(job_record_t* job) {

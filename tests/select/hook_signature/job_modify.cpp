@@ -23,4 +23,5 @@ int job_modify(LOADER_ARGS) { return SLURM_SUCCESS; }
 #endif
 }
 
-[[maybe_unused]] constexpr tflops::compat::JobSubmitOps kLoaderTable{.submit = job_submit, .modify = job_modify};
+[[maybe_unused]] constexpr tflops::compat::JobSubmitOps kLoaderTable{.submit = job_submit,
+                                                                     .modify = job_modify};

@@ -29,7 +29,9 @@ enum class Layout : std::uint8_t { sharded, replicated, partial };
 
 std::string_view layout_name(Layout layout);
 
-namespace detail { struct BufferState; }
+namespace detail {
+struct BufferState;
+}
 
 class Buffer {
  public:

@@ -14,10 +14,10 @@ namespace tflops::hal {
 
 struct Calibration {
   DeviceInfo device;
-  std::size_t n = 0;     // n x n x n SGEMM
-  int repeats = 0;       // timed runs after one warm-up
-  double tflops = 0;     // best of the timed runs
-  std::string error;     // non-empty when the device failed (then tflops = 0)
+  std::size_t n = 0;  // n x n x n SGEMM
+  int repeats = 0;    // timed runs after one warm-up
+  double tflops = 0;  // best of the timed runs
+  std::string error;  // non-empty when the device failed (then tflops = 0)
 };
 
 // Times SGEMM of size n on `device` (whole device). Never throws for a device failure: the

@@ -40,11 +40,11 @@ DeviceSelector parse_selector(std::string_view text);
 
 struct DeviceInfo {
   DeviceSelector selector;
-  std::string name;           // "pthread-haswell-AMD EPYC 7B13", "NVIDIA H100 80GB HBM3"
+  std::string name;  // "pthread-haswell-AMD EPYC 7B13", "NVIDIA H100 80GB HBM3"
   std::string vendor;
-  std::string type;           // cpu | gpu | accelerator | custom
-  std::string pci_bus_id;     // "0000:3b:00.0" where known (hwloc / the backend), else empty
-  unsigned compute_units = 0; // cores (host), compute units (OpenCL), SMs (CUDA)
+  std::string type;            // cpu | gpu | accelerator | custom
+  std::string pci_bus_id;      // "0000:3b:00.0" where known (hwloc / the backend), else empty
+  unsigned compute_units = 0;  // cores (host), compute units (OpenCL), SMs (CUDA)
   std::uint64_t memory_bytes = 0;
 };
 
@@ -59,9 +59,9 @@ std::vector<int> usable_cpus();
 // context for `tflopsctl devices`, also where no backend drives them.
 struct PciDevice {
   std::string bus_id;
-  std::string class_name;   // "3D", "VGA", "Processing accelerator", ...
+  std::string class_name;     // "3D", "VGA", "Processing accelerator", ...
   std::string vendor_device;  // "10de:2330"
-  std::string name;         // hwloc's name when it has one
+  std::string name;           // hwloc's name when it has one
 };
 std::vector<PciDevice> pci_accelerators();
 

@@ -32,8 +32,7 @@ namespace tflops::hal {
 
 enum class Trans : std::uint8_t { no, yes };
 
-void gemm(Trans trans_a, Trans trans_b, float alpha, const Buffer& a, const Buffer& b,
-          float beta, Buffer& c);
+void gemm(Trans trans_a, Trans trans_b, float alpha, const Buffer& a, const Buffer& b, float beta, Buffer& c);
 void axpy(float alpha, const Buffer& x, Buffer& y);
 void scale(float alpha, Buffer& x);
 void bias_add(Buffer& x, const Buffer& bias);

@@ -47,14 +47,14 @@ struct CardOptions {
 };
 
 struct SliceInfo {
-  std::string card;          // the card's name: "npu0"
+  std::string card;  // the card's name: "npu0"
   pool::Kind kind = pool::Kind::gpu;
   DeviceInfo device;         // the backend device driving it
   std::uint32_t blocks = 0;  // blocks held on the card
   double share = 1.0;        // fraction of the card held
   unsigned units = 0;        // threads (host), compute units (opencl), MPS percent (cuda)
   bool share_enforced = false;
-  double weight = 0;         // current work weight (normalised: the weights sum to 1)
+  double weight = 0;  // current work weight (normalised: the weights sum to 1)
 
   std::string label() const;  // "npu0 (opencl:0 'pthread-haswell')": what errors name
 };
@@ -69,7 +69,9 @@ struct RowSplit {
 // the same row count is split the same way.
 RowSplit split_rows(std::size_t rows, const std::vector<double>& weights);
 
-namespace detail { struct CardState; }
+namespace detail {
+struct CardState;
+}
 
 class VirtualCard {
  public:
@@ -106,8 +108,8 @@ class VirtualCard {
 
   bool suspended() const;
   void suspend();
-  void resume();                   // from options.source (or resumed_allocation())
-  void resume(Allocation alloc);   // onto an explicit allocation
+  void resume();                  // from options.source (or resumed_allocation())
+  void resume(Allocation alloc);  // onto an explicit allocation
 
   // Internal state shared with Buffer and ops.
   const std::shared_ptr<detail::CardState>& state() const { return state_; }

@@ -32,7 +32,8 @@ namespace tflops::mpi {
 class GradientReducer {
  public:
   // Reduces gradients that live on `card`.
-  GradientReducer(Communicator& comm, const hal::VirtualCard& card, Tuning tuning = tuning_from_environment());
+  GradientReducer(Communicator& comm, const hal::VirtualCard& card,
+                  Tuning tuning = tuning_from_environment());
 
   // sums[i] = sum over ranks and slices of partials[i]; sums[i] must be replicated and the same
   // shape. `extras` are summed over ranks in place.

@@ -26,7 +26,9 @@
 
 namespace tflops::mpi {
 
-namespace detail { class NodeWindow; }
+namespace detail {
+class NodeWindow;
+}
 
 class RankFailure : public std::runtime_error {
  public:
@@ -95,7 +97,7 @@ class Communicator {
   double timeout_s_;
   std::vector<int> done_;
   std::vector<std::byte> scratch_;
-  int on_one_node_ = -1;  // unknown until node_buffer first asks
+  int on_one_node_ = -1;         // unknown until node_buffer first asks
   bool oversubscribed_ = false;  // all ranks on this node, more of them than cores
   std::unique_ptr<detail::NodeWindow> node_window_;
   std::vector<std::byte> private_buffer_;  // node_buffer when the ranks span nodes

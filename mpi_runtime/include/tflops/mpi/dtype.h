@@ -17,7 +17,7 @@ enum class DType : std::uint8_t { f32, f64, f16, bf16 };
 inline constexpr DType kAllDTypes[] = {DType::f32, DType::f64, DType::f16, DType::bf16};
 
 std::size_t dtype_size(DType type);
-std::string_view dtype_name(DType type);                    // "float32", "float64", ...
+std::string_view dtype_name(DType type);                  // "float32", "float64", ...
 std::optional<DType> parse_dtype(std::string_view word);  // the names above or f32/f64/f16/bf16
 
 float half_to_float(std::uint16_t half);

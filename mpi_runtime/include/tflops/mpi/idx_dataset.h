@@ -11,7 +11,7 @@ namespace tflops::mpi {
 
 struct Dataset {
   std::size_t samples = 0;
-  std::size_t features = 0;   // pixels per image
+  std::size_t features = 0;           // pixels per image
   std::vector<unsigned char> pixels;  // samples x features, 0..255 (4x smaller than floats)
   std::vector<float> labels;          // class index per sample (as float: what hal::softmax_xent takes)
 

@@ -56,10 +56,10 @@ class Mlp {
 
   hal::VirtualCard& card_;
   MlpShape shape_;
-  std::vector<hal::Buffer> weights_;   // W1, b1, W2, b2 (replicated)
-  std::vector<hal::Buffer> velocity_;  // same shapes (replicated)
-  std::vector<hal::Buffer> partial_;   // dW1, db1, dW2, db2 (partial)
-  std::vector<hal::Buffer> reduced_;   // their sums (replicated)
+  std::vector<hal::Buffer> weights_;                                 // W1, b1, W2, b2 (replicated)
+  std::vector<hal::Buffer> velocity_;                                // same shapes (replicated)
+  std::vector<hal::Buffer> partial_;                                 // dW1, db1, dW2, db2 (partial)
+  std::vector<hal::Buffer> reduced_;                                 // their sums (replicated)
   std::map<std::size_t, std::unique_ptr<Activations>> activations_;  // by batch rows
   Activations* last_ = nullptr;
 };

@@ -21,8 +21,8 @@
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <utility>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tflops/hal/virtual_card.h"
@@ -47,7 +47,7 @@ struct TrainOptions {
 };
 
 struct EpochStats {
-  int epoch = 0;  // from 1
+  int epoch = 0;                            // from 1
   double loss = 0, accuracy = 0;            // training, over the epoch
   double test_loss = 0, test_accuracy = 0;  // after the epoch
   double seconds = 0;                       // training time of the epoch
@@ -74,7 +74,8 @@ class Trainer {
   void save_checkpoint(int epoch) const;
   void evaluate(EpochStats& stats);
   void honour_suspend();
-  const hal::Buffer& rows_on_card(const Dataset& data, const std::size_t* index, std::size_t rows, bool is_label);
+  const hal::Buffer& rows_on_card(const Dataset& data, const std::size_t* index, std::size_t rows,
+                                  bool is_label);
 
   Communicator& comm_;
   hal::VirtualCard& card_;

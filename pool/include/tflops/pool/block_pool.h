@@ -29,10 +29,10 @@ struct Span {
 using Spans = std::vector<Span>;  // sorted by (node, first); adjacent spans never touch
 
 struct Request {
-  std::uint32_t blocks = 0;               // per node
-  std::uint32_t nodes = 1;                // how many distinct nodes
-  std::optional<std::uint32_t> node;      // only this node (then nodes must be 1)
-  std::optional<Kind> kind;               // only this kind's region
+  std::uint32_t blocks = 0;           // per node
+  std::uint32_t nodes = 1;            // how many distinct nodes
+  std::optional<std::uint32_t> node;  // only this node (then nodes must be 1)
+  std::optional<Kind> kind;           // only this kind's region
 };
 
 class BlockPool {
@@ -45,8 +45,7 @@ class BlockPool {
   // The placement described above on the blocks free now, or nullopt when they cannot hold it.
   std::optional<Spans> find(const Request& request) const;
   // The same on one node.
-  std::optional<Spans> find_on(std::uint32_t node, std::uint32_t blocks,
-                               std::optional<Kind> kind) const;
+  std::optional<Spans> find_on(std::uint32_t node, std::uint32_t blocks, std::optional<Kind> kind) const;
 
   // Marks the spans as held by `job`. Throws std::logic_error if any block is not free.
   void take(const Spans& spans, JobId job);
@@ -70,17 +69,17 @@ class BlockPool {
   };
 
   void refresh(std::uint32_t node);
-  std::optional<std::uint32_t> first_node(std::uint32_t from, std::size_t domain,
-                                          std::uint32_t blocks, bool contiguous) const;
+  std::optional<std::uint32_t> first_node(std::uint32_t from, std::size_t domain, std::uint32_t blocks,
+                                          bool contiguous) const;
   std::uint32_t block_index(std::uint32_t node, std::uint32_t block) const {
     return node_offset_[node] + block;
   }
 
   std::shared_ptr<const Layout> layout_;
-  std::vector<std::uint32_t> node_offset_;      // into owner_
-  std::vector<JobId> owner_;                    // one per block of the pool
-  std::vector<std::vector<BlockRange>> runs_;   // per node, maximal free runs, sorted
-  std::vector<NodeSummary> tree_;               // max-tree over nodes for first-fit descent
+  std::vector<std::uint32_t> node_offset_;     // into owner_
+  std::vector<JobId> owner_;                   // one per block of the pool
+  std::vector<std::vector<BlockRange>> runs_;  // per node, maximal free runs, sorted
+  std::vector<NodeSummary> tree_;              // max-tree over nodes for first-fit descent
   std::size_t leaves_ = 1;
   std::uint64_t free_total_ = 0;
 };

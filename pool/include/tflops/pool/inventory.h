@@ -49,10 +49,10 @@ struct Card {
 };
 
 struct Inventory {
-  std::string source;               // file name used in messages
+  std::string source;  // file name used in messages
   PoolOptions options;
-  std::vector<std::string> nodes;   // in order of first appearance: the pool-wide numbering order
-  std::vector<Card> cards;          // in file order
+  std::vector<std::string> nodes;  // in order of first appearance: the pool-wide numbering order
+  std::vector<Card> cards;         // in file order
 };
 
 // Parses inventory text. `source` names the file in messages. Throws Error naming

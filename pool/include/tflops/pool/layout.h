@@ -35,9 +35,9 @@ struct CardLayout {
 struct NodeLayout {
   std::string name;
   std::uint32_t blocks = 0;
-  std::uint64_t global_first = 1;            // pool-wide number of local block 0
+  std::uint64_t global_first = 1;              // pool-wide number of local block 0
   std::array<BlockRange, kKindCount> regions;  // indexed by Kind; count 0 when absent
-  std::vector<std::size_t> cards;            // indices into Layout::cards, in block order
+  std::vector<std::size_t> cards;              // indices into Layout::cards, in block order
 };
 
 class Layout {

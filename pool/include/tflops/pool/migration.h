@@ -43,8 +43,8 @@ struct MigrationPlan {
 // job on one card moves inside that card, a job across cards stays), for jobs whose device
 // cgroups hold them to the cards they started on (ConstrainDevices).
 std::optional<MigrationPlan> plan_migration(const BlockPool& pool, const Request& request,
-                                            const std::vector<RunningJob>& running,
-                                            MigrationPolicy policy, bool within_cards = false);
+                                            const std::vector<RunningJob>& running, MigrationPolicy policy,
+                                            bool within_cards = false);
 
 // Whether `move` leaves its job on the same cards with the same number of blocks on each.
 bool renumbers_only(const Layout& layout, const Move& move);

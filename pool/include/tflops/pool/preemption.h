@@ -23,17 +23,16 @@
 namespace tflops::pool {
 
 struct PreemptionPlan {
-  std::vector<JobId> victims;         // ascending id
-  std::vector<std::uint32_t> nodes;   // the nodes the request will use
+  std::vector<JobId> victims;        // ascending id
+  std::vector<std::uint32_t> nodes;  // the nodes the request will use
   std::int64_t highest_victim_priority = 0;
-  std::uint64_t victim_blocks = 0;    // blocks the victims hold, pool-wide
-  bool contiguous = false;            // the request gets one run on every node
+  std::uint64_t victim_blocks = 0;  // blocks the victims hold, pool-wide
+  bool contiguous = false;          // the request gets one run on every node
 };
 
 // nullopt when even suspending every eligible job leaves too few blocks.
 std::optional<PreemptionPlan> plan_preemption(const BlockPool& pool, const Request& request,
-                                              std::int64_t priority,
-                                              const std::vector<RunningJob>& running,
+                                              std::int64_t priority, const std::vector<RunningJob>& running,
                                               std::int64_t min_priority_gap);
 
 }  // namespace tflops::pool

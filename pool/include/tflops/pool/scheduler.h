@@ -33,8 +33,8 @@ enum class JobState : std::uint8_t { running, suspended, waiting, refused, ended
 std::string_view job_state_name(JobState state);
 
 struct JobSpec {
-  JobId id = kNoJob;   // unique, non-zero (Slurm's job id)
-  std::string name;    // for people; defaults to the id
+  JobId id = kNoJob;        // unique, non-zero (Slurm's job id)
+  std::string name;         // for people; defaults to the id
   std::int64_t blocks = 0;  // per node; signed so that a bad request can be named in the error
   std::uint32_t nodes = 1;
   std::int64_t priority = 0;
@@ -46,10 +46,10 @@ struct JobSpec {
 struct Job {
   JobSpec spec;
   JobState state = JobState::waiting;
-  Spans spans;              // held now (running only)
-  Spans last_spans;         // held before it was suspended, to resume in place
+  Spans spans;                  // held now (running only)
+  Spans last_spans;             // held before it was suspended, to resume in place
   std::uint64_t queued_at = 0;  // order among suspended/waiting jobs
-  std::string reason;       // why refused, waiting or suspended
+  std::string reason;           // why refused, waiting or suspended
 };
 
 enum class EventType : std::uint8_t { started, waiting, refused, suspended, resumed, moved, ended };
