@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Plots pool_bench's Google Benchmark JSON and prints a summary against the targets.
 
     plot_pool_bench.py RESULTS.json [OUT.png]

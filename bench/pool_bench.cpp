@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Benchmarks of libtflops_pool (Google Benchmark). Run through bench/run_pool_bench.sh.
 //
 //   BM_PlaceRelease/nodes:N/max_blocks:M   find() + take() + release() of one request of 1..M

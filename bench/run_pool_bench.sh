@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Builds pool_bench if needed, runs it pinned to one core, writes pool_bench.json, and plots it
 # (pool_bench.png) with a summary against the targets and the commissioning claim.
 #
@@ -25,7 +26,7 @@ while (($#)); do
     --cpu) cpu=$2; shift 2 ;;
     --quick) repetitions=1; min_time=0.1; shift ;;
     --) shift; extra=("$@"); break ;;
-    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    -h|--help) sed -n '3,12p' "$0"; exit 0 ;;
     *) echo "run_pool_bench.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Pool-wide block numbers for people: the pool keeps node-local spans (Slurm's 0-based GRES bit
 // indices); the reference documents and this tool show pool-wide numbers, 1-based, inclusive.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // One card of `tflopsctl pool --json`, planned or live: name, kind, device, TFLOPS, its pool-wide
 // and node-local blocks, and `used`, the runs the caller lists.
 #pragma once

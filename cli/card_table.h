@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The card table `tflopsctl pool` prints, planned or live: one row per card with its node-local
 // and pool-wide block numbers and a STATE column the caller fills in.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Option parsing shared by the subcommands, so that every one of them answers --help the same
 // way and reports a bad option together with its usage.
 #pragma once

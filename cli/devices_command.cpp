@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // tflopsctl devices: the node's accelerators as the HAL sees them (the pool's registration step,
 // doc/design.md): every device of every backend with an FP32 TFLOPS figure measured by a short
 // SGEMM, the PCI accelerators hwloc finds, and, with --conf-lines, the tflops.conf lines for this

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // tflopsctl estimate: step 1 of the method (doc/design.md) for a user about to submit. From a
 // model's cost and the throughput wanted, the TFLOPS to request and the sbatch line; with the
 // site's inventory, also whether the pool can ever hold it (step 3 of the method: more than the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Job names for output: the name a job was submitted with, or its id when it has none.
 #pragma once
 

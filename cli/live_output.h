@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // `tflopsctl pool --live` output: the same table and JSON as `tflopsctl pool`, filled from the
 // running cluster, plus the jobs that hold blocks (running, and suspended with what they held).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Where the live commands (pool --live, metrics) find Slurm's configuration and the card
 // inventory that numbers Slurm's GRES bits.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The running cluster in the pool's terms: for every block of the card inventory, whether it is
 // free or which Slurm job holds it, and for every job its blocks per node (node-local numbers,
 // Slurm's GRES bit indexes; the pool-wide ones follow from the layout).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // tflopsctl: the command line over the TFLOPS block pool. Dispatches to one subcommand and turns
 // errors into exit statuses: 0 success, 2 a mistake the user can fix (bad usage, bad file),
 // 1 anything else (a bug: the message says so).

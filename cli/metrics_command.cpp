@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // tflopsctl metrics: the live pool as Prometheus gauges, printed or written for node_exporter's
 // textfile collector (contrib/systemd/tflops-metrics.{service,timer} run it every minute).
 #include <fcntl.h>

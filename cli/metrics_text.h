@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Prometheus text exposition (format 0.0.4) of the live pool, for node_exporter's textfile
 // collector: gauges of blocks per node and kind, and of the jobs holding them.
 #pragma once

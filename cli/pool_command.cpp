@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // tflopsctl pool: the pool as the unit numbers it (registration, doc/design.md): every card with
 // its node-local blocks (Slurm's GRES bit indices) and pool-wide blocks (the reference documents'
 // numbers), and which blocks are free and which job holds the others.

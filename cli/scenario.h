@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Scenario files for `tflopsctl simulate`: a job mix replayed on the scheduler, one step a line.
 //
 //   # '#' starts a comment; blank lines are skipped

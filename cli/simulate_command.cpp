@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // tflopsctl simulate: replays a scenario on the scheduler and shows, after each step, what the
 // scheduler did (its events) and where every job stands. It is how an admin tries a policy
 // (MigrationPolicy, PreemptMinPriorityGap) on a job mix before loading it into slurmctld.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The one file that talks to libslurm (public API, libslurm-dev): reads nodes and jobs into a
 // SlurmSnapshot. Built only when cmake finds slurm/slurm.h and libslurm.
 #include <pwd.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // read_slurm() for a tflopsctl built without libslurm (libslurm-dev was not found by cmake).
 #include "slurm_snapshot.h"
 #include "tflops/pool/error.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What slurmctld says about the cluster, as plain data: its nodes with their GRES text, and the
 // jobs that hold resources (running or suspended) with their per-node GRES detail. read_slurm()
 // is the only code that talks to libslurm (slurm_reader.cpp); everything built on the snapshot

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Whole-file reads and writes whose failures are user errors (tflops::pool::Error) naming the
 // file, what it was for, and the system's reason.
 #pragma once

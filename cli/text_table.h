@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Plain-text tables with aligned columns, for output a person reads in a terminal.
 #pragma once
 

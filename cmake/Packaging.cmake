@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The Debian package an admin installs on every node: `cpack -G DEB` in a build directory makes
 # tflops-slurm-<major.minor>_<version>_<arch>.deb (tflops_... when no Slurm plugin was built) with
 # tflopsctl, tflops-gres-lines, the Slurm plugins (into Slurm's PluginDir), the man pages, the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # SlurmSource.cmake: the configured Slurm source tree the out-of-tree plugins build against.
 #
 # Slurm's GRES and select plugin interfaces live in internal headers (src/common/gres.h, ...)

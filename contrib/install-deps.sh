@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Installs what tflops needs to build and test, from Debian bookworm's own packages.
 #
 # Run as root on Debian 12 (bookworm). Idempotent: when every package is already installed it
@@ -17,8 +18,9 @@ set -euo pipefail
 
 # Toolchain and build system (every part).
 PKGS_BUILD=(build-essential g++ cmake git)
-# clang: the sanitizer build (ASan/UBSan) and libFuzzer, which ships in clang's runtime library.
-PKGS_CLANG=(clang clang-14 libclang-rt-14-dev)
+# clang: the sanitizer build (ASan/UBSan) and libFuzzer, which ships in clang's runtime library;
+# clang-format 14, the version .clang-format is written for (tests/style).
+PKGS_CLANG=(clang clang-14 libclang-rt-14-dev clang-format-14)
 # pool/ and tests/: GoogleTest and GoogleMock.
 PKGS_TESTS=(googletest libgtest-dev libgmock-dev)
 # cli/ (tflopsctl): command line and JSON output.
@@ -65,7 +67,7 @@ case "${1:-}" in
   "") ;;
   --check) mode=check ;;
   --list) mode=list ;;
-  -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) sed -n '3,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "install-deps: unknown option '$1' (use --check, --list or --help)" >&2; exit 2 ;;
 esac
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Installs what is missing, builds tflops (Release, in build/), and runs the main job: tflopsctl
 # on the worked examples of the specification:
 #
@@ -32,7 +33,7 @@ slurm=22.05
 while (($#)); do
   case "$1" in
     --slurm) slurm=${2:-}; shift 2 || true ;;
-    -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '3,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "quickstart: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Runs every test of tflops, as CI does (.ci/run calls this script), and fails when one that must
 # run on this machine did not.
 #
@@ -57,7 +58,7 @@ while (($#)); do
         *) echo "run-tests: --slurm '${2:-}': use 22.05, 24.11, 26.05 or all" >&2; exit 2 ;;
       esac
       shift ;;
-    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
+    -h|--help) awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit }' "$0"; exit 0 ;;
     *) echo "run-tests: unknown argument '$1' (use: normal, asan, --slurm RELEASE, or nothing for all)" >&2; exit 2 ;;
   esac
   shift

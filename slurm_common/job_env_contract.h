@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The job environment contract between gres/tflops, which writes it into every job, step and
 // Prolog/Epilog holding tflops blocks, and the HAL, which reads it (doc/job-environment.md
 // has the formats and rules). Its version and variable names are defined here only: both sides

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Slurm's GRES text as libslurm hands it out, parsed. Three shapes (Slurm 22.05):
 //
 //   a job's detail on one node (job_info gres_detail_str[i], `scontrol show job -d` GRES=):

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Compares what a ctest run did with tests/expected-tests.txt (its header says the rules).
 
     /usr/bin/python3 tests/check_expected_tests.py --build normal|asan|slurm-24.11|slurm-26.05 \\

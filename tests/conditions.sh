@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The conditions that decide which tests may skip (tests/expected-tests.txt names them after
 # requires=), and the prerequisites of the test command (contrib/run-tests.sh), detected the same
 # way everywhere: sourced by contrib/run-tests.sh and by tests/integration/lib.sh.

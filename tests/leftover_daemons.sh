@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Slurm and munge daemons that the integration tests of a build left running: contrib/run-tests.sh
 # calls it after ctest. Reads /proc only; stops nothing.
 #

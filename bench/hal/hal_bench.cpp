@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // hal_bench: FP32 GEMM C = A B (n x n x n) on a virtual card of two or more devices, against
 // each device alone, in one run. A is sharded by rows, B replicated, C sharded: the split the
 // trainer's forward pass uses. The target is the sum of the devices' rates alone ("1+1=2": at

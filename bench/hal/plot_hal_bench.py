@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Plots hal_bench.json: each device alone, their sum (the 1+1=2 target) and the virtual card."""
 import json
 import sys

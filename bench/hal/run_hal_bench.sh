@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The "1+1=2" target (doc/benchmarks.md): FP32 GEMM on a virtual card of two devices against each
 # device alone, in one run. On a 2-core machine the host slice is pinned to core 1 and PoCL's one
 # thread to core 0, so the devices do not share a core. Writes hal_bench.json and hal_bench.png.
@@ -24,7 +25,7 @@ while (($#)); do
     --n) n=$2; shift 2 ;;
     --repeats) repeats=$2; shift 2 ;;
     --gpu) gpu=1; shift ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) sed -n '3,13p' "$0"; exit 0 ;;
     *) echo "run_hal_bench.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done

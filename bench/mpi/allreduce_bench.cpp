@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // All-reduce bus bandwidth, nccl-tests style: algbw = bytes / time, busbw = algbw * 2(n-1)/n.
 // In one run, for each size, alternating inside every repeat so that noise hits all alike:
 //   tflops      allreduce_sum with the automatic algorithm choice (what applications get) on

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The gradient all-reduce of a virtual card (GradientReducer: copy off the card, all-reduce
 // across ranks, copy back) pipelined against its stages one after the other, in one run:
 //   pipelined  Tuning::Pipeline::always: a reader and a writer thread copy pieces off and onto

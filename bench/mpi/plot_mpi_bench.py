@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Plots run_mpi_bench.sh's results and prints the summary against the targets.
 
     plot_mpi_bench.py RESULTS_DIR

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # MPI runtime benchmarks, each against its reference in the same run:
 #  1. all-reduce bus bandwidth, 2 and 4 ranks, 8 B .. 256 MiB: tflops (automatic choice) on the
 #     communicator's node buffer (shared memory) and on ordinary memory (private), the ring,
@@ -28,7 +29,7 @@ while (($#)); do
     --out) out=$2; shift 2 ;;
     --ranks) ranks_list=$2; shift 2 ;;
     --quick) repeats=3; max=$((64 << 20)); factor=4; shift ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '3,17p' "$0"; exit 0 ;;
     *) echo "run_mpi_bench.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done

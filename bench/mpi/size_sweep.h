@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The message sizes and repeats an MPI benchmark sweeps (--min, --max, --factor, --repeats), and
 // the median it reports: shared by allreduce_bench and gradient_bench.
 #pragma once

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Plots run_slurm_bench.sh's JSON and prints the figures with ratios against stock.
 
     plot_slurm_bench.py slurm_bench.json [OUT.png]

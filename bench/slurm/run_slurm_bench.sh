@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Scheduling benchmark on real Slurm daemons (contrib/cluster/tflops-cluster, the worked example's
 # 200-block pool on 4 local slurmds), on the Slurm release BUILD's plugins were built for (22.05,
 # 24.11 or 26.05: BUILD/slurm-plugins/slurm-series; stock is that release's own cons_tres). The same seeded stream of short jobs (--gres=tflops:1..8) runs on each
@@ -65,7 +66,7 @@ while (($#)); do
     --configs) configs=$2; shift 2 ;;
     --max-sleep) max_sleep=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
-    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
+    -h|--help) awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit }' "$0"; exit 0 ;;
     *) echo "run_slurm_bench.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // TFLOPS blocks over all the cards of a node: the tflops pool. A task needs
 // num_gpu x gpu_milli/1000 x (its node's model TFLOPS) / BlockTFLOPS blocks, rounded up, on one
 // node; inside the node the pool places them (one contiguous run, best fit, else the fewest runs).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "card_policy.h"
 
 #include "tflops/pool/layout.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Per-card accounting, as Slurm's gres/gpu and gres/shard do it, on the block pool: every card is
 // a pool node of 1000 blocks (one block = one thousandth of the card, FGD's GPU-milli).
 //

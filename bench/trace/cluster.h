@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The simulated cluster: the trace's nodes with their CPU and memory, and each node's GPU model
 // with the TFLOPS a card of it is worth; and the tasks, each with the set of models it may use.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The evaluation as a whole: the policies compared in one run, each replayed over the same seeded
 // task sequences, averaged over seeds, and written as CSV.
 #pragma once

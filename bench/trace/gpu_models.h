@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // TFLOPS per GPU model: what one card of each model is worth in the block pool.
 //
 // Public models take their FP32 peak (P100 9.3, T4 8.1, V100 16/32 GB 15.7, A10 31.2).

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Plots trace_eval's CSV: GPU demand placed and capacity allocated against arrived demand, one
 curve per policy, with FGD's published figures as reference lines.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A placement policy under replay: one node per task, CPU and memory honoured on every node,
 // GPU capacity accounted in the policy's own unit on a tflops::pool::BlockPool.
 //

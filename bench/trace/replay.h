@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The task sequence FGD's simulator replays (Weng et al., ATC'23): the tasks sorted by name and
 // shuffled with the seed, then drawn with replacement and appended until the next draw would push
 // the arrived GPU request past `arrival_ratio` x the cluster's GPU-milli. Tasks never depart.

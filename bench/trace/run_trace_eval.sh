@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Builds trace_eval if needed, replays the Alibaba GPU trace on every policy (FGD's method:
 # seeds 42-51, arrivals to 130% of GPU capacity, no departures), writes CSV and PNG plots into
 # BUILD/results/trace/ and prints the summary table.
@@ -33,7 +34,7 @@ while (($#)); do
     --synthetic-nodes) synthetic=$2; shift 2 ;;
     --synthetic-ratio) synthetic_ratio=$2; shift 2 ;;
     --) shift; extra=("$@"); break ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '3,17p' "$0"; exit 0 ;;
     *) echo "run_trace_eval.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done

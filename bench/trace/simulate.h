@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // One replay of one policy, and what it measures against arrived GPU demand.
 //
 // After every task, FGD's figures: arrived = the cumulative GPU request (num_gpu x gpu_milli) of

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The Alibaba GPU trace files (cluster-trace-gpu-v2023, "openb"): the node list and a task list.
 //
 // Columns are found by their header name, so any variant of the trace with the same column

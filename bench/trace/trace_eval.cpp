@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // trace_eval: replays the Alibaba GPU trace (or any file in its columns) on every policy and
 // writes CSV; see bench/trace/run_trace_eval.sh, which also draws the plots.
 //

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A view of a Slurm release's chroot (contrib/cluster/slurm-version): the chroot bind-mounted at
 # VIEW with /proc, /sys and its cgroup hierarchies, /dev (+pts, shm), /tmp and /etc/hosts, plus
 # host directories mounted at their own paths. Each user (a cluster, a build) mounts its own view,

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A small CNN on Fashion-MNIST with PyTorch's DistributedDataParallel on a tflops allocation.
 
     sbatch --gres=tflops:N -n 4 contrib/examples/train-fashion-mnist-torch.sbatch    in Slurm

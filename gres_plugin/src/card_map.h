@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The node's card map and the job environment gres/tflops writes (the contract of
 // slurm_common/job_env_contract.h, see doc/job-environment.md). Pure C++: no Slurm types, so that it
 // is unit-tested without a cluster.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Cards found by slurmd itself: a tflops.conf line with Detect=cuda|opencl (instead of Device=)
 // gives its cards the node's devices of that backend, in the order the HAL enumerates them.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Between gres_tflops.cpp, which holds the hooks every Slurm generation calls the same way, and
 // the one hook file built for the Slurm at hand (gres_hooks_v22_05.cpp, gres_hooks_v24_11.cpp),
 // which exports the hooks whose name or signature differ, around the bodies declared here, and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // gres/tflops' hooks that only Slurm 22.05 has or names so: get_job_info/get_step_info (no
 // data to give), and the Prolog/Epilog environment as epilog_build_env/epilog_set_env on a
 // gres_epilog_info_t. The loader table at the end checks every exported hook against 22.05's.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // gres/tflops' hooks as Slurm 24.11 and 26.05 name them: the Prolog/Epilog environment as
 // prep_build_env/prep_set_env on a gres_prep_t (22.05's epilog_* hooks; get_job_info and
 // get_step_info are gone). The loader table at the end checks every exported hook against the

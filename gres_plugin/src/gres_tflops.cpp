@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // gres/tflops: registers one GRES record per card of the node's inventory (tflops.conf), in the
 // pool's block order, and writes the job's blocks and cards into its environment.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // tflops-gres-lines FILE: prints, for each node of a card inventory (tflops.conf), the Gres= value
 // its slurm.conf NodeName line needs and its blocks, e.g. "node0 tflops:gpu:18,tflops:npu:20,tflops:fpga:25 63".
 // Exit 1 with the inventory's file:line message when it is bad. Used by contrib/cluster.

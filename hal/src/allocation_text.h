@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The text forms of the allocation: Slurm-style block ranges and `kind:name:device:blocks`
 // card entries (gres/tflops' SLURM_TFLOPS_CARDS / _LAYOUT, and the explicit card list).
 #pragma once

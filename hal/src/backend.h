@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The one interface every backend implements (host/, opencl/, cuda/: one directory each).
 // A Device is one opened context on one backend device, limited to the slice's share. Arrays
 // live on it; every kernel works on whole arrays (a slice holds only its own rows). Calls may be

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // VirtualCard::balance: weights from the slices' rates measured at the shape of the work, with
 // every slice running at once. A device's rate alone on a square GEMM is not its rate on its row
 // share: a small share pays fixed costs (CLBlast pads rows to its tile size and packs B on every

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What a VirtualCard and its Buffers share: the slices (one opened device each), the weights,
 // the live buffers (for re-splitting and suspend), and the lock every operation holds.
 #pragma once

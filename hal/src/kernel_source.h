@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The kernels besides GEMM, written once for OpenCL C and CUDA (NVRTC): each backend prepends
 // its definitions of KERNEL, GLOBAL, GID and the float math functions. One work-item per
 // element, per row (softmax, row_sum) or per column (col_sum). Multiply-adds are not contracted

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The job's blocks after a suspension, from Slurm: select/cons_tres_tflops moves a suspended job
 // to other blocks (to give another job one contiguous run, or to resume a victim elsewhere), and
 // a running process's environment cannot follow. SLURM_TFLOPS_LAYOUT (the node's whole card

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Times SGEMM on one opened device: the calibration behind `tflopsctl devices` and
 // Weighting::measured, and VirtualCard::balance's rounds.
 #pragma once

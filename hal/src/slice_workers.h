@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A fixed set of worker threads, task i always on worker i: one per slice of a virtual card (so
 // the slices run at once), and one per CPU of a host device (pinned there).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Test-only entry points (tests/hal links them; programs never call them).
 #pragma once
 

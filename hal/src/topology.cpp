@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // PCI accelerators through hwloc: what the node has, whether or not a backend drives it.
 #include <hwloc.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The host all-reduce algorithms behind allreduce_sum (allreduce.h describes them).
 #pragma once
 

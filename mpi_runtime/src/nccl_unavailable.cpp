@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Built without CUDA/NCCL: the NCCL path reports itself absent.
 #include <stdexcept>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Memory every rank of a one-node communicator can load and store: an MPI-3 shared-memory
 // window (MPI_Win_allocate_shared) with one segment per rank, kept in a passive-target epoch
 // (MPI_Win_lock_all) for its whole life. Each segment starts with a page holding the rank's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Recursive doubling all-reduce (Thakur, Rabenseifner, Gropp 2005), for small messages.
 //
 // With p not a power of two, the first 2*rem ranks (rem = p - p2, p2 the largest power of two

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Chunked, pipelined ring all-reduce.
 //
 // Rank r of p splits the buffer into p segments (sizes differ by at most one element; some are

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Shared-memory all-reduce, for ranks on one node. No messages: ranks meet at barriers of
 // counters in shared memory (node_window.h) and read each other's data directly.
 //

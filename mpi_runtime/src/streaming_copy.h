@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Copies that go to memory instead of this core's cache (non-temporal stores), for data another
 // core reads next: the reader then fetches it from memory rather than from this core's cache.
 // On hosts whose cores do not share a last-level cache (a VM's vCPUs on different chiplets),

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Plots tflops-train's curves: loss and accuracy per epoch (--csv), loss per step (--steps-csv).
 
     plot_training.py EPOCHS.csv OUT.png [STEPS.csv]

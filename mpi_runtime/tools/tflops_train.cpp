@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // tflops-train: data-parallel MLP training on Fashion-MNIST, one virtual card per MPI rank.
 //
 //   mpirun -n 4 tflops-train [options]            inside an allocation (sbatch --gres=tflops:N)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "tflops/pool/kind.h"
 
 #include "tflops/pool/words.h"

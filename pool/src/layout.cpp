@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "tflops/pool/layout.h"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A node's blocks seen as segments (free, held by a known running job, or held by something the
 // planners must leave alone), built from the pool's free runs and the running jobs' spans, so
 // that planning costs O(segments) rather than O(blocks).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Scheduler::save / restore. Text, one record per line, so that an admin can read a state file
 // and a damaged one fails naming the line that is wrong:
 //

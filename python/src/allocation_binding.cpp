@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A rank's share of the job's blocks, as libtflops_mpi's bind_virtual_card computes it
 // (binding.h, rank_share.h), without opening a virtual card: under PyTorch the model lives in
 // torch's tensors, so Python only needs to know which cards (and which CUDA device) the rank holds.

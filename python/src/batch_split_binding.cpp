@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // batch_split.h's arithmetic: every rank computes the same shares from the same speeds.
 #include <vector>
 

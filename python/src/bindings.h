@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The parts of the native module tflops._native, one file each, registered by module.cpp.
 // None includes torch: the module reaches tensors through the buffer protocol (numpy arrays,
 // tensor.numpy()), so one build serves every torch version.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // tflops' Communicator over Python buffers: the host all-reduce (allreduce.h) on numpy arrays
 // and on torch CPU tensors through tensor.numpy(), with its failure detection.
 #include <mpi.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // tflops._native: libtflops_mpi for Python. The exceptions a user can act on get their own
 // Python classes; std::invalid_argument (bad arguments) arrives as ValueError.
 #include <pybind11/pybind11.h>

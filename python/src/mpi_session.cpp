@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // MPI for a Python process: initialised once, by whoever comes first (this module, torch's own
 // ProcessGroupMPI, mpi4py), finalised at exit only by whoever initialised it.
 #include <dlfcn.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // SuspendPoint for Python: the signal handlers are C++'s (Python's own would run only between
 // bytecodes of the main thread); the callbacks that move a model off and back onto its card are
 // Python's. The wait for SIGCONT runs without the GIL.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """tflops for Python: the MPI runtime of tflops (rank binding to a share of the job's TFLOPS
 blocks, proportional batch shares, the host all-reduce, suspension under Slurm preemption).
 

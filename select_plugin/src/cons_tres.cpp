@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "cons_tres.h"
 
 #include <dlfcn.h>

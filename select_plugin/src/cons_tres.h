@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The real select/cons_tres, which does everything select/cons_tres_tflops does not change.
 //
 // Debian's select_cons_tres.so is dlopen'ed from Slurm's PluginDir. In slurmctld Slurm has

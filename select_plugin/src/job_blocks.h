@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A job's tflops blocks in Slurm's records (slurmctld only): reading them, placing them, and
 // giving them back to the node or taking them again around a suspension.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // job_submit/tflops' hooks as Slurm 22.05 calls them (slurm_common/compat/v22_05/job_submit_ops.h).
 // 22.05's job_modify has no message argument: a refused update's reason goes to slurmctld's log
 // (refuse_job), and scontrol prints the error code's text, "Invalid generic resource (gres)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // job_submit/tflops' hooks as Slurm 23.02 and later call them (slurm_common/compat/v24_11/
 // job_submit_ops.h): job_modify tells the user why through err_msg, as job_submit does.
 #include "job_submit_tflops.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // job_submit/tflops (slurmctld): refuses at submission, and at `scontrol update`, the tflops
 // requests no node could ever hold, requests for zero blocks and malformed ones, with a message
 // naming the value and the fix (request_check.h). Everything else passes untouched.

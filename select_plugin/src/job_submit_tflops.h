@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // job_submit/tflops' decision, shared by the hooks of each Slurm version
 // (job_submit_hooks_v*.cpp, chosen by the build): whether a submission or an update asks for
 // tflops blocks that no node could ever hold.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Where a job's blocks go on each node cons_tres picked: one contiguous run when a free run holds
 // them, else running jobs move so that one does (the inventory's MigrationPolicy), else the
 // pool's fewest runs. And which nodes to offer cons_tres first, so that a job goes where it

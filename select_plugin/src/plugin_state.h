@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The select plugin's state in slurmctld and the small helpers its concerns share (placement.h,
 // preemption.h, suspension.h, resumer.h, state_file.h).
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The pool's picture of one node at a time, as slurmctld's select hooks see it.
 //
 // Slurm's own records (the node's GRES bitmap, each job's bits) stay the truth; before each

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Preemption: when cons_tres says lower-priority jobs must go for a job, the pool chooses which
 // (the fewest blocks of the lowest priorities, placed so the job gets one run); they are
 // suspended and their blocks released (stock Slurm keeps a suspended job's GRES), then the job is

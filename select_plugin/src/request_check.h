@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The check job_submit/tflops makes at submission: a tflops request that no node (or the whole
 // pool) could ever hold, a request for zero blocks, or a malformed one is refused with a message
 // that says what is wrong and what to ask for instead, rather than pending forever.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Resuming the jobs the plugin suspended, once their blocks (or others) are free: when a job
 // ends (job_fini) and, from a thread of its own, when nothing is scheduled.
 #pragma once

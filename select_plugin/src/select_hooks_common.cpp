@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // select/cons_tres_tflops' hooks that every Slurm version calls alike: the version-free ones of
 // select_tflops.h, the rest straight to cons_tres. The hooks of one version only are in
 // select_hooks_v*.cpp (and select_hooks_up_to_24_11.cpp).

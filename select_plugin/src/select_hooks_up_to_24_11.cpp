@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // select/cons_tres_tflops' hooks that Slurm 22.05 and 24.11 call and 25.05 dropped: the state
 // file's (state_file.h: it is also written whenever it changes, which is all 25.05 and later
 // rely on), and the step, node and job info hooks, straight to cons_tres.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // select/cons_tres_tflops' hooks that only Slurm 22.05 calls (23.02 dropped all but job_test,
 // whose reservations argument it changed).
 #include "cons_tres.h"

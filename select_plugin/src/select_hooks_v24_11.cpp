@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // select/cons_tres_tflops' hooks that Slurm 24.11 calls differently: job_test, whose
 // reservations argument became resv_exc_t (with the GRES reservations hold) and will_run_data_t.
 #include "plugin_export.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // select/cons_tres_tflops' hooks that Slurm 26.05 calls differently: job_test (as 24.11's),
 // job_mem_reduce (new in 26.05), and node_init, which is where the state file is read: 25.05 and
 // later call no state_save, state_restore or job_init, and node_init runs once slurmctld has

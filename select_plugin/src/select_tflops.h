@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // select/cons_tres_tflops' hooks, the same in every Slurm version: the select_hooks_v*.cpp of the
 // Slurm being built against export them under that version's names and signatures, with every
 // other hook going straight to cons_tres (cons_tres.h).

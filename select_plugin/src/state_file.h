@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The registry of released jobs (suspended_jobs.h) across a slurmctld restart:
 // StateSaveLocation/tflops_select_state, written whenever the registry changes (Slurm 25.05 and
 // later no longer call a select plugin's state_save), read back and pruned once slurmctld has

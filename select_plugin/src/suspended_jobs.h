@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The jobs the select plugin suspended (or saw suspended) and whose blocks it released, and the
 // state file that keeps them across a slurmctld restart.
 //

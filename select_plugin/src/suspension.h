@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Suspending and resuming jobs with their blocks: the plugin's own suspensions (a victim of
 // preemption, a job moved to other blocks) and an admin's (scontrol suspend), which all reach
 // select_p_job_suspend / select_p_job_resume.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Slurm's headers as gres/tflops uses them, for the Slurm being built against: which files, and
 // the names the plugin's code uses for what a generation calls otherwise (see README.md beside
 // this file). Include it instead of Slurm's own headers.

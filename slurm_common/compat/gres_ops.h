@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The GRES hook table of the Slurm being built against (see README.md beside this file), and the
 // symbols its loader requires.
 #pragma once

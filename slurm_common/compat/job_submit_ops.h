@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The job_submit hook table of the Slurm being built against (see README.md beside this file).
 #pragma once
 

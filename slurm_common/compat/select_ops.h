@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The select hook table of the Slurm being built against (see README.md beside this file), and
 // what goes with it: the symbols in the table's order, the plugin id the wrapper must carry, and
 // what job_test receives beyond the nodes.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Slurm's slurmctld internals as the select plugin uses them, for the Slurm being built against:
 // its headers, and the few calls whose names or arguments changed between generations, under
 // one name each (see README.md beside this file).

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # slurm_source_test.sh [CMAKE]: configures slurm_source_project/ (cmake/SlurmSource.cmake alone)
 # with -DTFLOPS_SLURM_SOURCE naming each kind of path a user may give (a tarball, a folder that is
 # no Slurm tree, a read-only tree, a missing path, a file that is no tarball, a .dsc, a tree this

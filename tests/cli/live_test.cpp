@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The parts of `tflopsctl pool --live` and `tflopsctl metrics` that need no cluster: Slurm's GRES
 // text, the block numbering of a snapshot against the card inventory (the worked example's 200
 // TFLOPS pool), the table and JSON, and the Prometheus text checked line by line.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Runs the built tflopsctl on the shipped examples (contrib/examples) and checks what a user and
 // a script see: the JSON of the pool and of each scenario step, the worked examples (README.md),
 // --help, and the exit status and file:line of every kind of bad input.

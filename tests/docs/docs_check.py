@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Checks that the documentation matches the repository and the code.
 
     docs_check.py [--repo DIR] [--build DIR] [--skip-commands]

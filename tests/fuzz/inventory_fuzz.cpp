@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // libFuzzer target: tflops.conf text -> parse_inventory -> Layout (-> BlockPool, one find).
 //
 // tflops::pool::Error is the documented answer to bad text and ends the run quietly. Anything

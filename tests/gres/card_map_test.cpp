@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The job environment contract (version 1) on the worked example's 200 TFLOPS pool, without Slurm.
 #include <gtest/gtest.h>
 

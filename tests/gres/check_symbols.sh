@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Slurm refuses a GRES plugin unless every hook of its generation's table (plus plugin_name, type
 # and version) is exported with C linkage: a missing one is fatal in slurmd, and C++ linkage hides
 # it. Checks the built .so against the hook names of the Slurm it was built for, read from that

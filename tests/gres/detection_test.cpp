@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Detect= in tflops.conf: the node's devices (tflopsctl's JSON) given to the cards that ask, in
 // the HAL's order, and a clear error naming the line when the node has too few.
 #include <gtest/gtest.h>

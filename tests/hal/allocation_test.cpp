@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The allocation contract, read against gres/tflops' own writer (job_env in card_map.h): what
 // the plugin writes, the HAL reads. The worked example's 50-block job on node0 is the main case.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A failing device, an allocation with nothing usable, misuse: each a clear error naming what
 // went wrong; never a silent wrong result.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Every operation on every available backend against an FP64 host reference: one slice per
 // backend, three uneven slices (18:20:12 blocks over host and two OpenCL cards), and a card with
 // a slice of a single block. Inputs are fresh random numbers each run; the seed is printed on

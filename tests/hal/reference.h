@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // FP64 host references for the HAL's operations, random inputs and the error measure the tests
 // use (norm-wise relative error, which FP32 must keep under 1e-5).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Suspend and resume of device state: a computation interrupted by SIGTSTP/SIGCONT (the signals
 // Slurm sends), moved meanwhile to other cards, ends with the result of an uninterrupted run.
 // Inputs are random; each case prints its seed, and TFLOPS_PROPERTY_SEED=<seed> reruns it.

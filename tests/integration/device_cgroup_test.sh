@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Integration test of the cgroup device list gres/tflops gives Slurm (issue 3, ConstrainDevices)
 # on real Slurm daemons: under task/cgroup (cgroup/v1) with ConstrainDevices=yes, a job and its
 # steps may open the device files of the cards that hold its blocks, and no other card's. One

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Integration test of gres/tflops on real Slurm daemons (issue 3, tests 1, 4 and 7, and a bad
 # inventory on one node). Starts its own cluster (contrib/cluster/tflops-cluster) in a temporary
 # directory and stops it by pid at the end, failure included.

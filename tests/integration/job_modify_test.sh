@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # `scontrol update` of a pending job's tflops request on real Slurm daemons, through
 # job_submit/tflops' job_modify hook: a request that can never run (more blocks than the pool,
 # zero blocks, an unknown kind) is refused with a clear message, slurmctld keeps running and the

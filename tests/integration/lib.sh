@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Shared by the integration tests: checks, a cluster of their own, waiting on jobs.
 # Source it after setting BUILD; it defines REPO, CLUSTER, DIR and FAILS, and stops the cluster
 # by pid when the test exits (logs are kept when something failed). A watchdog (watchdog.sh),

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Integration test of `tflopsctl pool --live` and `tflopsctl metrics` on real Slurm daemons:
 # starts its own cluster (contrib/cluster/tflops-cluster) in a temporary directory on free ports
 # from 7300 up, runs jobs, and checks tflopsctl's view against what scontrol says. The cluster is

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Integration test of select/cons_tres_tflops on real Slurm daemons (issue 3, tests 2, 3, 5 and 6)
 # on a one-node, 10-block cluster (contrib/examples/migration-10t.conf): the migration example
 # (README.md), preemption that suspends the low job and releases its blocks, a slurmctld restart

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Smoke test of one Slurm version's daemons and clients on this host, with stock plugins only:
 #
 #   tests/integration/slurm_versions_smoke_test.sh BUILD_DIR 22.05|24.11|26.05

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The high-priority job of train_preemption_test.sh, submitted from inside the training job: rank
 # 0's wrapper starts this when the job's environment has TFLOPS_TEST_HIGH_JOB=1. It waits until the
 # run has written its second epoch to its CSV (past MPI start-up and the suspension hooks, well

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # End-to-end preemption of a training job (issue 5) on real Slurm daemons with select/cons_tres_tflops:
 # a low-priority MPI training job (2 ranks, each its own virtual card) is suspended for a
 # high-priority job, its blocks released; when blocks free up elsewhere it resumes on OTHER blocks

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Training ranks started by srun (Slurm's PMIx plugin) rather than mpirun, on real daemons
 # (issue 5, binding): each task takes its share of the node's blocks by SLURM_LOCALID, from the
 # step's gres/tflops environment, and the job trains to its usual accuracy. A rank that ignored

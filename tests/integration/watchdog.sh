@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The integration tests' watchdog (started by lib.sh, detached from the test): the cluster a test
 # starts must not outlive it, also when ctest kills the test at its TIMEOUT (SIGKILL to the test
 # and its children: no trap runs, and Slurm's daemons, which detach themselves, would be left).

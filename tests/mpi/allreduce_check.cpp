@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Runs under mpirun: all-reduces buffers whose serial sum is known and checks every element on
 // every rank, for each element count, dtype and algorithm asked for. Exits 1 on any mismatch,
 // printing the first one. Also checks that all ranks hold the same bits.

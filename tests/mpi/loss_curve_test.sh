@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A heterogeneous run (unequal virtual cards on host and OpenCL slices, proportional batch
 # shares) follows the loss curve of a single-process run with the same global batch.
 #   loss_curve_test.sh MPIEXEC TFLOPS_TRAIN HETEROGENEOUS_CARD_LIST

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The MLP's backward pass against an oracle that shares no code with it: central finite
 // differences of the loss, for every parameter of a small network on a small random batch.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Runs under mpirun with 1 rank: a device that vanishes while the gradient all-reduce's pipeline
 // copies pieces off the card. The all-reduce must stop its reader and writer and raise the
 // device's error naming the lost slice, not hang and not return a wrong sum. Then, with the

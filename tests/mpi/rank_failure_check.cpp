@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Runs under mpirun: every rank all-reduces in a loop; at iteration 3 the victim rank either
 // exits (_exit(3), as a crash would) or hangs (sleeps forever). The others must notice, print
 // which rank failed and end the job; the test script checks the exit status, the time and the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A rank that dies or hangs mid all-reduce must stop the whole job, non-zero, within a bounded
 # time, with a message naming it.
 #   rank_failure_test.sh MPIEXEC CHECK_BINARY RANKS exit|hang VICTIM [private|node]

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // SuspendPoint: whether a rank released its card before Slurm stopped it. Slurm sends SIGTSTP,
 // SIGSTOP 2 s later, and SIGCONT at resume; a rank that gets the SIGTSTP releases its card at its
 // next suspension point and then waits for the SIGCONT. A rank stopped first (under mpirun, which

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Runs under mpirun: the batch-share-weighted, hierarchically all-reduced gradient of the MLP
 // equals the single-process full-batch gradient on a fixed batch, to FP32 rounding.
 // Every rank binds its share of the card list in argv[1] (unequal shares, possibly different

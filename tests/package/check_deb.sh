@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Builds the Debian package from a build directory and checks what it would install.
 #
 #   check_deb.sh BUILD_DIR PLUGIN_DIR|none

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // BlockPool under long random find/take/release sequences (block_pool.h): every answer is
 // compared with the reference owner array after every step, and every find() with the placement
 // rule (first nodes with a run that holds N, best fit; else fewest runs).

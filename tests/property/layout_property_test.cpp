@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Layout numbering on random inventories (layout.h): per node, one contiguous region per kind in
 // the region order, one sub-range per card in file order; pool-wide numbers from 1 across nodes.
 // Cards and blocks have decimal TFLOPS (19.5, 0.3), and a card is worth floor(TFLOPS /

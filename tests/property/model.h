@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Shared pieces of the property tests: a portable seeded generator, random inventories, and a
 // reference model of the pool (one owner per block, rebuilt from scratch) against which the
 // library's answers are checked. Everything here is written from the public headers' promises,

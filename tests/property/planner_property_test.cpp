@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // plan_preemption and plan_migration called directly on random, fragmented pools.
 //
 // Preemption (preemption.h): victims are running jobs at least the gap below; the plan is the

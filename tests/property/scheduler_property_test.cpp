@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Scheduler under long random submit/end sequences (scheduler.h), checked after every step
 // against a reference owner array rebuilt from the scheduler's jobs, by replaying the step's
 // events on a copy of the reference taken before the step, and against what a brute-force

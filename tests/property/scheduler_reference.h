@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What the scheduler's decisions must be, worked out by brute force on the reference owner array
 // (model.h's Ref) and the jobs' priorities, with no call into the pool library: the oracle for
 // the scheduler property test in place of the planners (BlockPool::find, plan_migration,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Scheduler::save()/restore() (scheduler.h): "restore() throws Error when the text is damaged,
 // of another version, made for another layout, or holds a block twice".
 //

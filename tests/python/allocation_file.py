@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The job's allocation as a file ($SLURM_TFLOPS_ALLOC_FILE): what Slurm's environment says of a
 job, and what a move while suspended changes, for tests that play Slurm's part."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A rank that dies or hangs mid-training stops the others with a clear error in bounded time.
 
   dead_rank_check.py MPIEXEC exit|hang

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Errors a user can cause come back as Python exceptions that name the cause and the fix.
 
   errors_check.py MPIEXEC

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The example training job reaches the accuracy it promises, outside Slurm.
 
   example_check.py MPIEXEC SCRIPT PLOT EPOCHS MIN_ACCURACY OUT_DIR

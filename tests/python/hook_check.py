@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Under mpirun: DDP with tflops.torch.weighted_allreduce_hook computes the right gradients.
 
   hook_check.py ddp CARDS    on an equal split: the same gradients as DDP's own all-reduce (gloo)

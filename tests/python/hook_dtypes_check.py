@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Under mpirun: weighted_allreduce_hook on buckets of every floating type torch trains in.
 
   hook_dtypes_check.py CARDS

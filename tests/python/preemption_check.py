@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Preemption of the example training job, end to end under mpirun (Slurm's part played here).
 
   preemption_check.py MPIEXEC SCRIPT OUT_DIR

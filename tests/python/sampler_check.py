@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Under mpirun: ProportionalBatchSampler's shares on unequal cards.
 
   sampler_check.py CARDS DATASET_SIZE GLOBAL_BATCH

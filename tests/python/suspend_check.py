@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """suspend_point() under a suspension whose blocks move, in one process, without Slurm.
 
 The job's allocation comes from $SLURM_TFLOPS_ALLOC_FILE (as Slurm's would from the job

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Slurm refuses a select or job_submit plugin unless every hook its loader lists is exported with
 # C linkage (a missing one is fatal; C++ linkage hides it). Checks the built plugins against the
 # hook names of the Slurm they were built for: kSelectSymbols in the generation's

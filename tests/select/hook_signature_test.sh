@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A hook whose signature differs from what Slurm's loader calls stops the build: compiles
 # hook_signature/job_modify.cpp against the configured Slurm source, as the plugins are compiled,
 # once with the loader's signature (must compile: the check itself builds) and once with the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // PoolView: the pool's decisions on one node as the select plugin loads it from Slurm's bitmaps.
 #include "pool_view.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // job_submit/tflops: which requests are refused at submission, and what the message says.
 #include "request_check.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The registry of suspended jobs and its state file.
 #include "suspended_jobs.h"
 

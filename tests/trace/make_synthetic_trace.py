@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Writes the synthetic GPU trace of tests/trace/synthetic/ (see its README.md).
 
     /usr/bin/python3 tests/trace/make_synthetic_trace.py [OUT_DIR]   (default: tests/trace/synthetic)

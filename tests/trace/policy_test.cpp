@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Each policy on clusters small enough to check the outcome by hand.
 #include <gtest/gtest.h>
 

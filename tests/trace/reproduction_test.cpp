@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // On the real trace: per-card Best-Fit must land on FGD's published 93.08% (within 0.2 points)
 // before any other figure is trusted; and the block pool must reach the targets.
 // The trace may not be redistributed: it is read from TFLOPS_ALIBABA_TRACE when that is set, else

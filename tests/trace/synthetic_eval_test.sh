@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The synthetic trace (tests/trace/synthetic) in every clone: the checked-in files are what
 # make_synthetic_trace.py writes, and trace_eval, the program bench/trace/run_trace_eval.sh drives
 # on Alibaba's trace, replays them on every policy and writes its CSV.

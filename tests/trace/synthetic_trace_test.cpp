@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The simulator end to end on the synthetic trace (tests/trace/synthetic, written by
 // make_synthetic_trace.py): the same files, columns and code path as the reproduction on Alibaba's
 // trace (reproduction_test.cpp), which may not be redistributed and so runs only where it is found;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "tflops/pool/block_pool.h"
 
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Preemption and migration planning on hand-built pools.
 #include <gtest/gtest.h>
 

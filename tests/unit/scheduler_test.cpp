@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The job lifecycle on the README's worked examples and on bad requests.
 #include "tflops/pool/scheduler.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The pools of the README's worked examples, shared by the unit tests.
 #pragma once
 

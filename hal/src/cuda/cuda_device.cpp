@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The CUDA backend: NVIDIA GPUs through the driver API. GEMM, axpy and scale through cuBLAS; the
 // other kernels from kernel_source.h compiled at open time with NVRTC (no nvcc at build time, so
 // one C++ compiler builds the whole HAL). A slice holding part of a GPU stays within its share

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The host backend: the CPU as a device. GEMM through OpenBLAS (one OpenBLAS thread per call,
 // our own pinned threads each taking a block of rows, so a slice uses exactly its share of the
 // cores); the other kernels are plain loops split the same way.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The OpenCL backend: any OpenCL device (NPU and FPGA runtimes that ship one; PoCL's CPU device
 // in tests). GEMM through CLBlast; the other kernels from kernel_source.h. A slice holding part
 // of a card gets a sub-device of its share of the compute units where the device can be

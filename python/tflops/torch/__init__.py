@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """tflops for PyTorch: DistributedDataParallel on a tflops allocation's unequal cards.
 
 A DDP script changes in four places:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """weighted_allreduce_hook: DDP's gradient all-reduce through tflops, weighted by batch share."""
 
 import torch

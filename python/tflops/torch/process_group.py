@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """init_process_group(): MPI, the rank's share of the job's blocks, and torch.distributed."""
 
 import atexit

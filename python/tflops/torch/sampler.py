@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """ProportionalBatchSampler: each rank's share of every global batch proportional to its TFLOPS."""
 
 import torch

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """suspend_point(): training that survives Slurm preemption, honoured at step boundaries.
 
 `scontrol suspend` (preemption) sends SIGTSTP, then SIGSTOP; `scontrol resume` sends SIGCONT. A

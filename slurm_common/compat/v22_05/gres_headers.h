@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Slurm 22.05's headers as gres/tflops uses them (gres.h still in src/common/), and 24.11's names
 // for what 22.05 calls otherwise, so that the plugin's code is the same for every generation.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Slurm 22.05's GRES hooks as its loader calls them: slurm_gres_ops_t, private to
 // src/common/gres.c (same order as its syms[]; every one is mandatory).
 // Needs compat/gres_headers.h (src/common/gres.h) included first.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Slurm 22.05's select hooks as its loader calls them: slurm_select_ops_t, which 22.05 still
 // declares in src/common/select.h, and node_select_syms[] of src/common/select.c.
 // Needs v22_05/slurmctld.h included first.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Slurm 24.11's and 26.05's headers as gres/tflops uses them: gres.h moved to src/interfaces/
 // (23.02), and List/ListIterator are gone (list_t *, list_itr_t *). The two generations differ
 // here only inside structs the plugin fills field by field or zeroes (26.05's gres_device_t

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Slurm 24.11's and 26.05's GRES hooks as their loader calls them: slurm_gres_ops_t, private to
 // src/interfaces/gres.c, and its syms[] (same order; every one is mandatory). The two releases
 // declare them identically. Against 22.05: get_job_info and get_step_info are gone, and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Slurm 24.11's and 26.05's job_submit hooks as their loader calls them: slurm_submit_ops_t,
 // private to src/interfaces/job_submit.c (the same in both). job_modify has had err_msg since
 // 23.02. Needs slurm.h and src/slurmctld/slurmctld.h (job_record_t) included first.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What job_test receives beyond the nodes in Slurm 24.11 and 26.05 (resv_exc_t, will_run_data_t),
 // and the blocks reservations keep from a job. Needs v24_11/slurmctld_headers.h included first.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Slurm 24.11's select hooks as its loader calls them: slurm_select_ops_t and node_select_syms[],
 // private to src/interfaces/select.c (32 hooks: 23.02 dropped job_signal, jobinfo_sprint,
 // jobinfo_xstrdup, update_node_config and resv_test; job_test takes resv_exc_t and

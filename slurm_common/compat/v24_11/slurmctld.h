@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Slurm 24.11's slurmctld internals for the select plugin (see ../slurmctld.h).
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The slurmctld internals the select plugin uses in Slurm 24.11 and 26.05 (gres.h, select.h and
 // cgroup.h moved to src/interfaces/, gres_ctld to src/stepmgr/gres_stepmgr), and the calls the
 // two share. src/common/extra_constraints.h, included from slurmctld.h, names a field

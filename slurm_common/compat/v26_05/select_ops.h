@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Slurm 26.05's select hooks as its loader calls them: slurm_select_ops_t and node_select_syms[],
 // private to src/interfaces/select.c (14 hooks: 25.05 dropped state_save, state_restore,
 // job_init, the step hooks and the node/job info ones; 26.05 added job_mem_reduce). Needs

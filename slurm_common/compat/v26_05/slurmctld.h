@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Slurm 26.05's slurmctld internals for the select plugin (see ../slurmctld.h): as 24.11's, but
 // a suspend message names a step (src/slurmctld/gang.c fills it the same way).
 #pragma once

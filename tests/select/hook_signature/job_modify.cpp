@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Compiled by hook_signature_test.sh, once as is and once with -DWRONG_SIGNATURE: a job_modify
 // exported with another generation's arguments than the Slurm built against calls it with (22.05:
 // three, 23.02 and later: four, with err_msg) must stop the build at the plugin's loader table, as

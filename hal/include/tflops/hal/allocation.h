@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The job's allocation on this node, as the HAL sees it: which cards back the virtual card, how
 // many blocks of each the job holds, and which backend device drives each card.
 //

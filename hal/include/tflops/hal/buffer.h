@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Float32 matrices on a virtual card (row-major, rows x cols; a vector is 1 x n or n x 1).
 //
 // Layouts:

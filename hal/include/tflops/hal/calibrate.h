@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The FP32 TFLOPS a device achieves on a short SGEMM: what `tflopsctl devices` reports and what
 // the node's tflops.conf TFLOPS= figure should be based on.
 #pragma once

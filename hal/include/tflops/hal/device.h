@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Backends and the devices behind them.
 //
 // A backend is one way of driving devices (the Horovod model: one implementation per backend,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Errors of the HAL. Two kinds, so that a caller can tell "fix your input" from "a device broke":
 //
 //   hal::Error        bad input a user or admin can fix (a malformed SLURM_TFLOPS_* variable or

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The whole public HAL in one include: allocation, devices, virtual card, buffers, operations,
 // suspend hooks, calibration.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The operations a data-parallel trainer needs, each run on every slice at once, each slice on
 // its own part. Results equal a single-device FP32 run to rounding. All buffers of one call must
 // belong to the same virtual card; shapes and layouts are checked first and a mismatch is an

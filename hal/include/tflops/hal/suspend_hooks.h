@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Slurm's suspend and resume, seen from inside the job.
 //
 // `scontrol suspend` makes slurmstepd send SIGTSTP, then SIGSTOP; `scontrol resume` sends

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The virtual card: one accelerator over every card of the job's allocation on this node.
 //
 // One slice per backing card. Each slice owns a context on its backend device, limited to the

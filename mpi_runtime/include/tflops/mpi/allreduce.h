@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Sum all-reduce of a host buffer across the ranks of a Communicator, in place.
 //
 // Three algorithms (how one is chosen: doc/collectives.md; p ranks, n bytes):

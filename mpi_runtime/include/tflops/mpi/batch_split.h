@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Heterogeneous data parallelism: batch shares proportional to each rank's speed, and the
 // gradient weighting that keeps the summed gradient exact.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Binding an MPI rank to its own virtual card.
 //
 // Every rank reads its node's allocation (the gres/tflops job environment, or an explicit card

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Hierarchical all-reduce of gradients on a virtual card (doc/collectives.md):
 //  1. reduce across the card's slices: each gradient is `partial` (one addend per slice);
 //     copy_to_host sums the addends into one host buffer, all gradients packed back to back

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The communicator every tflops collective runs on, and its failure detection.
 //
 // A Communicator duplicates the application's communicator, so the runtime's messages never

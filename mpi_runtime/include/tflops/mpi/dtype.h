@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Element types the all-reduce sums, and the host arithmetic on them.
 //
 // float16 (IEEE binary16) and bfloat16 have no MPI datatype and no portable C++ type in C++20:

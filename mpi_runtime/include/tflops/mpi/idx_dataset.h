@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // MNIST-style IDX files (Fashion-MNIST: Debian package dataset-fashion-mnist, files in
 // /usr/share/datasets/fashion-mnist/*.gz), gzip-compressed or not.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // A two-layer perceptron (inputs -> hidden, ReLU -> classes, softmax cross-entropy) on a virtual
 // card, every operation a HAL call. The batch is sharded over the card's slices; weights are
 // replicated; weight gradients come out partial (one addend per slice) for GradientReducer.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The all-reduce for ranks whose every slice is a CUDA device: NCCL's own ring/tree on device
 // memory, bootstrapped over MPI (rank 0 makes the ncclUniqueId, MPI_Bcast, ncclCommInitRank).
 // Built when CUDA and libnccl are found (TFLOPS_MPI_NCCL); usable when a GPU is present.

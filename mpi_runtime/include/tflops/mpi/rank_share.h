@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // How a node's blocks are divided among the MPI ranks running on it (pure arithmetic).
 //
 // The rule, along card boundaries where possible:

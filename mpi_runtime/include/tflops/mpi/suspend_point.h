@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Suspension (Slurm preemption) at points where the program can afford it.
 //
 // `scontrol suspend` sends SIGTSTP, then SIGSTOP; `scontrol resume` sends SIGCONT. The HAL's own

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Data-parallel training of the MLP (mlp.h) on Fashion-MNIST-style data, one virtual card per
 // rank, heterogeneous ranks balanced by batch share.
 //

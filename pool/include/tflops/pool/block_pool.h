@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Which blocks are free and who holds the others, with placement on the free ones.
 //
 // Placement of N blocks on one node: one contiguous run when any free run of the node's domain

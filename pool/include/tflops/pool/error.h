@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Errors a user or an admin can cause: a bad inventory line, a bad request, an unknown job.
 // The message is complete on its own (where, what, and the fix), so callers print what().
 #pragma once

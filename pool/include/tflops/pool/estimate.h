@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Step 1 of the method (doc/design.md): the TFLOPS a training or inference job needs, from its
 // model's cost.
 #pragma once

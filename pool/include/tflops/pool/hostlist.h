@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Slurm host lists: "node[0-3]", "node[00-15,20]", "a,b", "rack[0-1]n[0-3]".
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The card inventory (tflops.conf): which cards each node has and what each is worth.
 //
 // One card per line, Slurm-style key=value words (keys are case-insensitive):

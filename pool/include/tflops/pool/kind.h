@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Card kinds. Each kind gets one region of contiguous blocks per node.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Block numbering. Per node, blocks are numbered from 0 (Slurm's GRES bit index) with one
 // contiguous region per kind in the inventory's region order, and inside a region one sub-range
 // per card in file order. Pool-wide numbers start at 1 and run across nodes in inventory order.

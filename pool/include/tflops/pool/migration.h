@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Migration planning: when a node has enough free blocks for a request but no free run holds
 // it, move running jobs so that one does.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Preemption planning: which running jobs to suspend so that a request fits.
 //
 // Only jobs at least `min_priority_gap` below the request's priority can be victims. Plans are

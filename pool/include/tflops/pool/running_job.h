@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What the planners need to know about a job that holds blocks. The scheduler and the Slurm
 // select plugin each build these from their own job records.
 #pragma once

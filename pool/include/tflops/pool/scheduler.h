@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The job lifecycle on the pool (steps 2-3 and 7-8 of the method, doc/design.md): admission,
 // placement, preemption by suspend-and-release, migration, and resuming suspended jobs in priority
 // order.

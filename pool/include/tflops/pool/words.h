@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // The word handling shared by the Slurm-style text files tflops reads (the card inventory,
 // scenarios, state): keys compare case-insensitively and words are separated by blanks.
 #pragma once
