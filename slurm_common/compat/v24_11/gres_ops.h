@@ -27,8 +27,8 @@ struct GresOps {
   void (*prep_set_env)(char*** prep_env_ptr, gres_prep_t* gres_prep, int node_inx);
 };
 
-// syms[] of gres.c: a plugin missing one is not loaded (tests/gres/check_symbols.sh reads
-// this list, one name per line).
+// syms[] of gres.c: a plugin missing one is not loaded (tests/check_plugin_symbols.sh reads
+// the quoted names of this list).
 inline constexpr const char* kGresSymbols[] = {
     "gres_p_node_config_load",   "gres_p_job_set_env",    "gres_p_step_set_env", "gres_p_task_set_env",
     "gres_p_send_stepd",         "gres_p_recv_stepd",     "gres_p_get_devices",  "gres_p_step_hardware_init",
