@@ -1,127 +1,49 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "tflops/mpi/allreduce.h"
 
-#include <algorithm>
-#include <bit>
-#include <climits>
-#include <cstdlib>
-#include <fstream>
 #include <stdexcept>
 #include <string>
 
 #include "host_algorithms.h"
+#include "node_window.h"
 
 namespace tflops::mpi {
 
-namespace {
-
-std::size_t positive_from_environment(const char* name, std::size_t fallback) {
-  const char* text = std::getenv(name);
-  if (text == nullptr || *text == '\0') return fallback;
-  char* end = nullptr;
-  const unsigned long long value = std::strtoull(text, &end, 10);
-  if (end == text || *end != '\0' || value == 0 || text[0] == '-') {
-    throw std::invalid_argument(std::string(name) + "='" + text +
-                                "' is not a positive whole number; unset it or give e.g. " + name + "=" +
-                                std::to_string(fallback));
-  }
-  return static_cast<std::size_t>(value);
-}
-
-Tuning::Pipeline pipeline_from_environment(Tuning::Pipeline fallback) {
-  const char* text = std::getenv("TFLOPS_ALLREDUCE_PIPELINE");
-  if (text == nullptr || *text == '\0') return fallback;
-  const std::string_view value(text);
-  if (value == "auto") return Tuning::Pipeline::automatic;
-  if (value == "always") return Tuning::Pipeline::always;
-  if (value == "never") return Tuning::Pipeline::never;
-  throw std::invalid_argument(std::string("TFLOPS_ALLREDUCE_PIPELINE='") + text +
-                              "' is not one of auto, always, never; unset it for auto");
-}
-
-// The last-level cache cpu0 shares, from sysfs ("32768K"); 0 when not known. Not
-// sysconf(_SC_LEVEL3_CACHE_SIZE): in a VM on an EPYC it gave the whole package's 256 MiB where
-// the vCPUs share a chiplet's 32 MiB.
-std::size_t last_level_cache_bytes() {
-  std::size_t largest = 0;
-  for (int index = 0; index < 8; ++index) {
-    std::ifstream size_file("/sys/devices/system/cpu/cpu0/cache/index" + std::to_string(index) + "/size");
-    std::size_t size = 0;
-    std::string unit;
-    if (!(size_file >> size)) continue;
-    size_file >> unit;
-    size *= unit == "K" ? 1024 : unit == "M" ? 1024 * 1024 : 1;
-    largest = std::max(largest, size);
-  }
-  return largest;
-}
-
-}  // namespace
-
-std::size_t default_streaming_bytes() {
-  static const std::size_t bytes = [] {  // read once: every Tuning{} asks
-    const std::size_t cache = last_level_cache_bytes();
-    return cache > 0 ? cache / 4 : std::size_t{8} << 20;
-  }();
-  return bytes;
-}
-
-std::string_view algorithm_name(Algorithm algorithm) {
-  switch (algorithm) {
-    case Algorithm::automatic: return "automatic";
-    case Algorithm::ring: return "ring";
-    case Algorithm::recursive_doubling: return "recursive-doubling";
-    case Algorithm::shared_memory: return "shared-memory";
-  }
-  return "?";
-}
-
-Tuning tuning_from_environment() {
-  Tuning tuning;
-  tuning.small_bytes = positive_from_environment("TFLOPS_ALLREDUCE_SMALL_BYTES", tuning.small_bytes);
-  tuning.chunk_bytes = positive_from_environment("TFLOPS_ALLREDUCE_CHUNK_BYTES", tuning.chunk_bytes);
-  tuning.eager_bytes = positive_from_environment("TFLOPS_ALLREDUCE_EAGER_BYTES", tuning.eager_bytes);
-  tuning.pipeline = pipeline_from_environment(tuning.pipeline);
-  tuning.streaming_bytes = positive_from_environment("TFLOPS_ALLREDUCE_STREAMING_BYTES",
-                                                     tuning.streaming_bytes);
-  tuning.pipeline_bytes = positive_from_environment("TFLOPS_ALLREDUCE_PIPELINE_BYTES", tuning.pipeline_bytes);
-  tuning.window = static_cast<int>(
-      positive_from_environment("TFLOPS_ALLREDUCE_WINDOW", static_cast<std::size_t>(tuning.window)));
-  return tuning;
-}
-
-Algorithm choose_algorithm(std::size_t bytes, int ranks, const Tuning& tuning, bool on_one_node) {
-  if (ranks < 2) return Algorithm::ring;
-  if (on_one_node) return Algorithm::shared_memory;
-  // Recursive doubling moves the whole buffer lg p times, the ring under twice: the crossover
-  // falls as lg p grows (measured: 256 KiB at 2 ranks, 64 KiB at 4).
-  const std::size_t rounds = std::bit_width(static_cast<unsigned>(ranks - 1));
-  if (bytes <= tuning.small_bytes / (rounds * rounds)) return Algorithm::recursive_doubling;
-  return Algorithm::ring;
+AllreduceRequest host_request(Communicator& comm, const void* data, std::size_t bytes, Algorithm algorithm) {
+  // Collective the first time: learns whether the ranks share a node, which only the automatic
+  // choice and shared memory ask. A forced ring or recursive doubling makes no shared memory.
+  if (algorithm == Algorithm::automatic || algorithm == Algorithm::shared_memory) comm.node_buffer(0);
+  const detail::NodeWindow* window = comm.node_window();
+  AllreduceRequest request;
+  request.bytes = bytes;
+  request.ranks = comm.size();
+  request.memory = Memory::host;
+  request.on_one_node = window != nullptr;
+  request.in_node_buffer = window != nullptr && window->holds(static_cast<const std::byte*>(data), bytes);
+  request.algorithm = algorithm;
+  return request;
 }
 
 void allreduce_sum(Communicator& comm, void* data, std::size_t count, DType type, Algorithm algorithm,
                    const Tuning& tuning) {
   if (count == 0 || comm.size() == 1) return;
+  const std::size_t bytes = count * dtype_size(type);
+  allreduce_sum(comm, data, count, type,
+                choose_allreduce(host_request(comm, data, bytes, algorithm), tuning));
+}
+
+void allreduce_sum(Communicator& comm, void* data, std::size_t count, DType type, const AllreducePlan& plan) {
   auto* bytes = static_cast<std::byte*>(data);
-  if (algorithm == Algorithm::automatic) {
-    const std::size_t size = count * dtype_size(type);
-    // Collective the first time (every rank makes this call): learns whether the ranks share a node.
-    comm.node_buffer(0);
-    algorithm = choose_algorithm(size, comm.size(), tuning, comm.node_window() != nullptr);
-  }
-  if (algorithm == Algorithm::shared_memory) {
-    detail::shared_memory_allreduce(comm, bytes, count, type,
-                                    count * dtype_size(type) >= tuning.streaming_bytes);
-  } else if (algorithm == Algorithm::ring) {
-    detail::ring_allreduce(comm, bytes, count, type, tuning);
-  } else {
-    if (count * dtype_size(type) > static_cast<std::size_t>(INT_MAX)) {
-      throw std::invalid_argument(
-          "recursive-doubling all-reduce of " + std::to_string(count) +
-          " elements is over 2 GiB, which one MPI message cannot carry; use the ring");
-    }
-    detail::recursive_doubling_allreduce(comm, bytes, count, type, tuning);
+  switch (plan.algorithm) {
+    case Algorithm::none: return;
+    case Algorithm::shared_memory: detail::shared_memory_allreduce(comm, bytes, count, type, plan); return;
+    case Algorithm::ring: detail::ring_allreduce(comm, bytes, count, type, plan); return;
+    case Algorithm::recursive_doubling:
+      detail::recursive_doubling_allreduce(comm, bytes, count, type, plan);
+      return;
+    default:
+      throw std::invalid_argument("allreduce_sum sums host memory; a plan for " +
+                                  std::string(algorithm_name(plan.algorithm)) + " is not one");
   }
 }
 

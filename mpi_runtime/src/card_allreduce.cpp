@@ -71,22 +71,18 @@ class PipelineProgress {
 GradientReducer::GradientReducer(Communicator& comm, const hal::VirtualCard& card, Tuning tuning)
     : comm_(comm), card_(card), tuning_(tuning) {}
 
-bool GradientReducer::pipelined() {
-  float mine = 0;
-  switch (tuning_.pipeline) {
-    case Tuning::Pipeline::always: mine = 1; break;
-    case Tuning::Pipeline::never: break;
-    case Tuning::Pipeline::automatic: {
-      const std::vector<hal::SliceInfo> slices = card_.slices();
-      mine = std::any_of(slices.begin(), slices.end(),
-                         [](const hal::SliceInfo& s) { return s.device.type != "cpu"; });
-      break;
-    }
-  }
-  // Collective, so that every rank cuts the buffer alike: pipelined when any rank wants it.
-  float wanted = mine;
-  allreduce_sum(comm_, &wanted, 1, DType::f32);
-  return wanted > 0;
+AllreducePlan GradientReducer::plan(std::size_t bytes) {
+  const std::vector<hal::SliceInfo> slices = card_.slices();
+  const bool device_memory = std::any_of(slices.begin(), slices.end(),
+                                         [](const hal::SliceInfo& s) { return s.device.type != "cpu"; });
+  // Collective, so that every rank cuts the buffer alike: pipelined when any rank wants it. Asked
+  // on every call, since a resumed card may stand on other devices; 4 bytes through shared memory.
+  float wanted = wants_pipeline(tuning_.pipeline, device_memory) ? 1.0f : 0.0f;
+  allreduce_sum(comm_, &wanted, 1, DType::f32, Algorithm::automatic, tuning_);
+  AllreduceRequest request = host_request(comm_, comm_.node_buffer(bytes), bytes);
+  request.memory = Memory::card;
+  request.pipeline_wanted = wanted > 0;
+  return choose_allreduce(request, tuning_);
 }
 
 void GradientReducer::with_card_idle(const std::function<void()>& body) {
@@ -108,11 +104,14 @@ void GradientReducer::allreduce(std::span<const hal::Buffer* const> partials,
   }
   const std::size_t total = starts.back() + extras.size();
   if (total == 0) return;
+  const AllreducePlan whole = plan(total * sizeof(float));
   // In the node buffer, so that ranks sharing a node sum it through shared memory.
   const std::span<float> fusion(reinterpret_cast<float*>(comm_.node_buffer(total * sizeof(float))), total);
   std::copy(extras.begin(), extras.end(), fusion.begin() + static_cast<std::ptrdiff_t>(starts.back()));
 
-  const std::size_t piece = std::max<std::size_t>(1, tuning_.pipeline_bytes / sizeof(float));
+  const std::size_t piece = whole.pipeline_bytes > 0
+                                ? std::max<std::size_t>(1, whole.pipeline_bytes / sizeof(float))
+                                : total;
   const std::size_t pieces = (total + piece - 1) / piece;
   const auto piece_end = [&](std::size_t k) { return std::min(total, (k + 1) * piece); };
   const auto read_piece = [&](std::size_t k) {  // 1. across slices, into the fusion buffer
@@ -121,7 +120,7 @@ void GradientReducer::allreduce(std::span<const hal::Buffer* const> partials,
                              partials[i]->copy_to_host(at, fusion.subspan(to, n));
                            });
   };
-  const auto reduce_piece = [&](std::size_t k) {  // 2. across ranks
+  const auto reduce_piece = [&](std::size_t k) {  // 2. across ranks, each piece planned on its own
     allreduce_sum(comm_, fusion.data() + k * piece, piece_end(k) - k * piece, DType::f32,
                   Algorithm::automatic, tuning_);
   };
@@ -132,10 +131,10 @@ void GradientReducer::allreduce(std::span<const hal::Buffer* const> partials,
                            });
   };
 
-  if (pieces == 1 || !pipelined()) {  // one stage after the other, on the whole buffer
-    for (std::size_t k = 0; k < pieces; ++k) read_piece(k);
-    allreduce_sum(comm_, fusion.data(), total, DType::f32, Algorithm::automatic, tuning_);
-    for (std::size_t k = 0; k < pieces; ++k) write_piece(k);
+  if (pieces == 1) {  // one stage after the other, on the whole buffer
+    read_piece(0);
+    allreduce_sum(comm_, fusion.data(), total, DType::f32, whole);
+    write_piece(0);
   } else {
     PipelineProgress progress;
     std::thread reader([&] {

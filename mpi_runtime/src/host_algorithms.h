@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <cstddef>
 
-#include "tflops/mpi/allreduce.h"
+#include "tflops/mpi/allreduce_plan.h"
+#include "tflops/mpi/communicator.h"
+#include "tflops/mpi/dtype.h"
 
 namespace tflops::mpi::detail {
 
@@ -23,12 +25,14 @@ struct Segments {
   }
 };
 
-void ring_allreduce(Communicator& comm, std::byte* data, std::size_t count, DType type, const Tuning& tuning);
+// Each follows its part of `plan` (allreduce_plan.h), which every rank made alike.
+void ring_allreduce(Communicator& comm, std::byte* data, std::size_t count, DType type,
+                    const AllreducePlan& plan);
 void recursive_doubling_allreduce(Communicator& comm, std::byte* data, std::size_t count, DType type,
-                                  const Tuning& tuning);
-// Every rank of comm on this node (std::invalid_argument otherwise). `streaming`: a caller's own
-// memory is staged with streaming copies (streaming_copy.h; Tuning::streaming_bytes).
+                                  const AllreducePlan& plan);
+// Every rank of comm on this node, which choose_allreduce checked. plan.streaming: a caller's own
+// memory is staged with streaming copies (streaming_copy.h).
 void shared_memory_allreduce(Communicator& comm, std::byte* data, std::size_t count, DType type,
-                             bool streaming = false);
+                             const AllreducePlan& plan);
 
 }  // namespace tflops::mpi::detail

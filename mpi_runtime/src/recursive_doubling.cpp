@@ -52,13 +52,13 @@ void exchange(Communicator& comm, int peer, const std::byte* send, std::byte* re
 }  // namespace
 
 void recursive_doubling_allreduce(Communicator& comm, std::byte* data, std::size_t count, DType type,
-                                  const Tuning& tuning) {
+                                  const AllreducePlan& plan) {
   const int ranks = comm.size();
   const int rank = comm.rank();
   const int bytes = static_cast<int>(count * dtype_size(type));
   // Eager-sized pieces while that takes at most kMaxPieces of them, else one message.
   const auto whole = static_cast<std::size_t>(bytes);
-  const std::size_t eager = std::max<std::size_t>(1, tuning.eager_bytes);
+  const std::size_t eager = std::max<std::size_t>(1, plan.eager_bytes);
   const int piece_bytes = static_cast<int>(whole <= kMaxPieces * eager ? std::min(eager, whole) : whole);
   std::byte* received = comm.scratch(static_cast<std::size_t>(bytes));
   const int core = static_cast<int>(std::bit_floor(static_cast<unsigned>(ranks)));

@@ -21,7 +21,7 @@ namespace {
 
 class Ring {
  public:
-  Ring(Communicator& comm, std::byte* data, std::size_t count, DType type, const Tuning& tuning)
+  Ring(Communicator& comm, std::byte* data, std::size_t count, DType type, const AllreducePlan& plan)
       : comm_(comm),
         data_(data),
         count_(count),
@@ -31,10 +31,10 @@ class Ring {
         rank_(comm.rank()),
         left_((rank_ + ranks_ - 1) % ranks_),
         right_((rank_ + 1) % ranks_),
-        chunk_(std::max<std::size_t>(1, tuning.chunk_bytes / element_)),
+        chunk_(std::max<std::size_t>(1, plan.chunk_bytes / element_)),
         lanes_((segment_size(0) + chunk_ - 1) / chunk_),
         steps_(2 * (ranks_ - 1)),
-        slots_(std::clamp<std::size_t>(static_cast<std::size_t>(std::max(tuning.window, 1)), 1, lanes_)),
+        slots_(std::clamp<std::size_t>(static_cast<std::size_t>(std::max(plan.window, 1)), 1, lanes_)),
         state_(slots_),
         requests_(2 * slots_, MPI_REQUEST_NULL),
         peers_(2 * slots_),
@@ -153,8 +153,8 @@ class Ring {
 }  // namespace
 
 void ring_allreduce(Communicator& comm, std::byte* data, std::size_t count, DType type,
-                    const Tuning& tuning) {
-  Ring(comm, data, count, type, tuning).run();
+                    const AllreducePlan& plan) {
+  Ring(comm, data, count, type, plan).run();
 }
 
 }  // namespace tflops::mpi::detail

@@ -26,7 +26,7 @@
 // (NodeWindow::kStagingBytes), each rank copies its piece into a staging half of its shared
 // segment, then steps 1-3 run on the staged copies, then step 4 copies every segment, its own
 // included, from the staged copies into the caller's memory; one copy of n more per rank.
-// Large messages (Tuning::streaming_bytes) are staged with streaming copies (streaming_copy.h):
+// Large messages (AllreducePlan::streaming) are staged with streaming copies (streaming_copy.h):
 // the peers read them from memory instead of from the writer's cache.
 // Either way each value is summed once or in the same order everywhere, so every rank ends
 // with the same bits. A barrier waits under the communicator's watchdog, which names the ranks
@@ -169,14 +169,8 @@ void staged(Communicator& comm, const NodeWindow& window, std::uint64_t call, st
 }  // namespace
 
 void shared_memory_allreduce(Communicator& comm, std::byte* data, std::size_t count, DType type,
-                             bool streaming) {
-  comm.node_buffer(0);  // collective the first time: learns whether the ranks share this node
-  const NodeWindow* window = comm.node_window();
-  if (window == nullptr) {
-    throw std::invalid_argument(std::string(kWhat) +
-                                " needs every rank of the communicator on this node; "
-                                "across nodes use the ring or recursive doubling");
-  }
+                             const AllreducePlan& plan) {
+  const NodeWindow* window = comm.node_window();  // choose_allreduce found it
   const std::size_t bytes = count * dtype_size(type);
   const bool tiny = bytes <= sizeof(NodeWindow::Slot::data);
   const bool in_node_buffer = window->holds(data, bytes);
@@ -202,7 +196,7 @@ void shared_memory_allreduce(Communicator& comm, std::byte* data, std::size_t co
     for (int peer = 1; peer < ranks; ++peer) sum_into(type, data, window->slot(peer, call).data, count);
     return;
   }
-  if (!in_node_buffer) return staged(comm, *window, call, count, type, data, streaming);
+  if (!in_node_buffer) return staged(comm, *window, call, count, type, data, plan.streaming);
   barrier(comm, *window);
   check_placement(comm, *window, call);
   const Segments segments{count, ranks};

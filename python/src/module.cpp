@@ -23,7 +23,9 @@ PYBIND11_MODULE(_native, m) {
       error.attr("suspects") = py::cast(e.suspects());
       PyErr_SetObject(rank_failure.ptr(), error.ptr());
     } catch (const tflops::hal::Error& e) {
-      tflops_error(e.what());
+      // PyErr_SetString rather than tflops_error(...): pybind11 2.12 (Debian 13) deprecates that call
+      // in favour of py::set_error, which 2.10 (Debian 12) lacks; this one builds with both.
+      PyErr_SetString(tflops_error.ptr(), e.what());
     }
   });
   tflops::python::bind_mpi_session(m);

@@ -127,7 +127,7 @@ std::uint64_t fingerprint(const std::vector<std::byte>& buffer) {
   return hash;
 }
 
-enum class Memory { private_buffer, node, misplaced, cuda };
+enum class Place { private_buffer, node, misplaced, cuda };
 
 // The NCCL path: the data goes to this rank's GPU, is all-reduced there and comes back.
 void allreduce_on_gpu(NcclComm& nccl, std::vector<std::byte>& buffer, std::size_t count, DType type) {
@@ -164,20 +164,20 @@ int local_gpu(Communicator& comm) {
 }
 
 // Returns the number of failures (0 or 1) on this rank.
-int check(Communicator& comm, std::size_t count, DType type, Algorithm algorithm, bool exact, Memory memory,
+int check(Communicator& comm, std::size_t count, DType type, Algorithm algorithm, bool exact, Place memory,
           NcclComm* nccl = nullptr) {
   const int ranks = comm.size();
   const int rank = comm.rank();
   std::vector<std::byte> buffer(count * dtype_size(type));
   auto value = exact ? exact_value : real_value;
   for (std::size_t i = 0; i < count; ++i) store(type, buffer, i, value(rank, i));
-  if (memory == Memory::private_buffer) {
+  if (memory == Place::private_buffer) {
     allreduce_sum(comm, buffer.data(), count, type, algorithm, tuning_from_environment());
-  } else if (memory == Memory::cuda) {
+  } else if (memory == Place::cuda) {
     allreduce_on_gpu(*nccl, buffer, count, type);
   } else {
-    const std::size_t shift = memory == Memory::misplaced ? static_cast<std::size_t>(rank) * dtype_size(type)
-                                                          : 0;
+    const std::size_t shift = memory == Place::misplaced ? static_cast<std::size_t>(rank) * dtype_size(type)
+                                                         : 0;
     std::byte* node = comm.node_buffer(buffer.size() + static_cast<std::size_t>(ranks) * dtype_size(type)) +
                       shift;
     std::copy(buffer.begin(), buffer.end(), node);
@@ -218,7 +218,7 @@ int check(Communicator& comm, std::size_t count, DType type, Algorithm algorithm
 // Every rank passes its data at another place of its node buffer: each must refuse the call.
 bool misplaced_call_refused(Communicator& comm) {
   try {
-    check(comm, 1000, DType::f32, Algorithm::shared_memory, true, Memory::misplaced);
+    check(comm, 1000, DType::f32, Algorithm::shared_memory, true, Place::misplaced);
   } catch (const std::invalid_argument& e) {
     if (comm.rank() == 0) std::printf("refused: %s\n", e.what());
     return true;
@@ -240,7 +240,7 @@ int main(int argc, char** argv) {
     std::vector<DType> types(std::begin(kAllDTypes), std::end(kAllDTypes));
     std::vector<Algorithm> algorithms = {Algorithm::ring, Algorithm::recursive_doubling,
                                          Algorithm::shared_memory, Algorithm::automatic};
-    Memory memory = Memory::private_buffer;
+    Place memory = Place::private_buffer;
     for (int i = 1; i + 1 < argc; i += 2) {
       const std::string option = argv[i], value = argv[i + 1];
       if (option == "--counts") {
@@ -262,29 +262,29 @@ int main(int argc, char** argv) {
           else throw std::invalid_argument("unknown algorithm '" + word + "'");
         }
       } else if (option == "--buffer") {
-        if (value == "private") memory = Memory::private_buffer;
-        else if (value == "node") memory = Memory::node;
-        else if (value == "misplaced") memory = Memory::misplaced;
-        else if (value == "cuda") memory = Memory::cuda;
+        if (value == "private") memory = Place::private_buffer;
+        else if (value == "node") memory = Place::node;
+        else if (value == "misplaced") memory = Place::misplaced;
+        else if (value == "cuda") memory = Place::cuda;
         else
           throw std::invalid_argument("unknown --buffer '" + value + "': private, node, misplaced or cuda");
       } else if (option != "--dtypes" && option != "--algorithms") {
         throw std::invalid_argument("unknown option '" + option + "'");
       }
     }
-    if (memory == Memory::cuda && !nccl_usable()) {
+    if (memory == Place::cuda && !nccl_usable()) {
       std::printf("skipped: %s\n", nccl_compiled() ? "no GPU here" : "built without NCCL");
       MPI_Finalize();
       return 77;
     }
     Communicator comm(MPI_COMM_WORLD);
     std::unique_ptr<NcclComm> nccl;
-    if (memory == Memory::cuda) {
+    if (memory == Place::cuda) {
       nccl = std::make_unique<NcclComm>(comm, local_gpu(comm));
       algorithms = {Algorithm::automatic};  // NCCL picks its own
     }
     std::size_t checked = 0;
-    if (memory == Memory::misplaced) algorithms.clear();  // only the refusal below
+    if (memory == Place::misplaced) algorithms.clear();  // only the refusal below
     for (Algorithm algorithm : algorithms) {
       for (DType type : types) {
         for (const std::string& word : counts) {
@@ -297,11 +297,11 @@ int main(int argc, char** argv) {
         }
       }
     }
-    if (memory == Memory::misplaced) failures += misplaced_call_refused(comm) ? 0 : 1;
+    if (memory == Place::misplaced) failures += misplaced_call_refused(comm) ? 0 : 1;
     int total = 0;
     MPI_Allreduce(&failures, &total, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
     if (comm.rank() == 0) {
-      if (memory == Memory::misplaced) {
+      if (memory == Place::misplaced) {
         std::printf("misplaced call on %d ranks: %s\n", comm.size(),
                     total == 0 ? "refused by every rank" : "FAILED");
       } else {

@@ -11,8 +11,9 @@
 // Extra host values (a step's loss, its count of correct answers) can ride along in the same
 // fusion buffer, so they cost no extra latency.
 //
-// Pipelined (Tuning::pipeline; by default when a slice's device has memory of its own): the
-// fusion buffer is cut into pieces of Tuning::pipeline_bytes, and the three stages run at once
+// Pipelined when choose_allreduce (allreduce_plan.h) says so (Tuning::pipeline; by default when a
+// slice's device has memory of its own): the fusion buffer is cut into pieces of
+// AllreducePlan::pipeline_bytes, and the three stages run at once
 // on different pieces: a reader thread copies piece k+1 off the card while this thread
 // all-reduces piece k and a writer thread copies piece k-1 back, so the device copies hide
 // behind the transfers. The ranks decide together (pipelined when any rank's card asks for it),
@@ -47,7 +48,9 @@ class GradientReducer {
   void with_card_idle(const std::function<void()>& body);
 
  private:
-  bool pipelined();  // collective
+  // choose_allreduce's plan for `bytes` of gradients on the card; collective (the ranks agree
+  // on the pipeline).
+  AllreducePlan plan(std::size_t bytes);
 
   Communicator& comm_;
   const hal::VirtualCard& card_;
