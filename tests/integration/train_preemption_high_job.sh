@@ -5,8 +5,10 @@
 # run has written its second epoch to its CSV (past MPI start-up and the suspension hooks, well
 # before the end), then submits the job that preempts it.
 #
-#   train_preemption_high_job.sh DIR
+#   train_preemption_high_job.sh DIR [CSV]
 #
+# CSV: the run's per-epoch CSV (default DIR/train-JOBID.csv, tflops-train's; torch_preemption_test.sh
+# names the PyTorch example's).
 # Writes DIR/high.epochs (the epochs written by then), DIR/high.id (the job id, once submitted)
 # and DIR/high.err (sbatch's errors).
 #
@@ -14,11 +16,12 @@
 # reached slurmctld 28 ms after the last epoch, and the suspension found nothing left to suspend),
 # while a process of the job's own session is scheduled beside its niced ranks.
 set -uo pipefail
-dir=${1:?usage: train_preemption_high_job.sh DIR}
-csv=$dir/train-${SLURM_JOB_ID:?not inside a Slurm job}.csv
+dir=${1:?usage: train_preemption_high_job.sh DIR [CSV]}
+csv=${2:-$dir/train-${SLURM_JOB_ID:?not inside a Slurm job}.csv}
 epochs() { echo $(($( { wc -l < "$csv"; } 2>/dev/null || echo 1) - 1)); }
-# A hang detector: up to 120 s for what takes a few seconds.
-for ((i = 0; i < 1200 && $(epochs) < 2; i++)); do sleep 0.1; done
+# A hang detector: up to 300 s for what takes a few seconds alone (the PyTorch example's start-up,
+# torch's import by niced ranks, took 3 minutes on a 2-core machine busy with compiles).
+for ((i = 0; i < 3000 && $(epochs) < 2; i++)); do sleep 0.1; done
 epochs > "$dir/high.epochs"
 # Tried again when the request did not reach slurmctld (as lib.sh's submit does).
 for ((i = 0; i < 5; i++)); do

@@ -5,9 +5,11 @@
 rank that calls suspend_point() at every step boundary moves its model and optimiser state to
 host memory and frees its card's memory when a SIGTSTP came, waits for the SIGCONT, takes its
 share of the blocks the job holds now (they may be on other cards) and moves the state there.
-Outside a tflops job (an explicit card list) it does nothing.
+Each rank then says on stderr whether it released its card before Slurm stopped it. Outside a
+tflops job (an explicit card list) it does nothing.
 """
 
+import sys
 import time
 
 import torch
@@ -57,7 +59,25 @@ def suspend_point(model, optimizer=None):
             torch.cuda.set_device(rt.device)
         _move(model, optimizer, rt.device)
 
-    return rt.suspend_point.honour(release, retake)
+    unwarned = rt.suspend_point.unwarned
+    if not rt.suspend_point.honour(release, retake):
+        return False
+    _report(rt, rt.suspend_point.unwarned == unwarned)
+    return True
+
+
+def _report(rt, released):
+    """One line per rank and suspension: what an admin checks (and the integration test reads) to
+    know that the job's blocks were really free while it was suspended."""
+    if released:
+        what = "released its card before Slurm stopped it"
+    else:
+        what = ("was stopped before it could release its card (it kept its device memory while suspended; "
+                "under mpirun, export OMPI_MCA_ess_base_forward_signals=none, Open MPI 5: "
+                "PRTE_MCA_ess_base_forward_signals=none)")
+    sys.stderr.write(f"tflops: rank {rt.comm.rank}: suspended: {what}; resumed on {rt.binding.allocation} "
+                     f"-> {rt.device}\n")
+    sys.stderr.flush()
 
 
 def suspensions():
