@@ -20,10 +20,11 @@
 
 #include "tflops/hal/error.h"
 #include "tflops/mpi/binding.h"
-#include "tflops/mpi/trainer.h"
+#include "tflops/train/trainer.h"
 
 using namespace tflops;
 using namespace tflops::mpi;
+using namespace tflops::train;
 
 namespace {
 

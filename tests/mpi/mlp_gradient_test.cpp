@@ -20,13 +20,13 @@
 
 #include "reference.h"
 #include "tflops/hal/hal.h"
-#include "tflops/mpi/mlp.h"
+#include "tflops/train/mlp.h"
 
 using namespace tflops;
 
 namespace {
 
-constexpr mpi::MlpShape kShape{12, 10, 5};
+constexpr train::MlpShape kShape{12, 10, 5};
 constexpr std::size_t kRows = 7;
 constexpr double kStep = 1e-6;
 // What FP32 arithmetic on sums of a dozen terms leaves of a gradient element (about 1e-6 of the
@@ -81,7 +81,7 @@ double loss(const hal::test::Matrix& x, const std::vector<float>& labels, const 
 TEST(MlpGradient, BackwardMatchesCentralDifferencesOfTheLoss) {
   // Two uneven host slices: the batch is sharded and the weight gradients are partial sums.
   hal::VirtualCard card = hal::VirtualCard::from_card_list("gpu:cpu0::0-1=host,gpu:cpu1::2=host");
-  mpi::Mlp mlp(card, kShape, 11);
+  train::Mlp mlp(card, kShape, 11);
 
   std::mt19937_64 rng(20240611);  // fixed: the kink margin below is checked for this batch
   // Random biases too (the MLP starts them at zero), so their gradients carry weight.

@@ -14,10 +14,11 @@
 #include "tflops/mpi/batch_split.h"
 #include "tflops/mpi/binding.h"
 #include "tflops/mpi/card_allreduce.h"
-#include "tflops/mpi/mlp.h"
+#include "tflops/train/mlp.h"
 
 using namespace tflops;
 using namespace tflops::mpi;
+using namespace tflops::train;
 
 int main(int argc, char** argv) {
   int provided = 0;

@@ -28,11 +28,11 @@
 
 #include "tflops/hal/virtual_card.h"
 #include "tflops/mpi/card_allreduce.h"
-#include "tflops/mpi/idx_dataset.h"
-#include "tflops/mpi/mlp.h"
 #include "tflops/mpi/suspend_point.h"
+#include "tflops/train/idx_dataset.h"
+#include "tflops/train/mlp.h"
 
-namespace tflops::mpi {
+namespace tflops::train {
 
 struct TrainOptions {
   std::string data_dir = "/usr/share/datasets/fashion-mnist";
@@ -59,7 +59,8 @@ struct EpochStats {
 class Trainer {
  public:
   // Collective: reads the data on every rank and agrees on the batch shares.
-  Trainer(Communicator& comm, hal::VirtualCard& card, TrainOptions options, SuspendPoint* suspend = nullptr);
+  Trainer(mpi::Communicator& comm, hal::VirtualCard& card, TrainOptions options,
+          mpi::SuspendPoint* suspend = nullptr);
 
   const std::vector<std::size_t>& shares() const { return shares_; }
   int first_epoch() const { return first_epoch_; }
@@ -78,18 +79,18 @@ class Trainer {
   const hal::Buffer& rows_on_card(const Dataset& data, const std::size_t* index, std::size_t rows,
                                   bool is_label);
 
-  Communicator& comm_;
+  mpi::Communicator& comm_;
   hal::VirtualCard& card_;
   TrainOptions options_;
-  SuspendPoint* suspend_;
+  mpi::SuspendPoint* suspend_;
   Dataset train_, test_;
   std::vector<std::size_t> shares_;
   Mlp model_;
-  GradientReducer reducer_;
+  mpi::GradientReducer reducer_;
   int first_epoch_ = 1;
   std::vector<double> step_losses_;
   std::map<std::pair<std::size_t, bool>, hal::Buffer> staging_;  // batch buffers by (rows, labels?)
   std::vector<float> host_;
 };
 
-}  // namespace tflops::mpi
+}  // namespace tflops::train

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "tflops/mpi/trainer.h"
+#include "tflops/train/trainer.h"
 
 #include <chrono>
 #include <cstdio>
@@ -11,7 +11,7 @@
 
 #include "tflops/mpi/batch_split.h"
 
-namespace tflops::mpi {
+namespace tflops::train {
 
 namespace {
 
@@ -34,7 +34,8 @@ std::vector<std::size_t> epoch_order(std::size_t samples, std::uint64_t seed, in
 
 }  // namespace
 
-Trainer::Trainer(Communicator& comm, hal::VirtualCard& card, TrainOptions options, SuspendPoint* suspend)
+Trainer::Trainer(mpi::Communicator& comm, hal::VirtualCard& card, TrainOptions options,
+                 mpi::SuspendPoint* suspend)
     : comm_(comm),
       card_(card),
       options_(std::move(options)),
@@ -48,9 +49,9 @@ Trainer::Trainer(Communicator& comm, hal::VirtualCard& card, TrainOptions option
   // Each rank's speed: its virtual card's blocks (TFLOPS), or 1 for an equal split.
   const double mine = options_.proportional ? static_cast<double>(card.allocation().blocks()) : 1.0;
   std::vector<double> speeds(static_cast<std::size_t>(comm.size()));
-  check_mpi(MPI_Allgather(&mine, 1, MPI_DOUBLE, speeds.data(), 1, MPI_DOUBLE, comm.get()),
-            "MPI_Allgather of card speeds");
-  shares_ = split_batch(options_.global_batch, speeds);
+  mpi::check_mpi(MPI_Allgather(&mine, 1, MPI_DOUBLE, speeds.data(), 1, MPI_DOUBLE, comm.get()),
+                 "MPI_Allgather of card speeds");
+  shares_ = mpi::split_batch(options_.global_batch, speeds);
   // While the ranks wait on each other inside the gradient all-reduce, whose reader and writer
   // may be copying on the card: the suspension waits for their current piece.
   if (suspend_ != nullptr) {
@@ -82,7 +83,7 @@ std::vector<EpochStats> Trainer::train(const std::function<void(const EpochStats
   const std::size_t batch = options_.global_batch;
   const std::size_t steps = train_.samples / batch;
   const auto rank = static_cast<std::size_t>(comm_.rank());
-  const std::size_t mine = shares_[rank], offset = share_offset(shares_, rank);
+  const std::size_t mine = shares_[rank], offset = mpi::share_offset(shares_, rank);
   const float grad_scale = 1.0f / static_cast<float>(batch);
   std::vector<float> labels(mine);
   std::vector<EpochStats> all;
@@ -138,7 +139,7 @@ void Trainer::evaluate(EpochStats& stats) {
                                 rows_on_card(test_, index.data(), rows, true));
     totals[1] += static_cast<double>(model_.correct(labels));
   }
-  allreduce_sum(comm_, totals, 2, DType::f64);
+  mpi::allreduce_sum(comm_, totals, 2, mpi::DType::f64);
   stats.test_loss = totals[0] / static_cast<double>(test_.samples);
   stats.test_accuracy = totals[1] / static_cast<double>(test_.samples);
 }
@@ -176,13 +177,13 @@ void Trainer::load_checkpoint() {
     if (!in)
       throw std::runtime_error(options_.checkpoint + ": truncated checkpoint; remove it to start afresh");
   }
-  check_mpi(MPI_Bcast(header, 2, MPI_LONG_LONG, 0, comm_.get()), "MPI_Bcast of the checkpoint header");
+  mpi::check_mpi(MPI_Bcast(header, 2, MPI_LONG_LONG, 0, comm_.get()), "MPI_Bcast of the checkpoint header");
   if (header[0] == 0) return;
   state.resize(static_cast<std::size_t>(header[1]));
-  check_mpi(MPI_Bcast(state.data(), static_cast<int>(state.size()), MPI_FLOAT, 0, comm_.get()),
-            "MPI_Bcast of the checkpoint");
+  mpi::check_mpi(MPI_Bcast(state.data(), static_cast<int>(state.size()), MPI_FLOAT, 0, comm_.get()),
+                 "MPI_Bcast of the checkpoint");
   model_.set_state(state);
   first_epoch_ = static_cast<int>(header[0]) + 1;
 }
 
-}  // namespace tflops::mpi
+}  // namespace tflops::train

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "tflops/mpi/mlp.h"
+#include "tflops/train/mlp.h"
 
 #include <algorithm>
 #include <cmath>
@@ -8,7 +8,7 @@
 
 #include "tflops/hal/ops.h"
 
-namespace tflops::mpi {
+namespace tflops::train {
 
 using hal::Buffer;
 using hal::Layout;
@@ -132,4 +132,4 @@ void Mlp::set_state(std::span<const float> state) {
     throw std::invalid_argument("Mlp::set_state: state has the wrong size for this shape");
 }
 
-}  // namespace tflops::mpi
+}  // namespace tflops::train

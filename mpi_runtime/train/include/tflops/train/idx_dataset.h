@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace tflops::mpi {
+namespace tflops::train {
 
 struct Dataset {
   std::size_t samples = 0;
@@ -25,4 +25,4 @@ struct Dataset {
 // (missing: install dataset-fashion-mnist or pass the directory holding the files).
 Dataset load_idx(const std::string& dir, const std::string& prefix);
 
-}  // namespace tflops::mpi
+}  // namespace tflops::train

@@ -1,16 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "tflops/mpi/idx_dataset.h"
+#include "tflops/train/idx_dataset.h"
 
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <stdexcept>
 
-#ifdef TFLOPS_MPI_ZLIB
+#ifdef TFLOPS_TRAIN_ZLIB
 #include <zlib.h>
 #endif
 
-namespace tflops::mpi {
+namespace tflops::train {
 
 namespace {
 
@@ -25,7 +25,7 @@ std::string find_file(const std::string& dir, const std::string& name) {
 std::vector<unsigned char> read_all(const std::string& path) {
   std::vector<unsigned char> bytes;
   unsigned char block[1 << 16];
-#ifdef TFLOPS_MPI_ZLIB
+#ifdef TFLOPS_TRAIN_ZLIB
   gzFile file = gzopen(path.c_str(), "rb");  // reads uncompressed files as they are
   if (file == nullptr) throw std::runtime_error(path + ": cannot open");
   int got = 0;
@@ -97,4 +97,4 @@ Dataset load_idx(const std::string& dir, const std::string& prefix) {
   return data;
 }
 
-}  // namespace tflops::mpi
+}  // namespace tflops::train

@@ -13,7 +13,7 @@
 
 #include "tflops/hal/buffer.h"
 
-namespace tflops::mpi {
+namespace tflops::train {
 
 struct MlpShape {
   std::size_t inputs = 784;
@@ -65,4 +65,4 @@ class Mlp {
   Activations* last_ = nullptr;
 };
 
-}  // namespace tflops::mpi
+}  // namespace tflops::train
