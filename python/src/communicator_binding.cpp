@@ -1,19 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // tflops' Communicator over Python buffers: the host all-reduce (allreduce.h) on numpy arrays
-// and on torch CPU tensors through tensor.numpy(), with its failure detection.
+// and on torch CPU tensors through tensor.numpy(), with its failure detection; the plan
+// choose_allreduce (allreduce_plan.h) makes for a PyTorch bucket, host or CUDA; and NCCL
+// (nccl_allreduce.h) on a CUDA bucket's device memory, which arrives as its address (data_ptr),
+// since the module includes no torch header.
 #include <mpi.h>
 
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bindings.h"
 #include "tflops/mpi/allreduce.h"
 #include "tflops/mpi/communicator.h"
 #include "tflops/mpi/dtype.h"
+#include "tflops/mpi/nccl_allreduce.h"
 
 namespace py = pybind11;
 
@@ -30,14 +36,45 @@ class WorldCommunicator {
   ~WorldCommunicator() {
     int finalised = 0;
     MPI_Finalized(&finalised);
-    if (finalised) (void)comm_.release();
+    if (finalised) {
+      (void)comm_.release();
+      (void)nccl_.release();
+    }
   }
   mpi::Communicator& get() { return *comm_; }
   const mpi::Tuning& tuning() const { return tuning_; }
 
+  // Whether every rank's buckets are on CUDA and every rank can run NCCL. Collective the first
+  // time, which every rank reaches at its first bucket whatever its device; kept afterwards, as
+  // DDP keeps a model's buckets on one device.
+  std::pair<bool, bool> every_rank_cuda_and_nccl(bool mine_cuda) {
+    if (!agreed_) {  // how many ranks are on CUDA, how many can run NCCL; under the watchdog
+      float counts[2] = {mine_cuda ? 1.0f : 0.0f, mpi::nccl_usable() ? 1.0f : 0.0f};
+      mpi::allreduce_sum(*comm_, counts, 2, mpi::DType::f32, mpi::Algorithm::automatic, tuning_);
+      const auto ranks = static_cast<float>(comm_->size());
+      agreed_ = std::make_pair(counts[0] == ranks, counts[1] == ranks);
+    }
+    return *agreed_;
+  }
+  // The NCCL communicator on CUDA device `device`; made (collectively) on the first call.
+  mpi::NcclComm& nccl(int device) {
+    if (!nccl_) {
+      nccl_ = std::make_unique<mpi::NcclComm>(*comm_, device);
+      nccl_device_ = device;
+    } else if (device != nccl_device_) {
+      throw std::invalid_argument("this rank's NCCL communicator is on CUDA device " +
+                                  std::to_string(nccl_device_) + ", not " + std::to_string(device) +
+                                  ": keep a rank's buckets on one device");
+    }
+    return *nccl_;
+  }
+
  private:
   std::unique_ptr<mpi::Communicator> comm_;
   mpi::Tuning tuning_;
+  std::optional<std::pair<bool, bool>> agreed_;
+  std::unique_ptr<mpi::NcclComm> nccl_;
+  int nccl_device_ = -1;
 };
 
 struct Elements {
@@ -115,6 +152,61 @@ void scale_into(mpi::DType type, void* out, const void* in, std::size_t count, d
   }
 }
 
+mpi::DType dtype_named(const std::string& name) {
+  const std::optional<mpi::DType> parsed = mpi::parse_dtype(name);
+  if (!parsed)
+    throw std::invalid_argument("dtype '" + name + "' is not one of float32, float64, float16, bfloat16");
+  return *parsed;
+}
+
+mpi::Algorithm algorithm_named(const std::string& name) {
+  const std::optional<mpi::Algorithm> parsed = mpi::parse_algorithm(name);
+  if (!parsed || *parsed == mpi::Algorithm::none) {
+    throw std::invalid_argument("algorithm '" + name +
+                                "' is not one of automatic, ring, recursive-doubling, shared-memory, nccl");
+  }
+  return *parsed;
+}
+
+// What the hook reads of choose_allreduce's plan for a bucket.
+struct BucketPlan {
+  std::string algorithm;
+  bool staged_through_host = false;
+};
+
+// The plan for `count` elements of `dtype` on `device` ("cpu" or "cuda"): host buckets and CUDA
+// buckets that cannot take NCCL are all-reduced on the host (weighted_allreduce stages them into
+// the node buffer), CUDA buckets that can through nccl_allreduce. Collective the first time.
+BucketPlan plan(WorldCommunicator& self, std::size_t count, const std::string& dtype,
+                const std::string& device, const std::string& algorithm) {
+  if (device != "cpu" && device != "cuda")
+    throw std::invalid_argument("device '" + device +
+                                "' is neither cpu nor cuda; move the model to one of them");
+  const mpi::Algorithm forced = algorithm_named(algorithm);
+  const bool cuda = device == "cuda";
+  mpi::Communicator& comm = self.get();
+  py::gil_scoped_release unlocked;
+  const auto [every_rank_cuda, nccl_on_every_rank] = self.every_rank_cuda_and_nccl(cuda);
+  const std::size_t bytes = count * mpi::dtype_size(dtype_named(dtype));
+  mpi::AllreduceRequest request = mpi::host_request(comm, nullptr, bytes, forced);
+  request.memory = cuda ? mpi::Memory::cuda : mpi::Memory::host;
+  request.in_node_buffer = true;  // weighted_allreduce stages host buckets there
+  request.every_rank_cuda = every_rank_cuda;
+  request.nccl_on_every_rank = nccl_on_every_rank;
+  const mpi::AllreducePlan chosen = mpi::choose_allreduce(request, self.tuning());
+  return BucketPlan{std::string(mpi::algorithm_name(chosen.algorithm)), chosen.staged_through_host};
+}
+
+// NCCL's sum of `count` elements at CUDA device address `data` on device `device`, in place, on
+// CUDA stream `stream` (0: the communicator's own), waited for. Every rank's plan said nccl.
+void nccl_allreduce(WorldCommunicator& self, std::uintptr_t data, std::size_t count, const std::string& dtype,
+                    int device, std::uintptr_t stream) {
+  const mpi::DType type = dtype_named(dtype);
+  py::gil_scoped_release unlocked;
+  self.nccl(device).allreduce_sum(reinterpret_cast<void*>(data), count, type,
+                                  reinterpret_cast<void*>(stream));
+}
+
 void allreduce(WorldCommunicator& self, const py::buffer& buffer, const std::optional<std::string>& dtype) {
   const py::buffer_info info = buffer.request(true);
   const Elements e = elements_of(info, dtype);
@@ -126,14 +218,15 @@ void allreduce(WorldCommunicator& self, const py::buffer& buffer, const std::opt
 // communicator's node buffer, which the shared-memory all-reduce reads in place: the scaling
 // pass is the staging copy the all-reduce would make anyway. Collective, same size on every rank.
 void weighted_allreduce(WorldCommunicator& self, const py::buffer& buffer, double weight,
-                        const std::optional<std::string>& dtype) {
+                        const std::optional<std::string>& dtype, const std::string& algorithm) {
   const py::buffer_info info = buffer.request(true);
   const Elements e = elements_of(info, dtype);
+  const mpi::Algorithm forced = algorithm_named(algorithm);
   py::gil_scoped_release unlocked;
   const std::size_t bytes = e.count * mpi::dtype_size(e.type);
   std::byte* staged = self.get().node_buffer(bytes);
   scale_into(e.type, staged, e.data, e.count, weight);
-  mpi::allreduce_sum(self.get(), staged, e.count, e.type, mpi::Algorithm::automatic, self.tuning());
+  mpi::allreduce_sum(self.get(), staged, e.count, e.type, forced, self.tuning());
   std::memcpy(e.data, staged, bytes);
 }
 
@@ -167,6 +260,14 @@ py::bytes broadcast(WorldCommunicator& self, const std::string& data, int root) 
 }  // namespace
 
 void bind_communicator(py::module_& m) {
+  m.def("nccl_compiled", &mpi::nccl_compiled,
+        "Whether this build has the NCCL all-reduce (CUDA and NCCL found)");
+  m.def("nccl_usable", &mpi::nccl_usable, "nccl_compiled() and this process sees a CUDA device");
+  py::class_<BucketPlan>(m, "AllreducePlan", "How a bucket is all-reduced (choose_allreduce)")
+      .def_readonly("algorithm", &BucketPlan::algorithm,
+                    "nccl, shared-memory, ring, recursive-doubling or none")
+      .def_readonly("staged_through_host", &BucketPlan::staged_through_host,
+                    "a CUDA bucket copied to host memory, summed there and copied back");
   py::class_<WorldCommunicator>(
       m, "Communicator",
       "tflops' communicator on MPI_COMM_WORLD (needs init_mpi() first); waits "
@@ -178,7 +279,16 @@ void bind_communicator(py::module_& m) {
       .def("allreduce", &allreduce, py::arg("buffer"), py::arg("dtype") = py::none(),
            "Sums a contiguous float buffer over all ranks, in place")
       .def("weighted_allreduce", &weighted_allreduce, py::arg("buffer"), py::arg("weight"),
-           py::arg("dtype") = py::none(), "buffer <- sum over ranks of weight * buffer, in place")
+           py::arg("dtype") = py::none(), py::arg("algorithm") = "automatic",
+           "buffer <- sum over ranks of weight * buffer, in place")
+      .def("plan", &plan, py::arg("count"), py::arg("dtype"), py::arg("device"),
+           py::arg("algorithm") = "automatic",
+           "The all-reduce's plan for a bucket of count dtype elements on device 'cpu' or 'cuda'; collective "
+           "the first time (every rank, whatever its device)")
+      .def("nccl_allreduce", &nccl_allreduce, py::arg("data_ptr"), py::arg("count"), py::arg("dtype"),
+           py::arg("device"), py::arg("stream") = 0,
+           "NCCL's in-place sum of count dtype elements at a CUDA device address (tensor.data_ptr()) on CUDA "
+           "device `device`, on CUDA stream `stream` (its handle; 0: tflops' own), waited for; collective")
       .def("allgather", &allgather, py::arg("value"), "Every rank's float, in rank order")
       .def("broadcast", &broadcast, py::arg("data"), py::arg("root") = 0, "Rank root's bytes, on every rank");
 }

@@ -5,8 +5,9 @@
 
 Each rank's bucket holds values of its own; the hook must leave sum_i w_i * bucket_i on every
 rank (w_i the rank's gradient weight), to the type's rounding: float32, float64, float16, and
-bfloat16 (which travels as 16-bit words). An integer bucket is refused with a TypeError. Prints
-one "ok - ..." line per type on rank 0.
+bfloat16 (which travels as 16-bit words). An integer bucket is refused with a TypeError, and a
+CUDA bucket on ranks that train on the CPU is planned through host memory. Prints one "ok - ..."
+line per check on rank 0.
 """
 
 import sys
@@ -15,6 +16,7 @@ import torch
 import torch.distributed as dist
 
 import tflops.torch
+from tflops.torch.process_group import runtime
 
 COUNT = 1000
 # Relative error allowed: a few units in the last place of each type (sums of 2-3 rounded terms).
@@ -58,6 +60,19 @@ def main(cards):
     except TypeError as error:
         if rank == 0:
             print(f"ok - an int32 bucket is refused: {error}")
+    # The ranks agreed at their first bucket that they train on the CPU: a CUDA bucket would be
+    # staged through host memory, and NCCL forced for it is refused.
+    comm = runtime().comm
+    plan = comm.plan(COUNT, "float32", "cuda")
+    if not plan.staged_through_host or plan.algorithm in ("nccl", "none"):
+        sys.exit(f"FAIL - a CUDA bucket on CPU ranks is planned as {plan.algorithm}, staged {plan.staged_through_host}")
+    try:
+        comm.plan(COUNT, "float32", "cuda", "nccl")
+        sys.exit("FAIL - NCCL forced for ranks that train on the CPU was accepted")
+    except ValueError as error:
+        if rank == 0:
+            print(f"ok - a CUDA bucket on CPU ranks goes through host memory ({plan.algorithm}); "
+                  f"NCCL forced is refused: {error}")
 
 
 if __name__ == "__main__":
