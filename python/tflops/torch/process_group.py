@@ -95,7 +95,11 @@ def _rendezvous(comm, on_one_node):
     if comm.rank == 0 and not address:
         address = "127.0.0.1" if on_one_node else socket.gethostname()
     address, port = comm.broadcast(f"{address} {port}".encode() if comm.rank == 0 else b"").decode().split()
-    return f"tcp://{address}:{port}"
+    # torch 2.4 and later default the store to libuv, which Debian's torch (2.6 in Debian 13) is built
+    # without ("use_libuv was requested but PyTorch was build without libuv support"); the classic
+    # store serves every torch, and 1.13 ignores the parameter. USE_LIBUV=1 asks for libuv anyway.
+    use_libuv = os.environ.get("USE_LIBUV", "0")
+    return f"tcp://{address}:{port}?use_libuv={use_libuv}"
 
 
 def _finalize():
