@@ -14,10 +14,14 @@
 #   7. on the same cluster, a data-parallel training job: `sbatch --gres=tflops:8 -n 4` trains an
 #      MLP on Fashion-MNIST with one virtual card per MPI rank (progress per epoch, final test
 #      accuracy, the curves in build/quickstart-cluster/train-JOBID.png)
+#   8. on the same cluster, the same training with PyTorch: `sbatch --gres=tflops:8 -n 4
+#      contrib/examples/train-fashion-mnist-torch.sbatch` trains a small CNN under
+#      DistributedDataParallel with tflops.torch (final test accuracy, the curves in
+#      build/quickstart-cluster/train-torch-JOBID.png); where the tflops Python module is built
 #
 #   contrib/quickstart.sh [--slurm 22.05|24.11|26.05]
 #
-# --slurm runs steps 6 and 7 on that Slurm release's daemons (default 22.05, Debian 12's own), with
+# --slurm runs steps 6 to 8 on that Slurm release's daemons (default 22.05, Debian 12's own), with
 # the plugins built against its source in build-slurm-<release>/: 24.11 from Debian 13's packages
 # in a chroot, 26.05 built from SchedMD's source (contrib/cluster/slurm-version prepares either,
 # once). For 24.11 the build and every step run inside that Debian 13 chroot (slurm-version run),
@@ -33,7 +37,7 @@ slurm=22.05
 while (($#)); do
   case "$1" in
     --slurm) slurm=${2:-}; shift 2 || true ;;
-    -h|--help) sed -n '3,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '3,31p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "quickstart: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -153,6 +157,23 @@ else
     [[ $state == COMPLETED ]] || { echo "quickstart: the training job ended $state" >&2; exit 1; }
   else
     say "7. skipped: tflops-train was not built (needs Open MPI and the HAL; configure says why)"
+  fi
+
+  if compgen -G "$build/python/package/tflops/_native*.so" >/dev/null && /usr/bin/python3 -c 'import torch' 2>/dev/null; then
+    say "8. the same training with PyTorch: sbatch --gres=tflops:8 -n 4 contrib/examples/train-fashion-mnist-torch.sbatch"
+    # The tflops package of this build tree (not installed); torch runs on the CPU for the stand-in cards.
+    export TFLOPS_HAL_BACKENDS=gpu=host,npu=host,fpga=host TFLOPS_PYTHONPATH=$PWD/$build/python/package
+    export TFLOPS_PLOT=$PWD/mpi_runtime/tools/plot_training.py TFLOPS_TRAIN_OUT=$cluster_dir
+    printf '\n$ sbatch --gres=tflops:8 -n 4 contrib/examples/train-fashion-mnist-torch.sbatch\n'
+    job=$(sbatch --parsable --gres=tflops:8 -n 4 -o "$cluster_dir/train-torch-%j.out" \
+      contrib/examples/train-fashion-mnist-torch.sbatch)
+    state=$(wait_end "$job" 900)
+    cat "$cluster_dir/train-torch-$job.out"
+    accuracy=$(sed -n 's/^final test accuracy: \([0-9.]*%\).*/\1/p' "$cluster_dir/train-torch-$job.out")
+    echo "job $job: $state, final test accuracy ${accuracy:-none}; curves in $cluster_dir/train-torch-$job.png"
+    [[ $state == COMPLETED ]] || { echo "quickstart: the PyTorch training job ended $state" >&2; exit 1; }
+  else
+    say "8. skipped: the tflops Python module was not built or /usr/bin/python3 has no torch (python3-torch; configure says why)"
   fi
   "$cluster" stop "$cluster_dir"
   trap - EXIT
