@@ -217,6 +217,7 @@ SCRIPTS = ["contrib/quickstart.sh", "contrib/run-tests.sh", "contrib/install-dep
            "bench/run_pool_bench.sh", "bench/hal/run_hal_bench.sh", "bench/mpi/run_mpi_bench.sh",
            "bench/slurm/run_slurm_bench.sh", "bench/trace/run_trace_eval.sh",
            "bench/plot_pool_bench.py", "bench/mpi/plot_mpi_bench.py", "bench/trace/plot_trace_eval.py",
+           "bench/torch/run_torch_bench.sh", "bench/torch/plot_torch_bench.py", "bench/torch/torch_bench.py",
            "mpi_runtime/tools/plot_training.py", "tests/trace/make_synthetic_trace.py"]
 PROGRAMS = ["cli/tflopsctl", "gres_plugin/tflops-gres-lines", "mpi_runtime/tflops-train",
             "bench/trace/trace_eval", "bench/hal/hal_bench", "bench/mpi/allreduce_bench",
