@@ -19,8 +19,9 @@
 #      SchedMD's source), each of the last two in a build of the plugins against that release's
 #      source (build-slurm-<release>/, ../shared/slurm-src), which runs only the Slurm tests:
 #      integration.*, the exported-symbol and hook-signature checks. 24.11's build is made and
-#      run inside its Debian 13 chroot, against Debian 13's libraries. Their daemons are prepared
-#      once and cached (contrib/cluster/slurm-version).
+#      run inside its Debian 13 chroot, against Debian 13's libraries, and also runs tflops.torch's
+#      tests (python_*) there, on Debian 13's PyTorch 2.6. Their daemons are prepared once and
+#      cached (contrib/cluster/slurm-version).
 #
 #   contrib/run-tests.sh                  everything: both builds and the three Slurm releases
 #   contrib/run-tests.sh normal           only the normal build  (or: asan)
@@ -231,6 +232,10 @@ SLURM_TESTS='^(integration\.|gres_plugin\.exported_symbols$|select\.(hook_signat
 # What they need built: the plugins, tflops-gres-lines (the cluster's slurm.conf), tflopsctl
 # (Detect=, --live), tflops-train (the training preemption test).
 SLURM_TARGETS=(gres_tflops select_cons_tres_tflops job_submit_tflops tflops-gres-lines tflopsctl tflops-train)
+# 24.11's chroot is Debian 13, whose python3-torch is 2.6 (the normal build tests Debian 12's 1.13):
+# its build also makes tflops.torch and runs its tests (python_*) there.
+TORCH_TESTS='^python_'
+TORCH_TARGETS=(tflops_python_native)
 
 # What the commands of a build run in: nothing here, or 24.11's Debian 13 chroot, where its build
 # is made against Debian 13's libraries and runs beside its daemons (contrib/cluster/slurm-version
@@ -240,9 +245,12 @@ in_release=()
 # slurm_build RELEASE DIR: Slurm RELEASE's daemons prepared, the plugins built against its source
 # in DIR, its Slurm tests run on its daemons, and the same checks of what ran as a build's.
 slurm_build() {
-  local release=$1 dir=$2 kind=slurm-$1 out args=() lacking=0
+  local release=$1 dir=$2 kind=slurm-$1 out args=() lacking=0 tests=$SLURM_TESTS targets=("${SLURM_TARGETS[@]}")
   in_release=()
-  [[ $release == 24.11 ]] && in_release=(contrib/cluster/slurm-version run 24.11 --)
+  if [[ $release == 24.11 ]]; then
+    in_release=(contrib/cluster/slurm-version run 24.11 --)
+    tests="$SLURM_TESTS|$TORCH_TESTS" targets+=("${TORCH_TARGETS[@]}")
+  fi
   step "$kind: prerequisites" tflops_prerequisites normal || lacking=$?
   if ((lacking)); then
     failed_steps=$((failed_steps + lacking)); summary+=("skipped        $kind: build and test"); return
@@ -262,11 +270,11 @@ slurm_build() {
   if ! step "$kind: Slurm plugins configured" plugins_configured "$dir"; then
     failed_steps=$((failed_steps + 1)); summary+=("skipped        $kind: build and test"); return
   fi
-  if ! step "$kind: build (${SLURM_TARGETS[*]})" ${in_release[@]+"${in_release[@]}"} cmake --build "$dir" -j "$jobs" --target "${SLURM_TARGETS[@]}"; then
+  if ! step "$kind: build (${targets[*]})" ${in_release[@]+"${in_release[@]}"} cmake --build "$dir" -j "$jobs" --target "${targets[@]}"; then
     failed_steps=$((failed_steps + 1)); summary+=("skipped        $kind: test"); return
   fi
-  step "$kind: test (Slurm $release's daemons)" run_ctest "$dir" -R "$SLURM_TESTS" || true
-  step "$kind: expected tests (tests/expected-tests.txt)" check_expected "$kind" "$dir" -R "$SLURM_TESTS" || true
+  step "$kind: test (Slurm $release's daemons)" run_ctest "$dir" -R "$tests" || true
+  step "$kind: expected tests (tests/expected-tests.txt)" check_expected "$kind" "$dir" -R "$tests" || true
   step "$kind: no test daemon left running" leftover_daemons "$dir" || true
   in_release=()
 }
