@@ -108,7 +108,7 @@ def suspension_note(suspensions):
         return f" (suspended and resumed {suspensions[0][0]}x; every rank released its card while stopped)"
     return (f" (suspended and resumed {suspensions[0][0]}x; stopped before it released its card: {', '.join(kept)}; "
             "under mpirun, export OMPI_MCA_ess_base_forward_signals=none "
-            "(Open MPI 5: PRTE_MCA_ess_base_forward_signals=none))")
+            "(Open MPI 5: PRTE_MCA_ess_base_forward_signals=none and mpirun --forward-signals none))")
 
 
 def main():

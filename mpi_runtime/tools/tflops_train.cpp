@@ -86,7 +86,8 @@ std::string suspension_note(unsigned suspensions, const std::vector<unsigned>& u
   if (kept.empty()) return resumed + "every rank released its card while stopped)";
   return resumed + "stopped before it released its card, keeping its device memory: " + kept +
          "; under mpirun, export OMPI_MCA_ess_base_forward_signals=none (Open MPI 5: "
-         "PRTE_MCA_ess_base_forward_signals=none) so that mpirun does not stop the ranks itself)";
+         "PRTE_MCA_ess_base_forward_signals=none and mpirun --forward-signals none) so that mpirun does not "
+         "stop the ranks itself)";
 }
 
 }  // namespace

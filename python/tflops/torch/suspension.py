@@ -74,7 +74,7 @@ def _report(rt, released):
     else:
         what = ("was stopped before it could release its card (it kept its device memory while suspended; "
                 "under mpirun, export OMPI_MCA_ess_base_forward_signals=none, Open MPI 5: "
-                "PRTE_MCA_ess_base_forward_signals=none)")
+                "PRTE_MCA_ess_base_forward_signals=none and mpirun --forward-signals none)")
     sys.stderr.write(f"tflops: rank {rt.comm.rank}: suspended: {what}; resumed on {rt.binding.allocation} "
                      f"-> {rt.device}\n")
     sys.stderr.flush()
@@ -83,6 +83,6 @@ def _report(rt, released):
 def suspensions():
     """(suspensions honoured, of which unwarned): a rank stopped before it could release its card
     (under mpirun without OMPI_MCA_ess_base_forward_signals=none, or Open MPI 5's
-    PRTE_MCA_ess_base_forward_signals=none) counts as unwarned."""
+    PRTE_MCA_ess_base_forward_signals=none and --forward-signals none) counts as unwarned."""
     point = process_group.runtime().suspend_point
     return (point.suspensions, point.unwarned) if point is not None else (0, 0)

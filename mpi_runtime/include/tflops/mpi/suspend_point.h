@@ -11,8 +11,9 @@
 //
 // A SIGCONT without a SIGTSTP before it also counts: a rank that was stopped without warning
 // still resumes its card on the blocks the job holds now. That happens under mpirun unless
-// OMPI_MCA_ess_base_forward_signals=none (PRTE_MCA_ess_base_forward_signals=none for Open MPI 5): mpirun forwards the SIGTSTP it gets from Slurm to the
-// ranks as a SIGSTOP, which stops them before their own SIGTSTP is handled (and discards it).
+// OMPI_MCA_ess_base_forward_signals=none (Open MPI 5: PRTE_MCA_ess_base_forward_signals=none and
+// mpirun --forward-signals none): mpirun forwards the SIGTSTP it gets from Slurm to the ranks as a
+// SIGSTOP, which stops them before their own SIGTSTP is handled (and discards it).
 // Such a rank kept its device memory while stopped: unwarned() counts those suspensions.
 #pragma once
 
