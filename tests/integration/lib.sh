@@ -169,3 +169,61 @@ envval() { sed -n "s/^$1=//p" "$2" | head -1; }
 job_idx() { scontrol show job -d "$1" | grep -o 'IDX:[0-9,-]*' | sed 's/IDX://' | paste -sd, -; }
 # The blocks in use on a node, as scontrol show node -d prints them (kinds joined by ,).
 node_idx() { scontrol show node -d "$1" | grep -o 'GresUsed=[^ ]*' | grep -o 'IDX:[0-9,-]*' | sed 's/IDX://' | paste -sd, -; }
+
+# The preemption scenario the training tests share (train_preemption, torch_preemption): SCRIPT
+# (an sbatch script taking TRAIN_ARGS) runs once uninterrupted as the reference, then on blocks 6-9
+# beside a holder on 0-5, with TFLOPS_TEST_HIGH_JOB=1 so that rank 0 submits the high-priority job
+# from inside the run (train_preemption_high_job.sh, which writes $DIR/high.id and high.epochs).
+# The high job takes 6-9 and suspends the run; the holder ends and the run resumes on 0-3 and
+# completes. Each training run is waited for up to RUN_SECONDS, the high job's submission up to
+# HIGH_SECONDS (hang detectors). Sets LOW (the run's job id), REF_ACC and LOW_ACC (the final test
+# accuracies of the reference and of the run, from ref.out and low.out).
+#   preempted_training_run SCRIPT EPOCHS RUN_SECONDS HIGH_SECONDS TRAIN_ARGS...
+training_accuracy() { sed -n 's/^final test accuracy: \([0-9.]*\)%.*/\1/p' "$1"; }
+preempted_training_run() {
+  local script=$1 epochs=$2 run_seconds=$3 high_seconds=$4 ref holder high high_epochs i
+  shift 4
+  # The reference: the same job, uninterrupted.
+  ref=$(submit -p debug --gres=tflops:4 -n 2 -o "$DIR/ref.out" "$script" "$@")
+  check_eq "reference run completes" COMPLETED "$(wait_job "$ref" "$run_seconds")"
+  REF_ACC=$(training_accuracy "$DIR/ref.out")
+  [ -n "$REF_ACC" ] || fail "reference run printed no accuracy: $(tail -5 "$DIR/ref.out")"
+
+  # A job on blocks 0-5, then the training job on 6-9.
+  holder=$(submit -p debug --gres=tflops:6 -o /dev/null --wrap 'sleep 600')
+  check_eq "holder runs" RUNNING "$(wait_running "$holder")"
+  LOW=$(TFLOPS_TEST_HIGH_JOB=1 submit -p debug --gres=tflops:4 -n 2 -o "$DIR/low.out" "$script" "$@")
+  check_eq "training job runs" RUNNING "$(wait_running "$LOW")"
+
+  # The high-priority job needs 4 blocks: the pool suspends the training job (the fewest blocks).
+  for ((i = 0; i < high_seconds * 10; i++)); do [ -s "$DIR/high.id" ] && break; sleep 0.1; done
+  high=$(cat "$DIR/high.id" 2>/dev/null)
+  [ -n "$high" ] || fail "the training job submitted no high job: $(cat "$DIR/high.err" 2>/dev/null)"
+  high_epochs=$(cat "$DIR/high.epochs" 2>/dev/null)
+  if [[ $high_epochs =~ ^[0-9]+$ ]] && [ "$high_epochs" -ge 2 ] && [ "$high_epochs" -lt "$epochs" ]; then
+    pass "the high job came while the job was training (after epoch $high_epochs of $epochs)"
+  else
+    fail "the high job did not come while the job was training: after epoch '$high_epochs' of $epochs"
+  fi
+  check_eq "high job runs" RUNNING "$(wait_running "$high")"
+  check_eq "training job suspended" SUSPENDED "$(job_state "$LOW")"
+  check_eq "high job took the training job's blocks (6-9)" 6-9 "$(job_idx "$high")"
+  check_eq "holder not disturbed" RUNNING "$(job_state "$holder")"
+
+  # Blocks free up elsewhere: the training job resumes there, on other blocks.
+  scancel "$holder"
+  check_eq "training job resumes" RUNNING "$(wait_state "$LOW" RUNNING 60)"
+  check_eq "training job moved to blocks 0-3" 0-3 "$(job_idx "$LOW")"
+  check_eq "training job completes" COMPLETED "$(wait_job "$LOW" "$run_seconds")"
+  LOW_ACC=$(training_accuracy "$DIR/low.out")
+}
+
+# check_accuracy_kept: the run's final accuracy is within 0.5 points of the uninterrupted one's.
+check_accuracy_kept() {
+  if [ -n "$LOW_ACC" ] && [ -n "$REF_ACC" ] &&
+     /usr/bin/python3 -c "import sys; sys.exit(abs($LOW_ACC - $REF_ACC) > 0.5)"; then
+    pass "final accuracy $LOW_ACC% within 0.5 points of the uninterrupted $REF_ACC%"
+  else
+    fail "final accuracy '$LOW_ACC' against uninterrupted '$REF_ACC'"
+  fi
+}

@@ -57,43 +57,11 @@ SCRIPT=$REPO/contrib/examples/train-fashion-mnist-torch.sbatch
 EPOCHS=6
 TRAIN_SAMPLES=6000
 TRAIN_ARGS=(--epochs $EPOCHS --train-samples $TRAIN_SAMPLES --seed 1)
-accuracy() { sed -n 's/^final test accuracy: \([0-9.]*\)%.*/\1/p' "$1"; }
 
-# The reference: the same job, uninterrupted.
-REF=$(submit -p debug --gres=tflops:4 -n 2 -o "$DIR/ref.out" "$SCRIPT" "${TRAIN_ARGS[@]}")
-check_eq "reference run completes" COMPLETED "$(wait_job "$REF" 420)"
-REF_ACC=$(accuracy "$DIR/ref.out")
-[ -n "$REF_ACC" ] || fail "reference run printed no accuracy: $(tail -5 "$DIR/ref.out")"
-
-# A job on blocks 0-5, then the training job on 6-9 (rank 0 on 6-7, rank 1 on 8-9).
-HOLDER=$(submit -p debug --gres=tflops:6 -o /dev/null --wrap 'sleep 600')
-check_eq "holder runs" RUNNING "$(wait_running "$HOLDER")"
-LOW=$(TFLOPS_TEST_HIGH_JOB=1 submit -p debug --gres=tflops:4 -n 2 -o "$DIR/low.out" "$SCRIPT" "${TRAIN_ARGS[@]}")
-check_eq "training job runs" RUNNING "$(wait_running "$LOW")"
-
-# The high-priority job needs 4 blocks: the pool suspends the training job (the fewest blocks).
-# A hang detector: up to 330 s (the submitter's own bound, 300 s, and its sbatch) for what takes
-# under a minute alone.
-for ((i = 0; i < 3300; i++)); do [ -s "$DIR/high.id" ] && break; sleep 0.1; done
-HIGH=$(cat "$DIR/high.id" 2>/dev/null)
-[ -n "$HIGH" ] || fail "the training job submitted no high job: $(cat "$DIR/high.err" 2>/dev/null)"
-HIGH_EPOCHS=$(cat "$DIR/high.epochs" 2>/dev/null)
-if [[ $HIGH_EPOCHS =~ ^[0-9]+$ ]] && [ "$HIGH_EPOCHS" -ge 2 ] && [ "$HIGH_EPOCHS" -lt $EPOCHS ]; then
-  pass "the high job came while the job was training (after epoch $HIGH_EPOCHS of $EPOCHS)"
-else
-  fail "the high job did not come while the job was training: after epoch '$HIGH_EPOCHS' of $EPOCHS"
-fi
-check_eq "high job runs" RUNNING "$(wait_running "$HIGH")"
-check_eq "training job suspended" SUSPENDED "$(job_state "$LOW")"
-check_eq "high job took the training job's blocks (6-9)" 6-9 "$(job_idx "$HIGH")"
-check_eq "holder not disturbed" RUNNING "$(job_state "$HOLDER")"
-
-# Blocks free up elsewhere: the training job resumes there, on other blocks.
-scancel "$HOLDER"
-check_eq "training job resumes" RUNNING "$(wait_state "$LOW" RUNNING 60)"
-check_eq "training job moved to blocks 0-3" 0-3 "$(job_idx "$LOW")"
-check_eq "training job completes" COMPLETED "$(wait_job "$LOW" 420)"
-LOW_ACC=$(accuracy "$DIR/low.out")
+# The shared scenario (lib.sh), the ranks on 6-7 and 8-9, then on 0-1 and 2-3. The high job's
+# submission is waited for up to 330 s (the submitter's own bound, 300 s, and its sbatch) for what
+# takes under a minute alone.
+preempted_training_run "$SCRIPT" "$EPOCHS" 420 330 "${TRAIN_ARGS[@]}"
 # Each rank says, after its resume, whether it released its card before Slurm stopped it
 # (python/tflops/torch/suspension.py), and where it took its share of the new blocks: rank 0 the
 # first two of 0-3, rank 1 the other two, as they had 6-7 and 8-9.
@@ -113,12 +81,7 @@ if grep -q "^final test accuracy: .*suspended and resumed 1x; every rank release
 else
   fail "the run's summary: $(grep 'final test accuracy' "$DIR/low.out")"
 fi
-if [ -n "$LOW_ACC" ] && [ -n "$REF_ACC" ] &&
-   /usr/bin/python3 -c "import sys; sys.exit(abs($LOW_ACC - $REF_ACC) > 0.5)"; then
-  pass "final accuracy $LOW_ACC% within 0.5 points of the uninterrupted $REF_ACC%"
-else
-  fail "final accuracy '$LOW_ACC' against uninterrupted '$REF_ACC'"
-fi
+check_accuracy_kept
 [ -f "$DIR/train-torch-$LOW.png" ] && pass "training curves plotted" || fail "no train-torch-$LOW.png"
 
 finish
