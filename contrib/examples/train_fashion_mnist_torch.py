@@ -82,18 +82,24 @@ class SmallCnn(torch.nn.Module):
         return self.fc2(F.relu(self.fc1(x.flatten(1))))
 
 
-def evaluate(model, test, device):
-    """Test loss and accuracy: the test set cut evenly across the ranks, summed over them."""
+def evaluate(model, optimizer, test):
+    """Test loss and accuracy: the test set cut evenly across the ranks, summed over them. Slurm
+    gives a rank 2 s between SIGTSTP and SIGSTOP, and a pass over the test set takes longer: each
+    chunk is a suspension point too (a chunk of 250 images takes about 0.1 s on one CPU thread;
+    every rank runs the same number of chunks)."""
     rank, ranks = dist.get_rank(), dist.get_world_size()
     first, end = len(test) * rank // ranks, len(test) * (rank + 1) // ranks
-    x, y = test.tensors[0][first:end].to(device), test.tensors[1][first:end].to(device)
+    chunks = -(-len(test) // (ranks * 250))
     model.eval()
     with torch.no_grad():
         totals = torch.zeros(2, dtype=torch.float64)
-        for at in range(0, len(y), 1000):
-            out = model(x[at:at + 1000])
-            totals[0] += F.cross_entropy(out, y[at:at + 1000], reduction="sum").item()
-            totals[1] += (out.argmax(1) == y[at:at + 1000]).sum().item()
+        images, labels = test.tensors[0][first:end], test.tensors[1][first:end]
+        for x, y in zip(images.tensor_split(chunks), labels.tensor_split(chunks)):
+            tflops.torch.suspend_point(model, optimizer)  # tflops: may move the model to another card
+            out = model(x.to(tflops.torch.device()))
+            y = y.to(out.device)
+            totals[0] += F.cross_entropy(out, y, reduction="sum").item()
+            totals[1] += (out.argmax(1) == y).sum().item()
     model.train()
     dist.all_reduce(totals)
     return totals[0].item() / len(test), totals[1].item() / len(test)
@@ -107,8 +113,7 @@ def suspension_note(suspensions):
     if not kept:
         return f" (suspended and resumed {suspensions[0][0]}x; every rank released its card while stopped)"
     return (f" (suspended and resumed {suspensions[0][0]}x; stopped before it released its card: {', '.join(kept)}; "
-            "under mpirun, export OMPI_MCA_ess_base_forward_signals=none "
-            "(Open MPI 5: PRTE_MCA_ess_base_forward_signals=none and mpirun --forward-signals none))")
+            "each rank's 'tflops: rank R: suspended' line says why)")
 
 
 def main():
@@ -147,7 +152,8 @@ def main():
         step_seconds, start = 0.0, time.monotonic()
         for x, y in loader:
             if tflops.torch.suspend_point(model, optimizer):  # tflops: Slurm preemption pauses here
-                print(f"rank {rank}: resumed on {tflops.torch.allocation()} -> {tflops.torch.device()}", flush=True)
+                device = tflops.torch.device()  # the share of the blocks held now: maybe another card
+                print(f"rank {rank}: resumed on {tflops.torch.allocation()} -> {device}", flush=True)
             began = time.monotonic()
             x, y = x.to(device), y.to(device)
             out = model(x)
@@ -167,7 +173,7 @@ def main():
         seconds = time.monotonic() - start
         dist.all_reduce(totals)
         samples = len(sampler) * args.batch
-        test_loss, test_accuracy = evaluate(model, test, device)
+        test_loss, test_accuracy = evaluate(model, optimizer, test)
         row = [epoch, totals[0].item() / samples, totals[1].item() / samples, test_loss, test_accuracy,
                samples / seconds, 1e3 * step_seconds / len(sampler), seconds]
         if rank == 0:

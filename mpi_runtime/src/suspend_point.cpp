@@ -66,7 +66,10 @@ bool SuspendPoint::honour(const std::function<void()>& release, const std::funct
   }
   stops_handled = stop_requests.load();
   // Continued already: it was stopped before it got here, holding the card.
-  if (continues.load() != continues_at_stop.load()) ++unwarned_;
+  if (continues.load() != continues_at_stop.load()) {
+    ++unwarned_;
+    ++late_;
+  }
   release();
   // Sleep until a SIGCONT that came after the SIGTSTP. Polled, not sigsuspend: the signal goes
   // to whichever thread does not block it (MPI's and the HAL's threads too), so it need not

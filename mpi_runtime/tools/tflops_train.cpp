@@ -72,22 +72,32 @@ Args parse(int argc, char** argv) {
 }
 
 // " (suspended and resumed 2x; ...)" for the final line: whether every rank released its card
-// while stopped, or which ranks were stopped first and kept their device memory (`unwarned`:
-// each rank's SuspendPoint::unwarned()), with what to do about it.
-std::string suspension_note(unsigned suspensions, const std::vector<unsigned>& unwarned) {
+// while stopped, or which ranks were stopped first and kept their device memory, with what to do
+// about it. `counts` holds each rank's SuspendPoint::unwarned() and late(), in turn.
+std::string suspension_note(unsigned suspensions, const std::vector<unsigned>& counts) {
   if (suspensions == 0) return "";
   std::string kept;
-  for (std::size_t r = 0; r < unwarned.size(); ++r) {
-    if (unwarned[r] > 0)
+  unsigned late = 0, unwarned = 0;
+  for (std::size_t r = 0; 2 * r < counts.size(); ++r) {
+    unwarned += counts[2 * r];
+    late += counts[2 * r + 1];
+    if (counts[2 * r] > 0)
       kept += (kept.empty() ? "" : ", ") +
-              ("rank " + std::to_string(r) + " " + std::to_string(unwarned[r]) + "x");
+              ("rank " + std::to_string(r) + " " + std::to_string(counts[2 * r]) + "x");
   }
   const std::string resumed = " (suspended and resumed " + std::to_string(suspensions) + "x; ";
   if (kept.empty()) return resumed + "every rank released its card while stopped)";
-  return resumed + "stopped before it released its card, keeping its device memory: " + kept +
-         "; under mpirun, export OMPI_MCA_ess_base_forward_signals=none (Open MPI 5: "
-         "PRTE_MCA_ess_base_forward_signals=none and mpirun --forward-signals none) so that mpirun does not "
-         "stop the ranks itself)";
+  std::string why;
+  if (unwarned > late)  // no SIGTSTP reached the rank: the launcher stopped it
+    why +=
+        "; under mpirun, export OMPI_MCA_ess_base_forward_signals=none (Open MPI 5: "
+        "PRTE_MCA_ess_base_forward_signals=none and mpirun --forward-signals none) so that mpirun does not "
+        "stop the ranks itself";
+  if (late > 0)
+    why +=
+        "; a rank got the SIGTSTP but reached no step boundary before Slurm's SIGSTOP 2 s later "
+        "(a smaller --batch makes shorter steps)";
+  return resumed + "stopped before it released its card, keeping its device memory: " + kept + why + ")";
 }
 
 }  // namespace
@@ -166,13 +176,13 @@ int main(int argc, char** argv) {
       for (std::size_t s = 0; s < trainer.step_losses().size(); ++s)
         steps << s << ',' << trainer.step_losses()[s] << '\n';
     }
-    const unsigned unwarned = suspend.unwarned();
-    std::vector<unsigned> unwarned_by_rank(static_cast<std::size_t>(comm.size()));
-    MPI_Gather(&unwarned, 1, MPI_UNSIGNED, unwarned_by_rank.data(), 1, MPI_UNSIGNED, 0, MPI_COMM_WORLD);
+    const unsigned kept[2] = {suspend.unwarned(), suspend.late()};
+    std::vector<unsigned> kept_by_rank(2 * static_cast<std::size_t>(comm.size()));
+    MPI_Gather(kept, 2, MPI_UNSIGNED, kept_by_rank.data(), 2, MPI_UNSIGNED, 0, MPI_COMM_WORLD);
     if (rank == 0 && !stats.empty()) {
       const double final_accuracy = 100 * stats.back().test_accuracy;
       std::printf("final test accuracy: %.2f%%%s\n", final_accuracy,
-                  suspension_note(suspend.suspensions(), unwarned_by_rank).c_str());
+                  suspension_note(suspend.suspensions(), kept_by_rank).c_str());
       if (args.min_test_accuracy >= 0 && final_accuracy < args.min_test_accuracy) {
         std::printf("below the required %.2f%%\n", args.min_test_accuracy);
         status = 1;

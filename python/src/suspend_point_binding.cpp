@@ -31,7 +31,8 @@ void bind_suspend_point(py::module_& m) {
           py::arg("release"), py::arg("retake"),
           "When a suspension is pending: release(), wait for SIGCONT, retake(); returns True then")
       .def_property_readonly("suspensions", &mpi::SuspendPoint::suspensions)
-      .def_property_readonly("unwarned", &mpi::SuspendPoint::unwarned);
+      .def_property_readonly("unwarned", &mpi::SuspendPoint::unwarned)
+      .def_property_readonly("late", &mpi::SuspendPoint::late);
 }
 
 }  // namespace tflops::python

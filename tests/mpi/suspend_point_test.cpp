@@ -3,7 +3,8 @@
 // SIGSTOP 2 s later, and SIGCONT at resume; a rank that gets the SIGTSTP releases its card at its
 // next suspension point and then waits for the SIGCONT. A rank stopped first (under mpirun, which
 // turns its own SIGTSTP into a SIGSTOP for the ranks) only sees the SIGCONT: it resumes its card
-// all the same, but kept the device memory while stopped, and unwarned() counts that.
+// all the same, but kept the device memory while stopped, and unwarned() counts that; late()
+// counts the ones where the SIGTSTP came but the rank reached no suspension point before the stop.
 #include "tflops/mpi/suspend_point.h"
 
 #include <gtest/gtest.h>
@@ -53,6 +54,7 @@ TEST(SuspendPoint, SigtstpReleasesTheCardUntilSigcont) {
   EXPECT_FALSE(card.suspended());
   EXPECT_EQ(point.suspensions(), 1u);
   EXPECT_EQ(point.unwarned(), 0u);
+  EXPECT_EQ(point.late(), 0u);
   EXPECT_FALSE(point.pending());
 }
 
@@ -64,6 +66,7 @@ TEST(SuspendPoint, StoppedWithoutSigtstpCountsAsUnwarned) {
   EXPECT_FALSE(card.suspended());
   EXPECT_EQ(point.suspensions(), 1u);
   EXPECT_EQ(point.unwarned(), 1u);
+  EXPECT_EQ(point.late(), 0u);  // no SIGTSTP: the launcher's doing, not the program's
 }
 
 TEST(SuspendPoint, SigcontBeforeTheCardWasReleasedCountsAsUnwarned) {
@@ -74,6 +77,7 @@ TEST(SuspendPoint, SigcontBeforeTheCardWasReleasedCountsAsUnwarned) {
   EXPECT_TRUE(point.honour(card));
   EXPECT_EQ(point.suspensions(), 1u);
   EXPECT_EQ(point.unwarned(), 1u);
+  EXPECT_EQ(point.late(), 1u);
   // The next, timely one is not.
   std::raise(SIGTSTP);
   std::thread slurm([] {
@@ -84,4 +88,5 @@ TEST(SuspendPoint, SigcontBeforeTheCardWasReleasedCountsAsUnwarned) {
   slurm.join();
   EXPECT_EQ(point.suspensions(), 2u);
   EXPECT_EQ(point.unwarned(), 1u);
+  EXPECT_EQ(point.late(), 1u);
 }

@@ -6,9 +6,10 @@
 The job's allocation is a file ($SLURM_TFLOPS_ALLOC_FILE), as Slurm's environment would be. An
 uninterrupted run gives the reference accuracy. In a second run, once training is under way, the
 job's blocks move to another card in that file and every rank gets what `scontrol suspend` sends
-(SIGTSTP, SIGSTOP 1 s later), then SIGCONT 2 s later. The run must make no step while stopped,
-resume every rank on the new blocks, say that every rank released its card before it stopped, and
-end within 0.5 points of the reference. Prints "ok - ..." lines.
+(SIGTSTP, SIGSTOP 1 s later), then SIGCONT 2 s later; then the same again, back to the first card,
+while the ranks evaluate after the first epoch. The run must make no step while stopped, resume
+every rank on the new blocks each time, say that every rank released its card before it stopped,
+and end within 0.5 points of the reference. Prints "ok - ..." lines.
 """
 
 import os
@@ -23,6 +24,7 @@ from allocation_file import write_allocation
 
 BEFORE, AFTER = "gpu:cpu0::0-1", "gpu:cpu1::4-5"
 TRAIN = ["--epochs", "2", "--train-samples", "12000", "--seed", "1"]
+STEPS_PER_EPOCH = 12000 // 128  # the example's global batch
 
 
 def command(mpiexec, script, steps_csv):
@@ -58,6 +60,20 @@ def signal_all(pids, number):
         os.kill(pid, number)
 
 
+def suspend(ranks, steps_csv, allocation, cards):
+    """What `scontrol suspend` and `scontrol resume` send, with the job's blocks moved to `cards`
+    while it is stopped. Returns the step it stopped after and the steps made while stopped."""
+    write_allocation(allocation, cards)  # the select plugin moves the job's blocks while it is suspended
+    signal_all(ranks, signal.SIGTSTP)
+    time.sleep(1)
+    signal_all(ranks, signal.SIGSTOP)
+    stopped_at = steps_done(steps_csv)
+    time.sleep(2)
+    stepped = steps_done(steps_csv) - stopped_at
+    signal_all(ranks, signal.SIGCONT)
+    return stopped_at, stepped
+
+
 def main(mpiexec, script, out_dir):
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -74,37 +90,41 @@ def main(mpiexec, script, out_dir):
     steps_csv.unlink(missing_ok=True)  # a previous run's would count as progress
     job = subprocess.Popen(command(mpiexec, script, steps_csv), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                            text=True)
-    while steps_done(steps_csv) < 30 and job.poll() is None:
-        time.sleep(0.05)
-    ranks = ranks_of(job.pid)
-    if job.poll() is not None or len(ranks) != 2:
-        sys.exit(f"FAIL - could not catch the job's 2 ranks while training (found {ranks}):\n{job.communicate()[0]}")
-    write_allocation(allocation, AFTER)  # the select plugin moves the job's blocks while it is suspended
-    signal_all(ranks, signal.SIGTSTP)
-    time.sleep(1)
-    signal_all(ranks, signal.SIGSTOP)
-    stopped_at = steps_done(steps_csv)
-    time.sleep(2)
-    stepped = steps_done(steps_csv) - stopped_at
-    signal_all(ranks, signal.SIGCONT)
+    # Once while it trains, once while it evaluates after the first epoch (a pass over the test set
+    # that lasts longer than the grace between SIGTSTP and SIGSTOP), each time onto other blocks.
+    suspensions = []
+    for at_step, cards in ((30, AFTER), (STEPS_PER_EPOCH, BEFORE)):
+        while steps_done(steps_csv) < at_step and job.poll() is None:
+            time.sleep(0.05)
+        ranks = ranks_of(job.pid)
+        if job.poll() is not None or len(ranks) != 2:
+            sys.exit(f"FAIL - could not catch the job's 2 ranks at step {at_step} (found {ranks}):\n{job.communicate()[0]}")
+        suspensions.append((cards, *suspend(ranks, steps_csv, allocation, cards)))
     output = job.communicate(timeout=600)[0]
     if job.returncode != 0:
         sys.exit(f"FAIL - the preempted run failed (status {job.returncode}):\n{output}")
-    if stepped:
-        sys.exit(f"FAIL - {stepped} steps were made while the job was stopped")
-    print(f"ok - suspended after step {stopped_at}: no step while stopped")
-    resumed = re.findall(r"^rank (\d): resumed on (\S+)", output, re.M)
-    moved = all(on.startswith(AFTER.split("::")[0]) for _, on in resumed)
-    if sorted(rank for rank, _ in resumed) != ["0", "1"] or not moved:
-        sys.exit(f"FAIL - expected both ranks to resume on {AFTER}, got {resumed}:\n{output}")
-    print(f"ok - both ranks resumed on the job's new blocks: {', '.join(on for _, on in sorted(resumed))}")
+    for cards, stopped_at, stepped in suspensions:
+        if stepped:
+            sys.exit(f"FAIL - {stepped} steps were made while the job was stopped after step {stopped_at}")
+        print(f"ok - suspended after step {stopped_at}: no step while stopped")
+    # One line per rank and suspension (tflops.torch), in order: where it resumed, and whether it
+    # released its card before it was stopped.
+    for rank in ("0", "1"):
+        lines = re.findall(rf"^tflops: rank {rank}: suspended: (.*); resumed on (\S+) -> \S+$", output, re.M)
+        expected = [cards.split("::")[0] for cards, _, _ in suspensions]
+        if [on.split("::")[0] for _, on in lines] != expected:
+            sys.exit(f"FAIL - rank {rank} resumed on {[on for _, on in lines]}, expected {expected} in turn:\n{output}")
+        kept = [what for what, _ in lines if what != "released its card before Slurm stopped it"]
+        if kept:
+            sys.exit(f"FAIL - rank {rank} {kept[0]}:\n{output}")
+        print(f"ok - rank {rank} released its card before each stop and resumed on {', '.join(on for _, on in lines)}")
     got, note = final_accuracy(output)
-    if "every rank released its card while stopped" not in note:
-        sys.exit(f"FAIL - not every rank released its card before it was stopped:{note}\n{output}")
-    print(f"ok - every rank released its card before it was stopped:{note}")
+    if f"suspended and resumed {len(suspensions)}x; every rank released its card while stopped" not in note:
+        sys.exit(f"FAIL - the run's summary:{note}\n{output}")
+    print(f"ok - the run's summary:{note}")
     if abs(got - want) > 0.5:
-        sys.exit(f"FAIL - test accuracy {got:.2f}% after the preemption, {want:.2f}% without: more than 0.5 points")
-    print(f"ok - test accuracy {got:.2f}% after the preemption, {want:.2f}% without")
+        sys.exit(f"FAIL - test accuracy {got:.2f}% after the preemptions, {want:.2f}% without: more than 0.5 points")
+    print(f"ok - test accuracy {got:.2f}% after the preemptions, {want:.2f}% without")
 
 
 if __name__ == "__main__":

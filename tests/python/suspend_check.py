@@ -4,10 +4,12 @@
 The job's allocation comes from $SLURM_TFLOPS_ALLOC_FILE (as Slurm's would from the job
 environment). The test sends itself SIGTSTP, moves the job's blocks to another card in that file
 and sends SIGCONT 0.5 s later: suspend_point() must release the model and the optimiser's state to
-host memory, wait for the SIGCONT, and resume on the new blocks with the state intact. Prints
-"ok - ..." lines.
+host memory, wait for the SIGCONT, and resume on the new blocks with the state intact. A SIGTSTP
+and SIGCONT that both come before the next suspend_point count as a suspension that kept the card,
+named as too late. Prints "ok - ..." lines.
 """
 
+import io
 import os
 import signal
 import sys
@@ -69,6 +71,21 @@ def main():
     if tflops.torch.suspensions() != (1, 0):
         fail(f"suspensions() = {tflops.torch.suspensions()}, expected (1, 0): one, warned by its SIGTSTP")
     print("ok - model and optimiser state intact; one suspension, warned")
+
+    # Stopped and continued before the next suspend_point: the rank kept its card, and its line
+    # says the SIGTSTP came (so the launcher is not to blame) but no suspend_point came in time.
+    os.kill(os.getpid(), signal.SIGTSTP)
+    os.kill(os.getpid(), signal.SIGCONT)
+    said, sys.stderr = sys.stderr, io.StringIO()
+    try:
+        honoured = tflops.torch.suspend_point(model, optimizer)
+    finally:
+        said, sys.stderr = sys.stderr.getvalue(), said
+    if not honoured or tflops.torch.suspensions() != (2, 1):
+        fail(f"a late suspension: honoured {honoured}, suspensions() = {tflops.torch.suspensions()}, expected (2, 1)")
+    if "no suspend_point was reached before Slurm's SIGSTOP" not in said:
+        fail(f"a late suspension's line does not say that the SIGTSTP came too late: {said!r}")
+    print("ok - a suspension that came before the next suspend_point is counted and named as late")
 
 
 if __name__ == "__main__":

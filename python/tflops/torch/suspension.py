@@ -59,18 +59,22 @@ def suspend_point(model, optimizer=None):
             torch.cuda.set_device(rt.device)
         _move(model, optimizer, rt.device)
 
-    unwarned = rt.suspend_point.unwarned
+    unwarned, late = rt.suspend_point.unwarned, rt.suspend_point.late
     if not rt.suspend_point.honour(release, retake):
         return False
-    _report(rt, rt.suspend_point.unwarned == unwarned)
+    _report(rt, rt.suspend_point.unwarned == unwarned, rt.suspend_point.late != late)
     return True
 
 
-def _report(rt, released):
+def _report(rt, released, late):
     """One line per rank and suspension: what an admin checks (and the integration test reads) to
-    know that the job's blocks were really free while it was suspended."""
+    know that the job's blocks were really free while it was suspended, and else why not."""
     if released:
         what = "released its card before Slurm stopped it"
+    elif late:
+        what = ("was stopped before it could release its card (it kept its device memory while suspended): "
+                "the SIGTSTP came but no suspend_point was reached before Slurm's SIGSTOP 2 s later; call "
+                "suspend_point more often: every step, and every chunk of a long pass such as an evaluation")
     else:
         what = ("was stopped before it could release its card (it kept its device memory while suspended; "
                 "under mpirun, export OMPI_MCA_ess_base_forward_signals=none, Open MPI 5: "
@@ -82,7 +86,8 @@ def _report(rt, released):
 
 def suspensions():
     """(suspensions honoured, of which unwarned): a rank stopped before it could release its card
-    (under mpirun without OMPI_MCA_ess_base_forward_signals=none, or Open MPI 5's
-    PRTE_MCA_ess_base_forward_signals=none and --forward-signals none) counts as unwarned."""
+    counts as unwarned (stopped by mpirun without OMPI_MCA_ess_base_forward_signals=none, or Open
+    MPI 5's PRTE_MCA_ess_base_forward_signals=none and --forward-signals none; or no suspend_point
+    within the 2 s between SIGTSTP and SIGSTOP). Each such suspension's stderr line says which."""
     point = process_group.runtime().suspend_point
     return (point.suspensions, point.unwarned) if point is not None else (0, 0)

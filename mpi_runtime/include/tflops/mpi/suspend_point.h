@@ -43,10 +43,15 @@ class SuspendPoint {
   // Of those, the ones where the process was stopped before it could release the card (no
   // SIGTSTP, or the SIGCONT came first): the card's device memory stayed taken meanwhile.
   unsigned unwarned() const { return unwarned_; }
+  // Of the unwarned ones, those where the SIGTSTP did come but the program reached no honour()
+  // before the SIGSTOP (2 s later under Slurm): its suspension points are too far apart, where
+  // the others point at the launcher (mpirun stopping the ranks itself).
+  unsigned late() const { return late_; }
 
  private:
   unsigned suspensions_ = 0;
   unsigned unwarned_ = 0;
+  unsigned late_ = 0;
 };
 
 }  // namespace tflops::mpi
