@@ -194,6 +194,14 @@ check_expected() {
   return "$rc"
 }
 
+# failure_digest KIND DIR: the end of each failed test's output into the closing summary, so that
+# a log cut to its head and tail (CI's) still says why a test failed.
+failure_digest() {
+  local line
+  while IFS= read -r line; do summary+=("                $1: $line"); done \
+    < <("$PY" tests/failure_digest.py "$2/run-tests-junit.xml" 2> /dev/null)
+}
+
 # leftover_daemons DIR: no daemon of DIR's integration tests outlives ctest (waits up to 60 s for
 # a watchdog that is stopping one).
 leftover_daemons() {
@@ -221,17 +229,18 @@ build() {
   if ! step "$kind: build" cmake --build "$dir" -j "$jobs"; then
     failed_steps=$((failed_steps + 1)); summary+=("skipped        $kind: test"); return
   fi
-  step "$kind: test" run_ctest "$dir" || true
+  step "$kind: test" run_ctest "$dir" || failure_digest "$kind" "$dir"
   step "$kind: expected tests (tests/expected-tests.txt)" check_expected "$kind" "$dir" || true
   step "$kind: no test daemon left running" leftover_daemons "$dir" || true
 }
 
 # The Slurm tests: what a build of the plugins against another release's source runs, on that
 # release's daemons (the integration tests register what it can run: tests/integration/).
-SLURM_TESTS='^(integration\.|gres_plugin\.exported_symbols$|select\.(hook_signature|exported_symbols)$)'
+SLURM_TESTS='^(integration\.|gres_plugin\.exported_symbols$|select\.(hook_signature|exported_symbols)$|ReservedBlocks\.)'
 # What they need built: the plugins, tflops-gres-lines (the cluster's slurm.conf), tflopsctl
-# (Detect=, --live), tflops-train (the training preemption test).
-SLURM_TARGETS=(gres_tflops select_cons_tres_tflops job_submit_tflops tflops-gres-lines tflopsctl tflops-train)
+# (Detect=, --live), tflops-train (the training preemption test), the reserved blocks' unit test.
+SLURM_TARGETS=(gres_tflops select_cons_tres_tflops job_submit_tflops tflops-gres-lines tflopsctl tflops-train
+               select_reserved_blocks_tests)
 # 24.11's chroot is Debian 13, whose python3-torch is 2.6 (the normal build tests Debian 12's 1.13):
 # its build also makes tflops.torch and runs its tests (python_*) there.
 TORCH_TESTS='^python_'
@@ -273,7 +282,7 @@ slurm_build() {
   if ! step "$kind: build (${targets[*]})" ${in_release[@]+"${in_release[@]}"} cmake --build "$dir" -j "$jobs" --target "${targets[@]}"; then
     failed_steps=$((failed_steps + 1)); summary+=("skipped        $kind: test"); return
   fi
-  step "$kind: test (Slurm $release's daemons)" run_ctest "$dir" -R "$tests" || true
+  step "$kind: test (Slurm $release's daemons)" run_ctest "$dir" -R "$tests" || failure_digest "$kind" "$dir"
   step "$kind: expected tests (tests/expected-tests.txt)" check_expected "$kind" "$dir" -R "$tests" || true
   step "$kind: no test daemon left running" leftover_daemons "$dir" || true
   in_release=()
