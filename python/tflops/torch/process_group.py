@@ -105,6 +105,12 @@ def _rendezvous(comm, on_one_node):
 def _finalize():
     global _runtime
     if dist.is_initialized():
+        # Every rank's last torch.distributed call done first: a rank that tears down its gloo
+        # connections while a peer still finishes one on them left that peer hanging in
+        # destroy_process_group (torch 2.6, 2 of 12 runs of a 3-rank job), and the others in
+        # the MPI teardown below waiting for it.
+        if _runtime is not None:
+            _runtime.comm.allgather(0.0)
         dist.destroy_process_group()
     _runtime = None  # the communicator's MPI objects go before MPI_Finalize
     _native.finalize_mpi()
