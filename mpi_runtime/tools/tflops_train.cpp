@@ -89,10 +89,7 @@ std::string suspension_note(unsigned suspensions, const std::vector<unsigned>& c
   if (kept.empty()) return resumed + "every rank released its card while stopped)";
   std::string why;
   if (unwarned > late)  // no SIGTSTP reached the rank: the launcher stopped it
-    why +=
-        "; under mpirun, export OMPI_MCA_ess_base_forward_signals=none (Open MPI 5: "
-        "PRTE_MCA_ess_base_forward_signals=none and mpirun --forward-signals none) so that mpirun does not "
-        "stop the ranks itself";
+    why += std::string("; ") + kLauncherSignalsHint;
   if (late > 0)
     why +=
         "; a rank got the SIGTSTP but reached no step boundary before Slurm's SIGSTOP 2 s later "

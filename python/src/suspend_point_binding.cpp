@@ -12,6 +12,7 @@ namespace py = pybind11;
 namespace tflops::python {
 
 void bind_suspend_point(py::module_& m) {
+  m.attr("LAUNCHER_SIGNALS_HINT") = mpi::kLauncherSignalsHint;
   py::class_<mpi::SuspendPoint>(
       m, "SuspendPoint", "Records SIGTSTP/SIGCONT (Slurm suspend/resume) for honour() at a step boundary")
       .def(py::init<>())

@@ -23,8 +23,9 @@ from pathlib import Path
 from allocation_file import write_allocation
 
 BEFORE, AFTER = "gpu:cpu0::0-1", "gpu:cpu1::4-5"
-TRAIN = ["--epochs", "2", "--train-samples", "12000", "--seed", "1"]
-STEPS_PER_EPOCH = 12000 // 128  # the example's global batch
+TRAIN_SAMPLES, BATCH = 12000, 128
+TRAIN = ["--epochs", "2", "--train-samples", str(TRAIN_SAMPLES), "--batch", str(BATCH), "--seed", "1"]
+STEPS_PER_EPOCH = TRAIN_SAMPLES // BATCH
 
 
 def command(mpiexec, script, steps_csv):
@@ -109,9 +110,9 @@ def main(mpiexec, script, out_dir):
         print(f"ok - suspended after step {stopped_at}: no step while stopped")
     # One line per rank and suspension (tflops.torch), in order: where it resumed, and whether it
     # released its card before it was stopped.
+    expected = [cards.split("::")[0] for cards, _, _ in suspensions]
     for rank in ("0", "1"):
         lines = re.findall(rf"^tflops: rank {rank}: suspended: (.*); resumed on (\S+) -> \S+$", output, re.M)
-        expected = [cards.split("::")[0] for cards, _, _ in suspensions]
         if [on.split("::")[0] for _, on in lines] != expected:
             sys.exit(f"FAIL - rank {rank} resumed on {[on for _, on in lines]}, expected {expected} in turn:\n{output}")
         kept = [what for what, _ in lines if what != "released its card before Slurm stopped it"]

@@ -14,6 +14,7 @@ import time
 
 import torch
 
+from tflops import _native
 from tflops.torch import process_group
 
 # Slurm signals every process of the job at once: a rank's own SIGTSTP comes within this long
@@ -77,8 +78,7 @@ def _report(rt, released, late):
                 "suspend_point more often: every step, and every chunk of a long pass such as an evaluation")
     else:
         what = ("was stopped before it could release its card (it kept its device memory while suspended; "
-                "under mpirun, export OMPI_MCA_ess_base_forward_signals=none, Open MPI 5: "
-                "PRTE_MCA_ess_base_forward_signals=none and mpirun --forward-signals none)")
+                f"{_native.LAUNCHER_SIGNALS_HINT})")
     sys.stderr.write(f"tflops: rank {rt.comm.rank}: suspended: {what}; resumed on {rt.binding.allocation} "
                      f"-> {rt.device}\n")
     sys.stderr.flush()

@@ -23,6 +23,13 @@
 
 namespace tflops::mpi {
 
+// What a rank that was stopped without a SIGTSTP (unwarned() but not late()) tells its user to do:
+// the launcher's settings that let Slurm's SIGTSTP reach the ranks.
+inline constexpr const char* kLauncherSignalsHint =
+    "under mpirun, export OMPI_MCA_ess_base_forward_signals=none (Open MPI 5: "
+    "PRTE_MCA_ess_base_forward_signals=none and mpirun --forward-signals none) so that mpirun does not stop "
+    "the ranks itself";
+
 class SuspendPoint {
  public:
   // Installs SIGTSTP and SIGCONT handlers (one SuspendPoint per process); the destructor
