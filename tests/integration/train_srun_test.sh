@@ -14,7 +14,9 @@ BUILD=$(cd "${1:?usage: train_srun_test.sh BUILD_DIR}" && pwd)
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # Whether to skip is decided before the cluster starts (from the installed plugin, as
 # `srun --mpi=list` needs a running configuration); once it runs, srun must agree.
-PLUGIN_DIR=/usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)/slurm-wlm
+# The plugin directory of the Slurm BUILD's plugins were built for.
+PLUGIN_DIR=$("$REPO/contrib/cluster/slurm-version" env "$(tr -d '[:space:]' < "$BUILD/slurm-plugins/slurm-series")" \
+  | sed -n "s/^SLURM_PLUGIN_DIR=//p" | tr -d "'")
 compgen -G "$PLUGIN_DIR/mpi_pmix*.so" > /dev/null || skip "Slurm has no PMIx plugin ($PLUGIN_DIR/mpi_pmix*.so)"
 start_training_cluster
 # Read whole, then matched: `srun ... | grep -q` under pipefail fails when grep's early exit kills
