@@ -41,7 +41,8 @@
 #   --rounds R       run every configuration R times, round after round (default 1); each
 #                    figure is the median over the rounds, each ratio the median of the rounds'
 #                    ratios to stock's rate in the same round (rates drift between rounds on a
-#                    shared machine)
+#                    shared machine). Even rounds run the configurations in reverse order, so
+#                    that a drift within a round favours none of them over the rounds
 # Needs root (slurmd), Slurm and munge. Each cluster runs in its own temporary directory and is
 # stopped by pid (tflops-cluster stop) when its configuration ends, failure included.
 set -euo pipefail
@@ -108,12 +109,15 @@ free_ports() {
 }
 
 # Scheduling settings shared by all configurations, so that only the plugins differ: a main
-# scheduler pass at least every second over the whole queue, backfill every second, and a
-# partition that lets jobs share cores (4 CPUs per node would otherwise cap the run at 16 jobs,
-# and blocks would never be short).
+# scheduler pass at least every second over the whole queue, backfill every second, partition
+# preemption as the tflops configurations run it (tflops-cluster), and a partition that lets jobs
+# share cores (4 CPUs per node would otherwise cap the run at 16 jobs, and blocks would never be
+# short).
 common_conf() {
   cat <<CONF
 SchedulerParameters=default_queue_depth=10000,sched_interval=1,sched_min_interval=100000,bf_interval=1,bf_max_job_test=10000
+PreemptType=preempt/partition_prio
+PreemptMode=REQUEUE
 PartitionName=bench Nodes=ALL OverSubscribe=FORCE:64 MaxTime=INFINITE State=UP
 CONF
 }
@@ -263,7 +267,12 @@ PY
 
 IFS=, read -ra wanted <<< "$configs"
 for ((round = 1; round <= rounds; round++)); do
-  for key in "${wanted[@]}"; do
+  order=("${wanted[@]}")
+  if ((round % 2 == 0)); then
+    order=()
+    for ((i = ${#wanted[@]} - 1; i >= 0; i--)); do order+=("${wanted[i]}"); done
+  fi
+  for key in "${order[@]}"; do
     case $key in
       # No gres_tflops.so: PluginDir (the last one in slurm.conf wins) names the release's own
       # directory only, so Slurm finds no gres/tflops plugin and counts the GRES only.
