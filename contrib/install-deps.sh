@@ -39,9 +39,11 @@ PKGS_MPI=(openmpi-bin libopenmpi-dev dataset-fashion-mnist zlib1g-dev)
 # (seen only by Debian's /usr/bin/python3) for the package and its tests.
 PKGS_PYTHON=(python3-dev python3-pybind11 pybind11-dev python3-torch)
 # contrib/cluster/slurm-version (the local cluster on Slurm 24.11 and 26.05): mmdebstrap makes the
-# Debian 13 chroot holding 24.11's daemons; libmunge-dev and libpmix-dev let 26.05.3 build from
-# source with munge auth and srun --mpi=pmix (its configure otherwise needs only the toolchain above).
-PKGS_SLURM_VERSIONS=(mmdebstrap libmunge-dev libpmix-dev)
+# Debian 13 chroot holding 24.11's daemons; libmunge-dev, libpmix-dev and libmariadb-dev let 26.05.3
+# build from source with munge auth, srun --mpi=pmix and slurmdbd's MySQL storage (its configure
+# otherwise needs only the toolchain above); MariaDB's server and client (the -core packages: no
+# service of their own) hold 26.05's accounting database in tflops-cluster --accounting.
+PKGS_SLURM_VERSIONS=(mmdebstrap libmunge-dev libpmix-dev libmariadb-dev mariadb-server-core mariadb-client-core)
 }
 
 PARTS=(BUILD CLANG TESTS CLI BENCH SLURM HAL MPI PYTHON SLURM_VERSIONS)
