@@ -219,19 +219,30 @@ std::optional<MigrationPlan> plan_migration(const BlockPool& pool, const Request
   }
   const detail::SpansIndex index(running);
   std::optional<MigrationPlan> best;
+  std::size_t best_stopped = 0;
   for (std::uint32_t node : candidates) {
     if (pool.free_blocks(node, request.kind) < request.blocks) continue;
     NodePlanner planner(pool, request, running, index, node, within_cards);
     auto plan = policy == MigrationPolicy::compact ? planner.compact() : planner.minimal();
     if (!plan) continue;
-    if (policy == MigrationPolicy::compact) return plan;
-    if (!best || plan->blocks_moved < best->blocks_moved) best = std::move(plan);
+    // A stopped job is suspended and resumed (two RPCs, and its work pauses); a renumbered one is
+    // not: the node that stops fewest wins, then compact's first node, minimal's fewest blocks.
+    const std::size_t stopped = jobs_stopped(pool.layout(), *plan);
+    const bool better = !best || stopped < best_stopped ||
+                        (stopped == best_stopped && policy == MigrationPolicy::minimal &&
+                         plan->blocks_moved < best->blocks_moved);
+    if (better) best = std::move(plan), best_stopped = stopped;
   }
   return best;
 }
 
 bool renumbers_only(const Layout& layout, const Move& move) {
   return blocks_per_card(layout, move.from) == blocks_per_card(layout, move.to);
+}
+
+std::size_t jobs_stopped(const Layout& layout, const MigrationPlan& plan) {
+  return static_cast<std::size_t>(std::count_if(
+      plan.moves.begin(), plan.moves.end(), [&](const Move& move) { return !renumbers_only(layout, move); }));
 }
 
 }  // namespace tflops::pool

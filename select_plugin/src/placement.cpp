@@ -2,6 +2,7 @@
 #include "placement.h"
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -69,6 +70,34 @@ bool fits_in_runs(const std::vector<gres_state_t*>& entries, int i) {
     bit_nset(taken.get(), run.first, run.first + run.count - 1);
   }
   return true;
+}
+
+// The nodes of `candidates` where moving running jobs gives `entry` one run while stopping the
+// fewest of them (a job only renumbered keeps running; a stopped one pauses for seconds and
+// costs a suspend and a resume). nullptr when no node has such a plan.
+OwnedBitmap nodes_stopping_fewest(job_record_t* job, gres_state_t* entry, bitstr_t* candidates) {
+  if (g_view->layout().options().migration == pool::MigrationPolicy::none) return nullptr;
+  const auto blocks = static_cast<std::uint32_t>(
+      static_cast<const gres_job_state_t*>(entry->gres_data)->gres_per_node);
+  OwnedBitmap cheapest(bit_alloc(bit_size(candidates)));
+  std::optional<std::size_t> fewest;
+  for (int i = bit_ffs(candidates); i >= 0 && i < node_record_count; ++i) {
+    if (!bit_test(candidates, i)) continue;
+    auto node = pool_node(i);
+    gres_node_state_t* ns = node_blocks_state(node_record_table_ptr[i]);
+    if (!node || !ns || !ns->gres_bit_alloc) continue;
+    if (static_cast<std::uint32_t>(bit_clear_count(ns->gres_bit_alloc)) < blocks) continue;
+    load_node(*node, i, job, nullptr);
+    auto plan = g_view->plan_migration(*node, blocks, entry_kind(entry), jobs_pinned_to_cards());
+    if (!plan) continue;
+    const std::size_t stopped = pool::jobs_stopped(g_view->layout(), *plan);
+    if (fewest && stopped > *fewest) continue;
+    if (!fewest || stopped < *fewest) bit_nclear(cheapest.get(), 0, bit_size(cheapest.get()) - 1);
+    fewest = stopped;
+    bit_set(cheapest.get(), i);
+  }
+  if (!fewest) return nullptr;
+  return cheapest;
 }
 
 }  // namespace
@@ -165,19 +194,26 @@ void place_contiguously(job_record_t* job, const compat::JobTestExtra& extra) {
   }
 }
 
-OwnedBitmap nodes_with_free_runs(job_record_t* job, bitstr_t* candidates, uint32_t min_nodes) {
+OwnedBitmap cheapest_nodes(job_record_t* job, bitstr_t* candidates, uint32_t min_nodes) {
   if (job->details && job->details->req_node_bitmap) return nullptr;
   auto entries = tflops_entries(job->gres_list_req);
   if (entries.empty()) return nullptr;
   for (auto* entry : entries)
     if (!static_cast<const gres_job_state_t*>(entry->gres_data)->gres_per_node) return nullptr;
+  const auto enough = std::max(min_nodes, 1u);
+  const auto offered = static_cast<std::uint32_t>(bit_set_count(candidates));
   OwnedBitmap fits(bit_copy(candidates));
   for (int i = bit_ffs(candidates); i >= 0 && i < node_record_count; ++i)
     if (bit_test(candidates, i) && !fits_in_runs(entries, i)) bit_clear(fits.get(), i);
   const auto count = static_cast<std::uint32_t>(bit_set_count(fits.get()));
-  if (count == static_cast<std::uint32_t>(bit_set_count(candidates)) || count < std::max(min_nodes, 1u))
-    return nullptr;
-  return fits;
+  if (count == offered) return nullptr;
+  if (count >= enough) return fits;
+  if (count > 0 || entries.size() != 1) return nullptr;
+  OwnedBitmap cheapest = nodes_stopping_fewest(job, entries.front(), candidates);
+  if (!cheapest) return nullptr;
+  const auto cheap = static_cast<std::uint32_t>(bit_set_count(cheapest.get()));
+  if (cheap == offered || cheap < enough) return nullptr;
+  return cheapest;
 }
 
 }  // namespace tflops::select

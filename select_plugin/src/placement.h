@@ -25,11 +25,13 @@ void load_node(std::uint32_t node, int i, const job_record_t* self, list_t* pree
 // leaving alone the blocks reservations keep from the job (extra).
 void place_contiguously(job_record_t* job, const compat::JobTestExtra& extra);
 
-// The nodes of `candidates` on which the job's blocks fit in one free run per entry, so that
-// cons_tres picks among them first. nullptr (no steering) when every candidate qualifies, when
-// fewer than `min_nodes` do (the job is split or others move anyway), when the job names its
-// nodes, or when its blocks per node are not known before nodes are picked (per-job or per-task
-// counts).
-OwnedBitmap nodes_with_free_runs(job_record_t* job, bitstr_t* candidates, uint32_t min_nodes);
+// The nodes of `candidates` where the job's blocks cost least to place, so that cons_tres picks
+// among them first: those where they fit in one free run per entry; when no node has such runs,
+// those where moving running jobs to make one stops the fewest of them (the MigrationPolicy's
+// plan, for a job of one tflops entry). nullptr (no steering) when every candidate is as good,
+// when fewer than `min_nodes` are (the job is split or others move anyway), when the job names
+// its nodes, or when its blocks per node are not known before nodes are picked (per-job or
+// per-task counts).
+OwnedBitmap cheapest_nodes(job_record_t* job, bitstr_t* candidates, uint32_t min_nodes);
 
 }  // namespace tflops::select

@@ -46,13 +46,14 @@ int job_test(job_record_t* job_ptr, bitstr_t* bitmap, uint32_t min_nodes, uint32
     return compat::job_test(cons_tres, job_ptr, bitmap, min_nodes, max_nodes, req_nodes, mode,
                             preemptee_candidates, preemptee_job_list, extra);
   }
-  // First on the nodes where the job's blocks fit in one run, without preempting anyone; then,
-  // when that fails, as cons_tres would have.
+  // First on the nodes where the job's blocks cost least to place (in one free run, else by
+  // stopping the fewest running jobs), without preempting anyone; then, when that fails, as
+  // cons_tres would have.
   bitstr_t* original = bit_copy(bitmap);
   int rc = SLURM_ERROR;
   OwnedBitmap steered;
   guarded("job_test", 0, [&] {
-    steered = nodes_with_free_runs(job_ptr, bitmap, min_nodes);
+    steered = cheapest_nodes(job_ptr, bitmap, min_nodes);
     return 0;
   });
   if (steered) {

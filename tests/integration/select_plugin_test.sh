@@ -192,6 +192,34 @@ check_eq "node0's jobs stay where they were" 0-2,6-7 "$(node_idx node0)"
 if ctld_log_has $((logged + 1)) "moves on"; then fail "a running job was moved"; else pass "no running job moved"; fi
 scancel "$B1" "$B3" "$B4"
 
+# --- no free run anywhere: the job goes where the moves stop nobody ---
+# Both nodes hold the migration example at t2 (jobs on blocks 3-5 and 6-7, free 0-2 and 8-9).
+# node0 has two 5-block cards, where compacting stops both jobs (they change cards); node1 has
+# one 10-block card, where it only renumbers them. cons_tres alone would pick node0, the first.
+"$CLUSTER" stop "$DIR" >/dev/null 2>&1
+printf 'MigrationPolicy=compact\nNodeName=node0 Kind=gpu Name=gpu[0-1] TFLOPS=5\nNodeName=node1 Kind=gpu Name=gpu2 TFLOPS=10\n' \
+  > "$DIR/cards-differ.conf"
+"$CLUSTER" start "$DIR" --build "$BUILD" --select tflops --tflops-conf "$DIR/cards-differ.conf" \
+  || { FAILS=$((FAILS + 1)); echo "FAIL - cluster of two layouts did not start"; exit 1; }
+held=()
+for n in node0 node1; do
+  for blocks in 3 3 2; do
+    held+=("$(sbatch --parsable -w "$n" --gres=tflops:$blocks -o /dev/null --wrap 'sleep 600')")
+  done
+done
+for j in "${held[@]}"; do wait_running "$j" >/dev/null; done
+check_eq "both nodes hold three jobs" "0-7 0-7" "$(node_idx node0) $(node_idx node1)"
+scancel "${held[0]}" "${held[3]}"
+wait_job "${held[0]}" >/dev/null; wait_job "${held[3]}" >/dev/null
+LOG_FROM=$(($(wc -l < "$DIR/log/slurmctld.log") + 1))
+C=$(sbatch --parsable --gres=tflops:4 -o /dev/null --wrap 'sleep 600')
+check_eq "the 4-block job runs" RUNNING "$(wait_running "$C")"
+check_eq "on node1, in one run" "node1 5-8" "$(squeue -h -j "$C" -o %N) $(job_idx "$C")"
+check_eq "node1's jobs renumbered and running" "0-2 3-4 RUNNING RUNNING" \
+  "$(job_idx "${held[4]}") $(job_idx "${held[5]}") $(job_state "${held[4]}") $(job_state "${held[5]}")"
+if ctld_log_has "$LOG_FROM" "moves on"; then fail "a running job was stopped to move"; else pass "no running job stopped"; fi
+scancel "${held[@]}" "$C"
+
 # --- a request of two kinds preempts kind by kind: the victims holding the fewest blocks ---
 # node0: GPU blocks 0-5, NPU blocks 6-11. G holds every GPU block, N4 four NPU blocks, N2 two.
 # The high job asks for 2 of each: the pool suspends G and N2 (8 blocks); cons_tres alone, taking

@@ -14,10 +14,10 @@ namespace {
 
 struct Fixture {
   explicit Fixture(std::shared_ptr<const Layout> layout) : pool(std::move(layout)) {}
-  // A running job on node 0 at [first, first + count).
+  // A running job on `node` (node 0 unless given) at [first, first + count).
   void run(JobId id, std::uint32_t first, std::uint32_t count, std::int64_t priority = 0,
-           bool migratable = true) {
-    Spans spans{{0, first, count}};
+           bool migratable = true, std::uint32_t node = 0) {
+    Spans spans{{node, first, count}};
     pool.take(spans, id);
     running.push_back(RunningJob{id, priority, spans, std::nullopt, migratable});
   }
@@ -154,6 +154,30 @@ TEST(Migration, MovesThatChangeCardsOrSharesAreRealMoves) {
   EXPECT_TRUE(renumbers_only(layout, Move{4, {{0, 8, 2}}, {{0, 5, 2}}}));             // inside gpu1
   EXPECT_TRUE(renumbers_only(layout, Move{4, {{0, 4, 2}}, {{0, 3, 1}, {0, 9, 1}}}));  // 1 + 1 stays 1 + 1
   EXPECT_FALSE(renumbers_only(layout, Move{4, {{0, 0, 2}}, {{0, 5, 2}}}));  // same count, other card
+}
+
+TEST(Migration, TheNodeWhoseMovesStopFewestJobsWins) {
+  // The same jobs on two nodes: node0 has two 5-block cards, where compact stops both jobs (as
+  // above); node1 has one 10-block card, where it only renumbers them. Both policies take node1,
+  // although node0 comes first and minimal moves as many blocks there.
+  Fixture f(
+      layout_of("NodeName=node0 Kind=gpu Name=gpu[0-1] TFLOPS=5\n"
+                "NodeName=node1 Kind=gpu Name=gpu2 TFLOPS=10"));
+  f.run(2, 3, 3);
+  f.run(3, 6, 2);
+  f.run(4, 3, 3, 0, true, 1);
+  f.run(5, 6, 2, 0, true, 1);
+  const Layout& layout = f.pool.layout();
+  Request on_node0{.blocks = 4, .node = 0};
+  auto there = plan_migration(f.pool, on_node0, f.running, MigrationPolicy::compact);
+  ASSERT_TRUE(there);
+  EXPECT_EQ(jobs_stopped(layout, *there), 2u);
+  for (MigrationPolicy policy : {MigrationPolicy::compact, MigrationPolicy::minimal}) {
+    auto plan = plan_migration(f.pool, Request{.blocks = 4}, f.running, policy);
+    ASSERT_TRUE(plan) << migration_policy_name(policy);
+    EXPECT_EQ(plan->node, 1u) << migration_policy_name(policy);
+    EXPECT_EQ(jobs_stopped(layout, *plan), 0u) << migration_policy_name(policy);
+  }
 }
 
 TEST(Migration, WithinCardsJobsOnlyRenumber) {

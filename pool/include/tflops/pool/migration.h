@@ -12,6 +12,7 @@
 // renumbers its blocks: what it computes on does not change, so it need not stop to move.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -39,8 +40,9 @@ struct MigrationPlan {
 // to rearrange, or the policy is none. compact finds one wherever packing a node's movable jobs
 // leaves a run that holds the request; minimal only where a window can be cleared by moving each
 // of its jobs into a free run outside it, so it can find none where compact would (the price of
-// moving few blocks). Nodes are tried in inventory order; compact takes the first that works,
-// minimal the one that moves the fewest blocks. `within_cards`: every move only renumbers (a
+// moving few blocks). Of the nodes where it works, the one whose plan stops the fewest jobs
+// (jobs_stopped) is chosen; among those compact takes the first in inventory order, minimal the
+// one that moves the fewest blocks. `within_cards`: every move only renumbers (a
 // job on one card moves inside that card, a job across cards stays), for jobs whose device
 // cgroups hold them to the cards they started on (ConstrainDevices).
 std::optional<MigrationPlan> plan_migration(const BlockPool& pool, const Request& request,
@@ -49,5 +51,8 @@ std::optional<MigrationPlan> plan_migration(const BlockPool& pool, const Request
 
 // Whether `move` leaves its job on the same cards with the same number of blocks on each.
 bool renumbers_only(const Layout& layout, const Move& move);
+
+// How many of the plan's moves stop their job (those that do not only renumber it).
+std::size_t jobs_stopped(const Layout& layout, const MigrationPlan& plan);
 
 }  // namespace tflops::pool
