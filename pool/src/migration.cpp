@@ -20,6 +20,7 @@ class Occupancy {
   explicit Occupancy(std::uint32_t blocks) : taken_(blocks, false) {}
 
   void mark(std::uint32_t first, std::uint32_t count) { std::fill_n(taken_.begin() + first, count, true); }
+  void unmark(std::uint32_t first, std::uint32_t count) { std::fill_n(taken_.begin() + first, count, false); }
 
   // The lowest start inside `range` of `count` untaken blocks.
   std::optional<std::uint32_t> first_fit(BlockRange range, std::uint32_t count) const {
@@ -93,21 +94,12 @@ class NodePlanner {
   }
 
   // The compact policy (the migration example's answer): movable jobs packed toward the start in
-  // block order, the request next.
+  // block order until a free run holds the request, which takes the best-fitting one; the jobs
+  // after stay put (most of a short job's moves would be for nothing). Where that finds no run (a
+  // job of several runs may not fit back before the jobs after it), every movable job is packed.
   std::optional<MigrationPlan> compact() const {
-    Occupancy occupancy(blocks_);
-    mark_fixed(occupancy, {});
-    std::vector<std::pair<std::size_t, std::uint32_t>> placed;  // job, new start
-    for (std::size_t job : jobs_) {
-      if (!movable(job)) continue;
-      auto start = occupancy.first_fit(range_of(job), detail::blocks_on(running_[job], node_));
-      if (!start) return std::nullopt;
-      occupancy.mark(*start, detail::blocks_on(running_[job], node_));
-      placed.push_back({job, *start});
-    }
-    auto target = occupancy.best_fit(domain_, request_.blocks);
-    if (!target) return std::nullopt;
-    return plan_of(placed, *target);
+    if (auto plan = pack(/*until_it_fits=*/true)) return plan;
+    return pack(/*until_it_fits=*/false);
   }
 
   // The window for the request whose clearing moves the fewest blocks.
@@ -129,6 +121,39 @@ class NodePlanner {
   BlockRange range_of(std::size_t job) const {
     if (within_cards_) return one_card_.at(job);
     return pool_.layout().domain(node_, running_[job].kind);
+  }
+
+  // Movable jobs in block order, each to the first free place in its range; the jobs not yet
+  // packed hold their blocks (until_it_fits: stopping once the request fits) or are ignored.
+  std::optional<MigrationPlan> pack(bool until_it_fits) const {
+    Occupancy occupancy(blocks_);
+    mark_fixed(occupancy, {});
+    auto hold = [&](std::size_t job, bool taken) {
+      for (const Span& span : running_[job].spans) {
+        if (span.node != node_) continue;
+        taken ? occupancy.mark(span.first, span.count) : occupancy.unmark(span.first, span.count);
+      }
+    };
+    if (until_it_fits) {
+      for (std::size_t job : jobs_)
+        if (movable(job)) hold(job, true);
+    }
+    std::vector<std::pair<std::size_t, std::uint32_t>> placed;  // job, new start
+    for (std::size_t job : jobs_) {
+      if (!movable(job)) continue;
+      if (until_it_fits) hold(job, false);
+      const std::uint32_t count = detail::blocks_on(running_[job], node_);
+      auto start = occupancy.first_fit(range_of(job), count);
+      if (!start) return std::nullopt;
+      occupancy.mark(*start, count);
+      placed.push_back({job, *start});
+      if (!until_it_fits) continue;
+      if (auto target = occupancy.best_fit(domain_, request_.blocks)) return plan_of(placed, *target);
+    }
+    if (until_it_fits) return std::nullopt;
+    auto target = occupancy.best_fit(domain_, request_.blocks);
+    if (!target) return std::nullopt;
+    return plan_of(placed, *target);
   }
 
   // Marks what stays where it is: unknown holders, jobs that may not move, and every job not

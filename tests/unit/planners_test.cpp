@@ -48,6 +48,22 @@ TEST(Migration, CompactReproducesSpecExample) {
   EXPECT_EQ(plan->blocks_moved, 5u);
 }
 
+TEST(Migration, CompactStopsPackingOnceTheRequestFits) {
+  // Jobs on [1-2], [4-5] and [7-8] of 10 blocks, a 3-block request: packing the first two gives
+  // the free run [4-6]; the third job stays (packing it too would have left [6-9]).
+  Fixture f(spec_10t());
+  f.run(1, 1, 2);
+  f.run(2, 4, 2);
+  f.run(3, 7, 2);
+  auto plan = plan_migration(f.pool, Request{.blocks = 3}, f.running, MigrationPolicy::compact);
+  ASSERT_TRUE(plan);
+  ASSERT_EQ(plan->moves.size(), 2u);
+  EXPECT_EQ(plan->moves[0].to, (Spans{{0, 0, 2}}));
+  EXPECT_EQ(plan->moves[1].to, (Spans{{0, 2, 2}}));
+  EXPECT_EQ(plan->target, (Span{0, 4, 3}));
+  EXPECT_EQ(plan->blocks_moved, 4u);
+}
+
 TEST(Migration, MinimalMovesApp3sTwoBlocksInsteadOfFive) {
   Fixture f = spec_t2();
   auto plan = plan_migration(f.pool, Request{.blocks = 4}, f.running, MigrationPolicy::minimal);

@@ -2,8 +2,9 @@
 // Migration planning: when a node has enough free blocks for a request but no free run holds
 // it, move running jobs so that one does.
 //
-//   compact  running jobs are packed toward the start of their domain in block order, the
-//            request goes into the best-fitting run left, the rest stays free at the end.
+//   compact  running jobs are packed toward the start of their domain in block order until a
+//            free run holds the request, which goes into the best-fitting one; the jobs after
+//            stay where they are.
 //   minimal  the fewest blocks moved: a window for the request is cleared by moving the jobs in
 //            it, each to one run outside the window.
 // Jobs not migratable never move. A job that moves ends up in one contiguous run per node.
